@@ -1,0 +1,319 @@
+"""From a read domain to the three artifacts and the traceability, by rules and knowledge-base defaults."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...brief import Brief
+from ...knowledge import KnowledgeBase
+from .domain import Domain, EntityModel, FieldModel, plural, read_domain
+
+__all__ = ["Plan", "plan_design"]
+
+_PG_TYPE = {"string": "text", "text": "text", "email": "text", "url": "text", "int": "integer",
+            "decimal": "numeric", "bool": "boolean", "date": "date", "secret": "text", "uuid": "uuid"}
+_JSON_TYPE = {"string": ("string", None), "text": ("string", None), "email": ("string", "email"),
+              "url": ("string", "uri"), "int": ("integer", None), "decimal": ("number", None),
+              "money": ("string", "decimal"), "bool": ("boolean", None), "timestamp": ("string", "date-time"),
+              "date": ("string", "date"), "enum": ("string", None), "uuid": ("string", "uuid")}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+class Plan:
+    """Everything the builtin model will emit for one brief, as plain JSON-ready dicts."""
+
+    def __init__(self, brief: Brief, knowledge: KnowledgeBase):
+        self.brief = brief
+        self.kb = knowledge
+        self.domain: Domain = read_domain(brief)
+        self.tables: dict[str, str] = {n: plural(n) for n in self.domain.entities}
+        self.endpoints_by_entity: dict[str, dict[str, str]] = {}
+        self.schema = self._schema()
+        self.api = self._api()
+        self.services = self._services()
+        self.finish = self._finish()
+
+    # --- database -----------------------------------------------------------------------------
+
+    def _column(self, entity: EntityModel, f: FieldModel, enums: list[dict[str, Any]]) -> dict[str, Any]:
+        col: dict[str, Any] = {"name": f.name, "not_null": f.required, "unique": f.unique and not self.domain.tenant}
+        if f.kind == "money":
+            col["type"] = self.kb.default("money_type", "numeric(12,2)")
+        elif f.kind == "timestamp":
+            col["type"] = self.kb.default("timestamp_type", "timestamptz")
+        elif f.kind == "enum":
+            enum_name = f"{entity.name}_{f.name}"
+            values = f.enum_values or ["active", "inactive"]
+            enums.append({"name": enum_name, "values": values})
+            col["type"] = enum_name
+            col["default"] = f"'{values[0]}'"
+        else:
+            col["type"] = _PG_TYPE.get(f.kind, "text")
+        if f.kind == "int" and f.required and re.search(r"(count|quantity|stock)", f.name):
+            col["default"] = "0"
+        return col
+
+    def _schema(self) -> dict[str, Any]:
+        d, enums, tables, relationships = self.domain, [], [], []
+        pk_type = self.kb.default("primary_key_type", "uuid")
+        ts_type = self.kb.default("timestamp_type", "timestamptz")
+        for name, entity in d.entities.items():
+            table = self.tables[name]
+            cols: list[dict[str, Any]] = [{"name": "id", "type": pk_type, "primary_key": True, "not_null": True,
+                                           "default": "gen_random_uuid()" if pk_type == "uuid" else None}]
+            indexes: list[dict[str, Any]] = []
+            scoped = d.tenant and name != d.tenant
+            if scoped:
+                cols.append({"name": f"{d.tenant}_id", "type": pk_type, "not_null": True,
+                             "references": {"table": self.tables[d.tenant], "column": "id", "on_delete": "cascade"}})
+                indexes.append({"name": f"ix_{table}_{d.tenant}_id_created_at",
+                                "columns": [f"{d.tenant}_id", "created_at desc"],
+                                "reason": f"list {table} of one {d.tenant}, newest first; serves the tenant "
+                                          "foreign key"})
+            for parent, composition in entity.parents:
+                if parent == d.tenant or parent not in d.entities:
+                    continue
+                column = f"{parent}_id"
+                cols.append({"name": column, "type": pk_type, "not_null": True,
+                             "references": {"table": self.tables[parent], "column": "id",
+                                            "on_delete": "cascade" if composition else "restrict"}})
+                lead = [f"{d.tenant}_id"] if scoped else []
+                indexes.append({"name": f"ix_{table}_{column}_created_at",
+                                "columns": lead + [column, "created_at desc"],
+                                "reason": f"list the {table} of one {parent} newest first "
+                                          f"(GET {self._path(name)}?{column}=…); serves the foreign key"})
+                relationships.append({"from_table": table, "to_table": self.tables[parent], "kind": "one_to_many",
+                                      "via": column})
+            for f in entity.fields:
+                cols.append(self._column(entity, f, enums))
+                if f.unique and scoped:
+                    indexes.append({"name": f"ux_{table}_{f.name}", "columns": [f"{d.tenant}_id", f.name],
+                                    "unique": True, "reason": f"{f.name} is unique within a {d.tenant}"})
+                if f.kind == "enum" and f.name == "status":
+                    indexes.append({"name": f"ix_{table}_status_created_at", "columns": ["status", "created_at desc"],
+                                    "reason": f"list {table} by status, newest first (GET {self._path(name)}"
+                                              "?status=…)"})
+            cols += [{"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"},
+                     {"name": "updated_at", "type": ts_type, "not_null": True, "default": "now()"}]
+            tables.append({"name": table, "description": entity.notes or f"One row per {name.replace('_', ' ')}.",
+                           "columns": cols, "indexes": indexes})
+        for join in d.joins:
+            left, right = self.tables[join.left], self.tables[join.right]
+            table = f"{join.left}_items" if join.item else f"{join.left}_{right}"
+            cols = [{"name": f"{join.left}_id", "type": pk_type, "primary_key": True, "not_null": True,
+                     "references": {"table": left, "column": "id", "on_delete": "cascade"}},
+                    {"name": f"{join.right}_id", "type": pk_type, "primary_key": True, "not_null": True,
+                     "references": {"table": right, "column": "id", "on_delete": "restrict"}}]
+            if join.item:
+                cols += [{"name": "quantity", "type": "integer", "not_null": True, "default": "1"},
+                         {"name": "unit_price", "type": self.kb.default("money_type", "numeric(12,2)"),
+                          "not_null": True}]
+            cols.append({"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"})
+            tables.append({"name": table, "description": f"Which {right} belong to which {left}.",
+                           "columns": cols,
+                           "indexes": [{"name": f"ix_{table}_{join.right}_id", "columns": [f"{join.right}_id"],
+                                        "reason": f"find the {left} of one {join.right}; serves the foreign key "
+                                                  "(the primary key covers the other side)"}]})
+            relationships.append({"from_table": table, "to_table": left, "kind": "many_to_many", "via": table,
+                                  "description": f"{left} ↔ {right}"})
+            self.tables[f"join:{join.left}:{join.right}"] = table
+        return {"engine": "postgresql", "enums": enums, "tables": tables, "relationships": relationships}
+
+    # --- API ----------------------------------------------------------------------------------
+
+    def _path(self, name: str) -> str:
+        return "/" + self.tables[name].replace("_", "-")
+
+    def _api(self) -> dict[str, Any]:
+        d = self.domain
+        schemas: list[dict[str, Any]] = [{
+            "name": "Problem", "description": "RFC 9457 problem details",
+            "properties": [{"name": "type", "type": "string", "format": "uri", "required": True},
+                           {"name": "title", "type": "string", "required": True},
+                           {"name": "status", "type": "integer", "required": True},
+                           {"name": "detail", "type": "string"},
+                           {"name": "instance", "type": "string", "format": "uri"}]}]
+        resources: list[dict[str, Any]] = []
+        public_reads = bool(re.search(r"\b(browse|visitor|guest|public|anonymous)", self._corpus()))
+        page_default = self.kb.default("page_size_default", 20)
+        page_max = self.kb.default("page_size_max", 100)
+        for name, entity in d.entities.items():
+            cls = _camel(name)
+            fk_cols = ([f"{d.tenant}_id"] if d.tenant and name != d.tenant else []) + \
+                [f"{p}_id" for p, _ in entity.parents if p in d.entities and p != d.tenant]
+            props = [{"name": "id", "type": "string", "format": "uuid", "read_only": True, "required": True}]
+            props += [{"name": c, "type": "string", "format": "uuid", "required": True} for c in fk_cols]
+            writable = []
+            for f in entity.fields:
+                if f.kind == "secret":
+                    continue
+                jtype, fmt = _JSON_TYPE.get(f.kind, ("string", None))
+                prop = {"name": f.name, "type": jtype, "format": fmt, "required": f.required,
+                        "enum": f.enum_values or None if f.kind == "enum" else None, "nullable": not f.required}
+                props.append(prop)
+                writable.append(prop)
+            props += [{"name": "created_at", "type": "string", "format": "date-time", "read_only": True,
+                       "required": True},
+                      {"name": "updated_at", "type": "string", "format": "date-time", "read_only": True,
+                       "required": True}]
+            secret = any(f.kind == "secret" for f in entity.fields)
+            create_props = [{"name": c, "type": "string", "format": "uuid", "required": True}
+                            for c in fk_cols if not (d.actor and c == f"{d.actor}_id") and c != f"{d.tenant}_id"]
+            create_props += [dict(p, required=p["required"] and p["name"] != "status") for p in writable]
+            if secret and name == d.actor:
+                create_props.append({"name": "password", "type": "string", "format": "password", "required": True,
+                                     "write_only": True, "description": "at least 12 characters; stored hashed"})
+            update_props = [dict(p, required=False) for p in writable]
+            schemas += [{"name": cls, "properties": props},
+                        {"name": f"{cls}Create", "properties": create_props or [
+                            {"name": "note", "type": "string", "description": "optional note"}]},
+                        {"name": f"{cls}Update", "properties": update_props or [
+                            {"name": "note", "type": "string", "description": "optional note"}]},
+                        {"name": f"{cls}Page", "properties": [
+                            {"name": "items", "type": "array", "ref": cls, "required": True},
+                            {"name": "next_cursor", "type": "string", "nullable": True, "required": True,
+                             "description": "opaque cursor of the next page; null on the last page"}]}]
+            path, pid = self._path(name), f"{name}_id"
+            id_param = {"name": pid, "location": "path", "type": "string", "format": "uuid", "required": True}
+            errors = [{"status": 401, "description": "Missing or invalid credentials", "schema_ref": "Problem"},
+                      {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}]
+            public = public_reads and not entity.parents and name not in (d.actor, d.tenant)
+            filters = [{"name": c, "location": "query", "type": "string", "format": "uuid",
+                        "description": f"only {self.tables[name]} of this {c[:-3]}"} for c in fk_cols
+                       if c != f"{d.tenant}_id"]
+            if entity.field("status"):
+                filters.append({"name": "status", "location": "query", "type": "string"})
+            if "search" in d.features and any(f.kind in ("string", "text") for f in entity.fields):
+                filters.append({"name": "q", "location": "query", "type": "string", "description": "full-text search"})
+            signup = name == d.actor and secret
+            eps = [
+                {"method": "GET", "path": path, "operation_id": f"list{_camel(self.tables[name])}",
+                 "summary": f"List {self.tables[name].replace('_', ' ')}", "auth_required": not public,
+                 "parameters": [{"name": "limit", "location": "query", "type": "integer",
+                                 "description": f"page size, default {page_default}, max {page_max}"},
+                                {"name": "cursor", "location": "query", "type": "string",
+                                 "description": "next_cursor of the previous page"}] + filters,
+                 "responses": [{"status": 200, "description": "A page", "schema_ref": f"{cls}Page"},
+                               {"status": 400, "description": "Invalid filter or cursor", "schema_ref": "Problem"},
+                               *errors]},
+                {"method": "POST", "path": path, "operation_id": f"create{cls}",
+                 "summary": "Sign up" if signup else f"Create a {name.replace('_', ' ')}",
+                 "request_schema": f"{cls}Create", "auth_required": not signup,
+                 "responses": [{"status": 201, "description": "Created", "schema_ref": cls},
+                               {"status": 409, "description": "Conflicts with an existing one", "schema_ref": "Problem"},
+                               {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
+                {"method": "GET", "path": f"{path}/{{{pid}}}", "operation_id": f"get{cls}", "parameters": [id_param],
+                 "summary": f"Get one {name.replace('_', ' ')}", "auth_required": not public,
+                 "responses": [{"status": 200, "description": "Found", "schema_ref": cls},
+                               {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},
+                {"method": "PATCH", "path": f"{path}/{{{pid}}}", "operation_id": f"update{cls}",
+                 "parameters": [id_param], "summary": f"Update a {name.replace('_', ' ')}",
+                 "request_schema": f"{cls}Update",
+                 "responses": [{"status": 200, "description": "Updated", "schema_ref": cls},
+                               {"status": 404, "description": "Not found", "schema_ref": "Problem"},
+                               {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
+                {"method": "DELETE", "path": f"{path}/{{{pid}}}", "operation_id": f"delete{cls}",
+                 "parameters": [id_param], "summary": f"Delete a {name.replace('_', ' ')}",
+                 "responses": [{"status": 204, "description": "Deleted"},
+                               {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},
+            ]
+            self.endpoints_by_entity[name] = {"list": f"GET {path}", "create": f"POST {path}",
+                                              "get": f"GET {path}/{{{pid}}}", "update": f"PATCH {path}/{{{pid}}}",
+                                              "delete": f"DELETE {path}/{{{pid}}}"}
+            resources.append({"name": self.tables[name].replace("_", "-"), "endpoints": eps,
+                              "description": f"{cls} resources"})
+        for join in d.joins:
+            left, right = join.left, join.right
+            table = self.tables[f"join:{left}:{right}"]
+            base = f"{self._path(left)}/{{{left}_id}}/{self.tables[right].replace('_', '-')}"
+            lp = {"name": f"{left}_id", "location": "path", "type": "string", "format": "uuid", "required": True}
+            rp = {"name": f"{right}_id", "location": "path", "type": "string", "format": "uuid", "required": True}
+            errors = [{"status": 401, "description": "Missing or invalid credentials", "schema_ref": "Problem"},
+                      {"status": 404, "description": "Not found", "schema_ref": "Problem"},
+                      {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}]
+            eps = [{"method": "GET", "path": base, "operation_id": f"list{_camel(left)}{_camel(self.tables[right])}",
+                    "summary": f"List the {self.tables[right]} of a {left}", "parameters": [lp],
+                    "responses": [{"status": 200, "description": "The linked items", "schema_ref": _camel(right),
+                                   "is_list": True}, *errors]},
+                   {"method": "PUT", "path": f"{base}/{{{right}_id}}", "parameters": [lp, rp],
+                    "operation_id": f"add{_camel(right)}To{_camel(left)}",
+                    "summary": f"Add a {right} to a {left} (idempotent)",
+                    "responses": [{"status": 204, "description": "Linked"}, *errors]},
+                   {"method": "DELETE", "path": f"{base}/{{{right}_id}}", "parameters": [lp, rp],
+                    "operation_id": f"remove{_camel(right)}From{_camel(left)}",
+                    "summary": f"Remove a {right} from a {left}",
+                    "responses": [{"status": 204, "description": "Unlinked"}, *errors]}]
+            self.endpoints_by_entity[f"join:{table}"] = {"list": f"GET {base}", "add": f"PUT {base}/{{{right}_id}}"}
+            resources.append({"name": table.replace("_", "-"), "endpoints": eps,
+                              "description": f"Which {self.tables[right]} belong to a {left}"})
+        if d.actor and "auth" in d.features and any(f.kind == "secret" for f in d.entities[d.actor].fields):
+            schemas += [
+                {"name": "TokenRequest", "description": "OAuth2-style grant: password or refresh_token",
+                 "properties": [{"name": "grant_type", "type": "string", "enum": ["password", "refresh_token"],
+                                 "required": True},
+                                {"name": "email", "type": "string", "format": "email"},
+                                {"name": "password", "type": "string", "format": "password", "write_only": True},
+                                {"name": "refresh_token", "type": "string", "write_only": True}]},
+                {"name": "TokenPair", "properties": [
+                    {"name": "access_token", "type": "string", "required": True},
+                    {"name": "refresh_token", "type": "string", "required": True},
+                    {"name": "token_type", "type": "string", "enum": ["Bearer"], "required": True},
+                    {"name": "expires_in", "type": "integer", "required": True}]}]
+            resources.append({"name": "auth", "description": "Sign in and token refresh", "endpoints": [
+                {"method": "POST", "path": "/auth/tokens", "operation_id": "createToken", "auth_required": False,
+                 "summary": "Sign in with a password, or refresh with a refresh token",
+                 "request_schema": "TokenRequest",
+                 "responses": [{"status": 200, "description": "Tokens issued", "schema_ref": "TokenPair"},
+                               {"status": 400, "description": "Malformed grant", "schema_ref": "Problem"},
+                               {"status": 401, "description": "Wrong credentials", "schema_ref": "Problem"},
+                               {"status": 429, "description": "Too many attempts", "schema_ref": "Problem"}]}]})
+            self.endpoints_by_entity["auth"] = {"login": "POST /auth/tokens"}
+        redirect_field = next(((n, f.name) for n, e in d.entities.items() for f in e.fields
+                               if f.unique and re.search(r"(code|slug)", f.name)), None)
+        if "redirect" in d.features and redirect_field:
+            owner, code = redirect_field
+            resources.append({"name": "redirects", "description": "Public redirects by short code", "endpoints": [
+                {"method": "GET", "path": f"/r/{{{code}}}", "operation_id": "followRedirect", "auth_required": False,
+                 "summary": f"Redirect to the {owner}'s target URL",
+                 "parameters": [{"name": code, "location": "path", "type": "string", "required": True}],
+                 "responses": [{"status": 302, "description": "Found; the Location header holds the target"},
+                               {"status": 404, "description": "Unknown code", "schema_ref": "Problem"},
+                               {"status": 410, "description": "Expired", "schema_ref": "Problem"},
+                               {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}]}]})
+            self.endpoints_by_entity["redirect"] = {"follow": f"GET /r/{{{code}}}", "owner": owner}
+        auth = {"scheme": "bearer_jwt", "description": "Short-lived JWT access tokens with rotating refresh tokens",
+                "token_ttl_minutes": self.kb.default("access_token_ttl_minutes", 15),
+                "refresh_token_ttl_days": self.kb.default("refresh_token_ttl_days", 30)}
+        return {"title": f"{self.brief.title} API", "version": "1.0.0",
+                "base_path": self.kb.default("api_base_path", "/api/v1"),
+                "versioning": self.kb.default("versioning", "url_path"), "authentication": auth,
+                "rate_limits": [
+                    {"tier": "anonymous", "requests": self.kb.default("rate_limit_default_per_hour", 1000),
+                     "period": "hour", "algorithm": "token_bucket"},
+                    {"tier": "authenticated", "requests": self.kb.default("rate_limit_authenticated_per_hour", 5000),
+                     "period": "hour", "algorithm": "token_bucket"}],
+                "schemas": schemas, "resources": resources}
+
+    def _corpus(self) -> str:
+        b = self.brief
+        return " ".join([b.title, b.summary, *(r.text for r in b.requirements), *b.constraints]).lower()
+
+    # --- services and traceability: see services.py -------------------------------------------
+
+    def _services(self) -> dict[str, Any]:
+        from .services import plan_services
+
+        return plan_services(self)
+
+    def _finish(self) -> dict[str, Any]:
+        from .services import plan_finish
+
+        return plan_finish(self)
+
+
+def plan_design(brief: Brief, knowledge: KnowledgeBase) -> Plan:
+    return Plan(brief, knowledge)

@@ -1,0 +1,382 @@
+"""Reading a brief the way an architect would, without a language model.
+
+Entities come from the brief's `entities` when given, otherwise from the requirements' text:
+a lexicon of common domain nouns, plus patterns that find unknown ones ("users can book
+appointments with doctors" → patient-like actors, appointments, doctors). Relations come from
+how sentences connect them ("orders contain multiple products" → a join table).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...brief import Brief
+
+__all__ = ["Domain", "EntityModel", "FieldModel", "Join", "read_domain", "plural", "singular"]
+
+
+@dataclass
+class FieldModel:
+    name: str
+    kind: str = "string"  # string text email url int decimal money bool timestamp date enum secret
+    unique: bool = False
+    required: bool = True
+    enum_values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EntityModel:
+    name: str
+    fields: list[FieldModel] = field(default_factory=list)
+    parents: list[tuple[str, bool]] = field(default_factory=list)  # (parent entity, composition?)
+    context: str = ""
+    inferred: bool = True
+    notes: str = ""
+
+    def field(self, name: str) -> FieldModel | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def add_parent(self, parent: str, composition: bool = False) -> None:
+        if parent != self.name and parent not in [p for p, _ in self.parents]:
+            self.parents.append((parent, composition))
+
+
+@dataclass
+class Join:
+    left: str
+    right: str
+    item: bool  # an order line with quantity and price, not a bare link
+
+
+@dataclass
+class Domain:
+    entities: dict[str, EntityModel]
+    joins: list[Join]
+    actor: str | None
+    tenant: str | None
+    mentions: dict[str, list[str]]  # requirement id -> entities it mentions
+    features: set[str]
+
+
+def singular(word: str) -> str:
+    w = word.lower()
+    if w in _IRREGULAR_SINGULAR:
+        return _IRREGULAR_SINGULAR[w]
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if re.search(r"(ss|x|z|ch|sh)es$", w) or w.endswith("statuses"):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def plural(word: str) -> str:
+    if word in _IRREGULAR_PLURAL:
+        return _IRREGULAR_PLURAL[word]
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    return word + "s"
+
+
+_IRREGULAR_PLURAL = {"person": "people", "child": "children", "analysis": "analyses", "media": "media",
+                     "data": "data", "address": "addresses", "status": "statuses"}
+_IRREGULAR_SINGULAR = {v: k for k, v in _IRREGULAR_PLURAL.items()} | {"news": "news", "series": "series"}
+
+# singular -> (bounded context, fields in the brief's field mini-language, parents)
+LEXICON: dict[str, tuple[str, list[str], list[str]]] = {
+    "user": ("identity", ["email: email unique", "display_name", "password_hash: secret"], []),
+    "customer": ("identity", ["email: email unique", "full_name", "phone: string?", "password_hash: secret"], []),
+    "member": ("identity", ["email: email unique", "full_name", "password_hash: secret"], []),
+    "employee": ("identity", ["email: email unique", "full_name", "role: enum(staff, manager, admin)"], []),
+    "patient": ("identity", ["email: email unique", "full_name", "date_of_birth: date?"], []),
+    "student": ("identity", ["email: email unique", "full_name"], []),
+    "tenant": ("tenancy", ["name", "slug: string unique", "plan: enum(free, pro, enterprise)"], []),
+    "organization": ("tenancy", ["name", "slug: string unique", "plan: enum(free, pro, enterprise)"], []),
+    "workspace": ("tenancy", ["name", "slug: string unique"], []),
+    "product": ("catalog", ["sku: string unique", "name", "description: text?", "price: money",
+                            "stock_quantity: int"], []),
+    "category": ("catalog", ["name", "slug: string unique"], []),
+    "order": ("ordering", ["status: enum(pending, paid, shipped, delivered, cancelled)", "total_amount: money",
+                           "currency: string"], ["@actor"]),
+    "cart": ("ordering", [], ["@actor"]),
+    "shipment": ("fulfilment", ["carrier", "tracking_number: string?", "status: enum(pending, shipped, delivered)",
+                                "shipped_at: timestamp?"], ["order"]),
+    "address": ("identity", ["line1", "line2: string?", "city", "postal_code", "country"], ["@actor"]),
+    "payment": ("billing", ["amount: money", "currency", "status: enum(pending, succeeded, failed, refunded)",
+                            "provider_reference: string? unique"], ["order"]),
+    "invoice": ("billing", ["number: string unique", "amount_due: money", "status: enum(draft, open, paid, void)",
+                            "due_at: timestamp"], []),
+    "subscription": ("billing", ["plan", "status: enum(trialing, active, past_due, canceled)",
+                                 "current_period_end: timestamp"], []),
+    "review": ("reviews", ["rating: int", "body: text?"], ["product", "@actor"]),
+    "link": ("links", ["original_url: url", "short_code: string unique", "expires_at: timestamp?"], ["@actor"]),
+    "click": ("analytics", ["clicked_at: timestamp", "referrer: url?", "country: string?", "user_agent: text?"],
+              ["link"]),
+    "project": ("projects", ["name", "description: text?", "status: enum(active, archived)"], []),
+    "task": ("projects", ["title", "description: text?", "status: enum(todo, in_progress, done)",
+                          "due_date: date?"], ["project"]),
+    "comment": ("discussion", ["body: text"], ["@actor"]),
+    "post": ("content", ["title", "body: text", "published_at: timestamp?"], ["@actor"]),
+    "message": ("messaging", ["body: text", "sent_at: timestamp"], ["@actor"]),
+    "notification": ("notifications", ["kind", "payload: text", "read_at: timestamp?"], ["@actor"]),
+    "appointment": ("scheduling", ["starts_at: timestamp", "ends_at: timestamp",
+                                   "status: enum(booked, cancelled, completed)"], ["@actor"]),
+    "booking": ("scheduling", ["starts_at: timestamp", "ends_at: timestamp",
+                               "status: enum(pending, confirmed, cancelled)"], ["@actor"]),
+    "ticket": ("support", ["subject", "body: text", "status: enum(open, pending, resolved, closed)",
+                           "priority: enum(low, normal, high, urgent)"], ["@actor"]),
+    "file": ("files", ["filename", "content_type", "size_bytes: int", "storage_key: string unique"], ["@actor"]),
+    "document": ("files", ["title", "storage_key: string unique"], ["@actor"]),
+    "api_key": ("identity", ["name", "key_hash: secret", "last_used_at: timestamp?"], ["@actor"]),
+}
+SYNONYMS = {"url": "link", "short_url": "link", "shortened_url": "link", "short_link": "link", "item": "product",
+            "purchase": "order", "company": "organization", "team": "organization", "account": "user",
+            "person": "user", "people": "user", "visit": "click", "redirect": "click", "issue": "ticket",
+            "reservation": "booking", "attachment": "file", "upload": "file", "note": "comment"}
+ACTORS = {"user", "customer", "member", "employee", "patient", "student"}
+TENANTS = {"tenant", "organization", "workspace"}
+ROLE_WORDS = {"admin", "admins", "administrator", "administrators", "staff", "operator", "operators", "visitor",
+              "visitors", "guest", "guests", "anyone", "owner", "owners", "manager", "managers", "client", "clients",
+              "developer", "developers", "we", "they", "system"}
+NOT_ENTITIES = set("""
+system app application platform service api data information way time ability support page dashboard feature
+features list lists detail details history report reports email emails password passwords name names price prices
+status statuses date dates amount amounts number numbers total totals login logins signup access process
+interface experience request requests response responses minute minutes second seconds hour hours day days
+week weeks month months year years percent availability latency uptime scale load traffic peak user_interface
+web mobile ios android browser endpoint endpoints rest graphql json database databases cache server servers
+option options setting settings thing things part parts kind kinds type types lot lots team_members one two three
+multiple many several each every other own new existing all any some their them it its real second minute
+stock quantity quantities description descriptions title titles content code codes link_code count counts rating
+ratings address_line sku id ids statistic statistics stat stats analytics metric metrics notification_preference
+role roles permission permissions tier tiers plan_limit limit limits""".split())
+VERBS = set("""
+create creates add adds manage manages view views list lists browse browses search searches edit edits update
+updates delete deletes remove removes track tracks book books schedule schedules upload uploads assign assigns
+comment comments rate rates follow follows publish publishes submit submits approve approves cancel cancels place
+places register registers invite invites share shares shorten shortens record records store stores send sends
+receive receives pay pays purchase purchases buy buys reserve reserves see sees get gets open opens close closes
+post posts write writes read reads archive archives export exports import imports download downloads review
+reviews order orders own owns belong belongs contain contains include includes have has hold holds attach attaches
+log logs sign signs check checks mark marks""".split())
+DETERMINERS = r"(?:a|an|the|their|his|her|its|our|my|your|each|every|per|new|multiple|many|several|other|own|" \
+              r"existing|all|any|some|one or more)"
+
+
+def _snake(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def parse_field(spec: str) -> FieldModel | None:
+    """The brief's field mini-language: `name[: type] [unique] [?]`, type one of string, text, email, url,
+    int, decimal, money, bool, timestamp, date, secret, enum(a, b), or `ref Entity` (handled by the caller)."""
+    text = spec.strip()
+    if not text:
+        return None
+    name_part, _, type_part = text.partition(":")
+    name = _snake(name_part)
+    if not name or not re.match(r"^[a-z_]", name):
+        return None
+    type_part = type_part.strip().lower()
+    optional = type_part.endswith("?") or "optional" in type_part or name_part.strip().endswith("?")
+    unique = "unique" in type_part
+    enum_match = re.search(r"enum\s*\(([^)]*)\)", type_part)
+    if enum_match:
+        values = [_snake(v) for v in enum_match.group(1).split(",") if _snake(v)]
+        return FieldModel(name=name, kind="enum", unique=False, required=not optional, enum_values=values)
+    words = re.sub(r"[?]|unique|optional|required", " ", type_part).split()
+    kind = _KINDS.get(words[0], words[0]) if words else guess_kind(name)
+    if kind not in _KIND_SET:
+        kind = guess_kind(name)
+    return FieldModel(name=name, kind=kind, unique=unique, required=not optional)
+
+
+_KINDS = {"str": "string", "varchar": "string", "integer": "int", "number": "decimal", "float": "decimal",
+          "numeric": "decimal", "boolean": "bool", "datetime": "timestamp", "timestamptz": "timestamp",
+          "uri": "url", "password": "secret", "currency": "money", "price": "money"}
+_KIND_SET = {"string", "text", "email", "url", "int", "decimal", "money", "bool", "timestamp", "date", "enum",
+             "secret", "uuid"}
+
+
+def guess_kind(name: str) -> str:
+    if name.endswith("_at") or name in {"timestamp", "time"}:
+        return "timestamp"
+    if name.endswith("date") or name in {"birthday", "date_of_birth"}:
+        return "date"
+    if "email" in name:
+        return "email"
+    if name.endswith(("_hash", "password", "secret", "token")):
+        return "secret"
+    if re.search(r"(price|amount|total|cost|fee|balance|salary|budget)", name):
+        return "money"
+    if re.search(r"(count|quantity|qty|stock|rating|age|position|capacity|size|duration|minutes|seconds)", name):
+        return "int"
+    if name.startswith(("is_", "has_")) or name in {"active", "enabled", "verified", "published"}:
+        return "bool"
+    if re.search(r"(url|website|avatar|link)$", name):
+        return "url"
+    if name in {"description", "body", "content", "notes", "bio", "summary", "text", "comment", "message"}:
+        return "text"
+    if name in {"status", "state"}:
+        return "enum"
+    return "string"
+
+
+def read_domain(brief: Brief) -> Domain:
+    text_by_req = {r.id: r.text for r in brief.requirements}
+    corpus = " ".join([brief.title, brief.summary, *text_by_req.values(), *brief.constraints]).lower()
+    shortener = bool(re.search(r"\bshort(en|ener|ened)?\b", corpus))
+    entities: dict[str, EntityModel] = {}
+    mentions: dict[str, list[str]] = {rid: [] for rid in text_by_req}
+
+    if brief.entities:
+        for given in brief.entities:
+            name = _canonical(singular(_snake(given.name)), shortener)
+            model = EntityModel(name=name, inferred=False, notes=given.notes or "")
+            for spec in given.fields:
+                ref = re.match(r"^\s*([A-Za-z_ ]+?)\s*:\s*ref\s+([A-Za-z_]+)", spec)
+                if ref:
+                    model.add_parent(singular(_snake(ref.group(2))))
+                    continue
+                parsed = parse_field(spec)
+                if parsed and parsed.name.endswith("_id") and parsed.name != "id":
+                    model.add_parent(parsed.name[:-3])
+                elif parsed and parsed.name not in {"id", "created_at", "updated_at"}:
+                    model.fields.append(parsed)
+            entities[name] = model
+    else:
+        for candidate in _candidates(corpus, shortener):
+            entities.setdefault(candidate, EntityModel(name=candidate))
+
+    for name, model in entities.items():
+        context, lex_fields, lex_parents = LEXICON.get(name, ("", [], []))
+        model.context = context
+        if model.inferred and not model.fields:
+            model.fields = [f for f in (parse_field(s) for s in lex_fields) if f]
+        if model.inferred:
+            for parent in lex_parents:
+                if parent != "@actor" and parent in entities:
+                    model.add_parent(parent, composition=True)
+
+    actor = next((n for n in entities if n in ACTORS), None)
+    if actor is None and re.search(r"\b(sign ?up|log ?in|sign ?in|account|authenticat|users?)\b", corpus):
+        actor = "user"
+        entities = {"user": EntityModel(name="user", context="identity",
+                                        fields=[f for f in (parse_field(s) for s in LEXICON["user"][1]) if f]),
+                    **entities}
+    tenant = next((n for n in entities if n in TENANTS), None)
+    if tenant is None and re.search(r"multi-?tenant", corpus):
+        tenant = "tenant"
+        entities = {"tenant": EntityModel(name="tenant", context="tenancy",
+                                          fields=[f for f in (parse_field(s) for s in LEXICON["tenant"][1]) if f]),
+                    **entities}
+    joins: list[Join] = []
+    for name, model in entities.items():
+        _, _, lex_parents = LEXICON.get(name, ("", [], []))
+        if model.inferred and "@actor" in lex_parents and actor and name != actor:
+            model.add_parent(actor)
+    for rid, text in text_by_req.items():
+        found = _mentioned(text.lower(), entities, shortener)
+        mentions[rid] = found
+        if brief.entities:
+            continue
+        _relate(text.lower(), found, entities, actor, tenant, joins)
+    for model in entities.values():
+        if not model.fields:
+            model.fields = [FieldModel(name="name"), FieldModel(name="description", kind="text", required=False)]
+        if not model.context:
+            owner = next((p for p, comp in model.parents if comp and p in entities), None)
+            model.context = entities[owner].context or owner if owner else model.name
+    features = set()
+    if re.search(r"redirect", corpus):
+        features.add("redirect")
+    if re.search(r"\b(log ?in|sign ?in|sign ?up|authenticat|password)", corpus) or actor:
+        features.add("auth")
+    if re.search(r"\bsearch", corpus):
+        features.add("search")
+    return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features)
+
+
+def _canonical(word: str, shortener: bool) -> str:
+    word = _snake(word)
+    if word in {"url", "short_url", "shortened_url", "short_link"} and not shortener:
+        return word
+    return SYNONYMS.get(word, word)
+
+
+def _candidates(corpus: str, shortener: bool) -> list[str]:
+    scores: dict[str, int] = {}
+    order: list[str] = []
+
+    def bump(raw: str, points: int) -> None:
+        word = _canonical(singular(raw), shortener)
+        if (len(word) < 3 or word in NOT_ENTITIES or raw in ROLE_WORDS or word in ROLE_WORDS
+                or word in VERBS - {"order", "orders", "review", "reviews", "post", "posts", "comment", "comments"}
+                or (word in {"url", "short_url"} and not shortener)):
+            return
+        if word in LEXICON:
+            points += 3
+        if word not in scores:
+            order.append(word)
+        scores[word] = scores.get(word, 0) + points
+
+    for match in re.finditer(rf"\b({'|'.join(sorted(VERBS))})\s+(?:{DETERMINERS}\s+)*([a-z]+(?:\s+url)?)", corpus):
+        bump(match.group(2).replace(" ", "_") if match.group(2).endswith(" url") else match.group(2), 2)
+    for match in re.finditer(r"\b([a-z]+)\s+(?:can|should|must|will|may)\b", corpus):
+        bump(match.group(1), 2)
+    for match in re.finditer(rf"\b(?:with|for|to|from|of|in|on|by)\s+(?:{DETERMINERS}\s+)*([a-z]+s)\b", corpus):
+        bump(match.group(1), 1)
+    for word in re.findall(r"[a-z]+", corpus):
+        if singular(word) in LEXICON or _canonical(singular(word), shortener) in LEXICON:
+            bump(word, 0)
+    counts = {w: len(re.findall(rf"\b{re.escape(w)}", corpus)) for w in scores}
+    keep = [w for w in order if scores[w] >= 2 or (scores[w] >= 1 and counts[w] >= 2)]
+    return keep[:12]
+
+
+def _mentioned(text: str, entities: dict[str, EntityModel], shortener: bool) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for match in re.finditer(r"[a-z]+(?:\s+url)?", text):
+        word = _canonical(singular(match.group(0).replace(" ", "_")), shortener)
+        if word not in entities:
+            word = _canonical(singular(match.group(0).split()[0]), shortener)
+        if word in entities and word not in [w for _, w in found]:
+            found.append((match.start(), word))
+    return [w for _, w in sorted(found)]
+
+
+def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
+            joins: list[Join]) -> None:
+    """Turn how a sentence connects entities into foreign keys and join tables."""
+    if len(found) < 2:
+        return
+    contain = re.search(r"\b(contain|contains|include|includes|consist of|consists of|ha(?:ve|s) (?:many|multiple|"
+                        r"several|one or more)|with (?:many|multiple|several|one or more))\b", text)
+    belong = re.search(r"\b(belongs? to|in an?|within|under|of an?)\b", text)
+    first, rest = found[0], found[1:]
+    for other in rest:
+        a, b = entities[first], entities[other]
+        if other in (actor, tenant) or first == tenant:
+            if first != actor and first != tenant:
+                a.add_parent(other)
+            continue
+        if first == actor:
+            # "users can create projects with tasks": the actor owns the first object; later ones attach to it.
+            if other == rest[0]:
+                if not b.parents or b.inferred and other not in LEXICON:
+                    b.add_parent(actor) if not any(p == actor for p, _ in b.parents) else None
+            continue
+        if contain and contain.start() > text.find(first):
+            catalog = other in LEXICON and not LEXICON[other][2]
+            if catalog and not any(j.left == first and j.right == other for j in joins):
+                joins.append(Join(left=first, right=other, item=first in {"order", "cart", "invoice"}))
+            elif not catalog and (first, True) not in b.parents:
+                b.add_parent(first, composition=True)
+        elif belong and belong.start() > text.find(first):
+            a.add_parent(other, composition=True)
+        elif not b.parents and other not in LEXICON and first not in LEXICON:
+            b.add_parent(first)

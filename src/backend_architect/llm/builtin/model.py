@@ -1,0 +1,154 @@
+"""Chat Completions semantics for the builtin model: read the conversation, decide the next tool call."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+from ...brief import Brief, BriefError, parse_brief
+from ...knowledge import KnowledgeBase, load_knowledge
+from .architect import Plan
+
+__all__ = ["BUILTIN_NOTICE", "BuiltinModel"]
+
+BUILTIN_NOTICE = "offline rule-based model, no LLM"
+_STEPS = [
+    ("emit_database_schema", "database_schema"),
+    ("emit_api_spec", "api_specification"),
+    ("emit_service_architecture", "microservices"),
+]
+_QUERIES = [
+    "REST resource design pagination status codes",
+    "authentication rate limiting tiers",
+    "schema design normalization indexing foreign keys",
+    "decomposition modular monolith bounded contexts data ownership",
+    "capacity planning caching bottleneck",
+]
+
+
+class BuiltinModel:
+    def __init__(self, knowledge: KnowledgeBase | None = None):
+        self.knowledge = knowledge
+
+    def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        if method == "GET" and path.endswith("/models"):
+            return 200, {"object": "list", "data": [{"id": "builtin", "object": "model", "owned_by": "local"}]}
+        if method != "POST" or not path.endswith("/chat/completions"):
+            return 404, _error(f"the builtin model serves POST /v1/chat/completions, not {method} {path}",
+                               "not_found")
+        try:
+            request = json.loads(body or b"{}")
+        except json.JSONDecodeError:
+            return 400, _error("the request body is not JSON", "invalid_request_error")
+        if not isinstance(request, dict) or not isinstance(request.get("messages"), list) or not request["messages"]:
+            return 400, _error("'messages' must be a non-empty list", "invalid_request_error")
+        if request.get("stream"):
+            return 400, _error("the builtin model does not stream", "invalid_request_error")
+        return 200, self.complete(request)
+
+    def complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        messages: list[dict[str, Any]] = request["messages"]
+        offered = {t.get("function", {}).get("name") for t in request.get("tools") or []}
+        turn = sum(1 for m in messages if m.get("role") == "assistant") + 1
+        done, last_failure = _progress(messages)
+        content, calls = self._decide(messages, offered, done, last_failure)
+        tool_calls = [{"id": f"call_{turn}_{i}", "type": "function",
+                       "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
+                      for i, (name, args) in enumerate(calls)]
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if tool_calls:
+            message["tool_calls"] = tool_calls
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
+        completion_chars = len(content or "") + sum(len(c["function"]["arguments"]) for c in tool_calls)
+        return {
+            "id": f"builtin-{turn}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "builtin",
+            "system_fingerprint": BUILTIN_NOTICE,
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
+            # Characters / 4: the usual rough token estimate; the builtin model has no tokenizer.
+            "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": completion_chars // 4,
+                      "total_tokens": (prompt_chars + completion_chars) // 4},
+        }
+
+    def _decide(self, messages: list[dict[str, Any]], offered: set[str], done: set[str],
+                last_failure: tuple[str, list[str]] | None) -> tuple[str | None, list[tuple[str, dict[str, Any]]]]:
+        if last_failure:
+            name, errors = last_failure
+            return (f"The {BUILTIN_NOTICE} cannot repair {name}; its rules produced: "
+                    + "; ".join(errors[:3]), [])
+        brief = _find_brief(messages)
+        if brief is None:
+            return (f"I am the builtin {BUILTIN_NOTICE}. Give me a requirements brief (a title and a list of "
+                    "requirements) and I will design it; open-ended questions need a real model.", [])
+        if "search_knowledge" in offered and "search_knowledge" not in done:
+            return None, [("search_knowledge", {"query": q, "k": 1}) for q in _QUERIES]
+        plan = _plan(brief.model_dump_json(), self.knowledge)
+        payloads = {"database_schema": plan.schema, "api_specification": plan.api, "microservices": plan.services}
+        for tool, key in _STEPS:
+            if tool in offered and tool not in done:
+                return None, [(tool, {key: payloads[key]})]
+        if "finish_design" in offered and "finish_design" not in done:
+            return None, [("finish_design", plan.finish)]
+        return f"The design is finished ({BUILTIN_NOTICE}).", []
+
+
+def _error(message: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
+
+def _progress(messages: list[dict[str, Any]]) -> tuple[set[str], tuple[str, list[str]] | None]:
+    names: dict[str, str] = {}
+    done: set[str] = set()
+    last_failure = None
+    for m in messages:
+        if m.get("role") == "assistant":
+            last_failure = None
+            for call in m.get("tool_calls") or []:
+                names[call.get("id", "")] = call.get("function", {}).get("name", "")
+        elif m.get("role") == "tool":
+            name = names.get(m.get("tool_call_id", ""), "")
+            try:
+                result = json.loads(m.get("content") or "{}")
+            except json.JSONDecodeError:
+                result = {}
+            if result.get("ok"):
+                done.add(name)
+            else:
+                last_failure = (name, [str(e) for e in result.get("errors", [])])
+    return done, last_failure
+
+
+_FENCE = re.compile(r"```ya?ml\n(.*?)```", re.S)
+
+
+def _find_brief(messages: list[dict[str, Any]]) -> Brief | None:
+    for m in messages:
+        if m.get("role") != "user" or not isinstance(m.get("content"), str):
+            continue
+        fenced = _FENCE.search(m["content"])
+        try:
+            if fenced:
+                return parse_brief(fenced.group(1).encode(), suffix=".yaml").brief
+            return parse_brief(m["content"].encode(), suffix=".md").brief
+        except BriefError:
+            continue
+    return None
+
+
+@lru_cache(maxsize=32)
+def _plan_cached(brief_json: str, knowledge_id: int) -> Plan:
+    knowledge = _KNOWLEDGE[knowledge_id]
+    return Plan(Brief.model_validate_json(brief_json), knowledge)
+
+
+_KNOWLEDGE: dict[int, KnowledgeBase] = {}
+
+
+def _plan(brief_json: str, knowledge: KnowledgeBase | None) -> Plan:
+    kb = knowledge or load_knowledge()
+    _KNOWLEDGE[id(kb)] = kb
+    return _plan_cached(brief_json, id(kb))

@@ -1,0 +1,214 @@
+"""Service decomposition and traceability for the builtin model."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .architect import Plan
+
+__all__ = ["choose_style", "plan_finish", "plan_services"]
+
+_VERB_OPS = [
+    (r"\b(log ?in|sign ?in|authenticat|token)", ["login"]),
+    (r"\b(sign ?up|register)", ["create"]),
+    (r"\b(redirect|visit|follow)", ["follow"]),
+    (r"\b(create|add|place|book|submit|upload|shorten|post|write|send|record|invite|schedule|reserve|buy|"
+     r"purchase|pay|open)", ["create"]),
+    (r"\b(view|see|list|browse|search|find|show|read|track|get|look|history|report|statistic|analytic|count)",
+     ["list", "get"]),
+    (r"\b(update|edit|change|rename|assign|move|mark|approve|cancel|close|archive|complete)", ["update"]),
+    (r"\b(delete|remove)", ["delete"]),
+    (r"\b(manage|administer|maintain|crud)", ["list", "create", "update", "delete"]),
+]
+
+
+def choose_style(plan: Plan) -> tuple[str, str]:
+    nfr = plan.brief.non_functional
+    kb = plan.kb
+    corpus = plan._corpus()
+    min_rps = kb.default("microservices_min_peak_rps", 1000)
+    min_dau = kb.default("microservices_min_daily_active_users", 1_000_000)
+    if re.search(r"\bmonolith", corpus):
+        return "modular_monolith", "The brief asks for a monolith."
+    reasons = []
+    if nfr.peak_rps is not None and nfr.peak_rps >= min_rps:
+        reasons.append(f"peak load of {nfr.peak_rps:g} requests/s (threshold {min_rps})")
+    if nfr.daily_active_users is not None and nfr.daily_active_users >= min_dau:
+        reasons.append(f"{nfr.daily_active_users:,} daily active users (threshold {min_dau:,})")
+    if re.search(r"\bmicroservices?\b", corpus):
+        reasons.append("the brief asks for independently deployable services")
+    contexts = {e.context for e in plan.domain.entities.values()}
+    if reasons and len(contexts) > 1:
+        return "microservices", "Microservices, one per bounded context, because of the " + "; ".join(reasons) + "."
+    stated = []
+    if nfr.peak_rps is not None:
+        stated.append(f"{nfr.peak_rps:g} requests/s at peak")
+    if nfr.daily_active_users is not None:
+        stated.append(f"{nfr.daily_active_users:,} daily active users")
+    load = ", ".join(stated) if stated else "no stated load"
+    return "modular_monolith", (
+        f"A modular monolith: {load} is below the thresholds that justify services ({min_rps} requests/s or "
+        f"{min_dau:,} daily active users), so one deployable with one module per bounded context keeps the "
+        "boundaries without the network, deployment and consistency costs; a module can be extracted later.")
+
+
+def plan_services(plan: Plan) -> dict[str, Any]:
+    d = plan.domain
+    style, rationale = choose_style(plan)
+    micro = style == "microservices"
+    base = plan.kb.default("api_base_path", "/api/v1")
+    contexts: dict[str, list[str]] = {}
+    for name, entity in d.entities.items():
+        contexts.setdefault(entity.context, []).append(name)
+
+    def service_name(context: str) -> str:
+        slug = context.replace("_", "-")
+        return f"{slug}-service" if micro else slug
+
+    services: dict[str, dict[str, Any]] = {}
+    for context, names in contexts.items():
+        services[context] = {
+            "name": service_name(context), "kind": "service" if micro else "module",
+            "description": f"The {context.replace('_', ' ')} context: {', '.join(plan.tables[n] for n in names)}.",
+            "responsibilities": [f"Owns and validates {plan.tables[n].replace('_', ' ')}" for n in names],
+            "owned_tables": [plan.tables[n] for n in names],
+            "endpoints": [], "events_published": [], "events_subscribed": [], "depends_on": [],
+            "scaling": "stateless replicas behind the load balancer, scaled on CPU and p99 latency" if micro
+            else "scales with the monolith",
+        }
+        for n in names:
+            services[context]["endpoints"] += [_full(base, ep) for ep in plan.endpoints_by_entity[n].values()]
+    for join in d.joins:
+        context = d.entities[join.left].context
+        table = plan.tables[f"join:{join.left}:{join.right}"]
+        services[context]["owned_tables"].append(table)
+        services[context]["endpoints"] += [_full(base, ep) for ep in plan.endpoints_by_entity[f"join:{table}"].values()]
+        _depend(services, context, d.entities[join.right].context, micro, f"reads {plan.tables[join.right]} it links")
+    ident = d.entities[d.actor].context if d.actor else next(iter(contexts))
+    if "auth" in plan.endpoints_by_entity:
+        services[ident]["endpoints"].append(_full(base, "POST /auth/tokens"))
+        services[ident]["responsibilities"].append("Issues and refreshes access tokens")
+    if "redirect" in plan.endpoints_by_entity:
+        owner = d.entities[plan.endpoints_by_entity["redirect"]["owner"]].context
+        services[owner]["endpoints"].append(_full(base, plan.endpoints_by_entity["redirect"]["follow"]))
+        services[owner]["responsibilities"].append("Resolves short codes on the hot redirect path")
+    events: list[dict[str, Any]] = []
+    for name, entity in d.entities.items():
+        for parent, _ in entity.parents:
+            if parent in d.entities and d.entities[parent].context != entity.context:
+                _depend(services, entity.context, d.entities[parent].context, micro,
+                        f"checks that the referenced {parent.replace('_', ' ')} exists")
+        subscribers = {e.context for e in d.entities.values()
+                       if any(p == name for p, _ in e.parents) and e.context != entity.context}
+        if not subscribers:
+            continue
+        event = f"{name}.deleted"
+        events.append({"name": event, "description": f"A {name.replace('_', ' ')} was deleted; dependants clean up "
+                       "or archive what refers to it", "payload_fields": ["id", "deleted_at"]})
+        services[entity.context]["events_published"].append(event)
+        for sub in sorted(subscribers):
+            services[sub]["events_subscribed"].append(event)
+        if entity.field("status"):
+            event = f"{name}.status_changed"
+            events.append({"name": event, "description": f"A {name.replace('_', ' ')} moved to another status",
+                           "payload_fields": ["id", "old_status", "new_status", "changed_at"]})
+            services[entity.context]["events_published"].append(event)
+            for sub in sorted(subscribers):
+                services[sub]["events_subscribed"].append(event)
+    for svc in services.values():
+        svc["endpoints"] = list(dict.fromkeys(svc["endpoints"]))
+    gateway = {"name": "api-gateway" if micro else "edge-proxy",
+               "technology": "Envoy or a managed API gateway" if micro else "nginx or a managed load balancer",
+               "features": ["authentication", "rate_limiting", "request_logging", "tls_termination"],
+               "routes": _routes(plan, services, base)}
+    infra = {
+        "api_gateway": gateway,
+        "service_discovery": "DNS names of Kubernetes Services (server-side discovery)" if micro
+        else "not needed: one deployable behind the load balancer",
+        "message_broker": (str(plan.kb.default("message_broker", "kafka")).capitalize() if micro and events else None),
+        "databases": ["PostgreSQL 16, one logical database per service" if micro else "PostgreSQL 16 (primary)"],
+        "caches": [],
+    }
+    return {"style": style, "rationale": rationale, "services": list(services.values()), "events": events,
+            "infrastructure": infra}
+
+
+def _full(base: str, endpoint: str) -> str:
+    method, path = endpoint.split(" ", 1)
+    return f"{method} {base}{path}"
+
+
+def _depend(services: dict[str, dict[str, Any]], frm: str, to: str, micro: bool, reason: str) -> None:
+    if frm == to:
+        return
+    target = services[to]["name"]
+    deps = services[frm]["depends_on"]
+    if not any(dep["service"] == target for dep in deps):
+        deps.append({"service": target, "protocol": "rest" if micro else "in_process", "reason": reason})
+
+
+def _routes(plan: Plan, services: dict[str, dict[str, Any]], base: str) -> list[dict[str, str]]:
+    routes: dict[str, str] = {}
+    for svc in services.values():
+        for ref in svc["endpoints"]:
+            path = ref.split(" ", 1)[1]
+            segments = path[len(base):].strip("/").split("/")
+            routes.setdefault(f"{base}/{segments[0]}", svc["name"])
+    return [{"path_prefix": prefix, "service": name} for prefix, name in routes.items()]
+
+
+def plan_finish(plan: Plan) -> dict[str, Any]:
+    d = plan.domain
+    base = plan.kb.default("api_base_path", "/api/v1")
+    by_name = {s["name"]: s for s in plan.services["services"]}
+    items = []
+    for req in plan.brief.requirements:
+        text = req.text.lower()
+        names = d.mentions.get(req.id, [])
+        ops = [op for pattern, found in _VERB_OPS if re.search(pattern, text) for op in found] or ["list", "get"]
+        endpoints: list[str] = []
+        if "login" in ops and "auth" in plan.endpoints_by_entity:
+            endpoints.append(_full(base, "POST /auth/tokens"))
+        if "follow" in ops and "redirect" in plan.endpoints_by_entity:
+            endpoints.append(_full(base, plan.endpoints_by_entity["redirect"]["follow"]))
+        for name in names:
+            table_ops = plan.endpoints_by_entity.get(name, {})
+            endpoints += [_full(base, table_ops[op]) for op in ops if op in table_ops]
+        endpoints = list(dict.fromkeys(endpoints))
+        tables = [plan.tables[n] for n in names]
+        services = [s["name"] for s in by_name.values()
+                    if set(s["owned_tables"]) & set(tables) or set(s["endpoints"]) & set(endpoints)]
+        notes = ""
+        if not (endpoints or tables or services):
+            services = list(by_name)
+            notes = "Cross-cutting: addressed by the architecture as a whole (see the rationale and open questions)."
+        items.append({"requirement_id": req.id, "endpoints": endpoints, "tables": tables, "services": services,
+                      "notes": notes})
+    questions = []
+    nfr = plan.brief.non_functional
+    if nfr.peak_rps is None and nfr.daily_active_users is None:
+        questions.append("No load was stated (daily active users, peak requests/s): the design assumes a modest "
+                         "load. What are the expected numbers?")
+    inferred = [plan.tables[n] for n, e in d.entities.items() if e.inferred and n not in _lexicon()]
+    if inferred:
+        questions.append(f"The fields of {', '.join(inferred)} were inferred from the text; which attributes do "
+                         "they really need?")
+    if not plan.brief.entities:
+        questions.append("Entities were read from the requirements' wording; confirm the list and relationships.")
+    if d.tenant:
+        questions.append(f"Tenant isolation is by a {d.tenant}_id column on every table; is row-level security "
+                         "or a database per tenant required for compliance?")
+    summary = (f"Offline rule-based design (no LLM) for {plan.brief.title}: {len(plan.schema['tables'])} tables, "
+               f"{sum(len(r['endpoints']) for r in plan.api['resources'])} REST endpoints under {base}, and a "
+               f"{plan.services['style'].replace('_', ' ')} of {len(plan.services['services'])} "
+               f"{'services' if plan.services['style'] == 'microservices' else 'modules'}. "
+               f"{plan.services['rationale']}")
+    return {"summary": summary, "traceability": items, "open_questions": questions}
+
+
+def _lexicon() -> set[str]:
+    from .domain import LEXICON
+
+    return set(LEXICON)

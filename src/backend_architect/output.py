@@ -1,0 +1,97 @@
+"""Writing a design to disk: everything rendered in memory first, then each file written atomically,
+and never outside the output directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .render.markdown import render_markdown
+from .render.openapi import openapi_document
+from .render.services_yaml import render_services_yaml
+from .render.sql import render_sql
+from .spec import Design
+
+__all__ = ["OutputError", "WrittenFile", "render_files", "slugify", "write_atomic", "write_design"]
+
+
+class OutputError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: Path
+    size: int
+    what: str
+
+
+def slugify(text: str, *, max_length: int = 60) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-")
+    return slug or "design"
+
+
+def _confined(directory: Path, name: str) -> Path:
+    if not name or "/" in name or "\\" in name or "\x00" in name or name in {".", ".."} or os.path.isabs(name):
+        raise OutputError(f"refusing to write {name!r}: not a plain file name")
+    target = directory / name
+    if target.is_symlink():
+        raise OutputError(f"refusing to write through the symbolic link {target}")
+    if target.resolve().parent != directory.resolve():
+        raise OutputError(f"refusing to write {target}: outside {directory}")
+    return target
+
+
+def write_atomic(path: Path, data: str) -> None:
+    """Write to a temporary file beside `path`, then rename over it: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def render_files(design: Design, transcript: str | None = None) -> list[tuple[str, str, str]]:
+    """(file name, content, what it is) for every artifact the design has."""
+    files = [("design.md", render_markdown(design), "the design document"),
+             ("design.json", design.model_dump_json(indent=2) + "\n", "the whole validated design")]
+    if design.api_specification is not None:
+        doc = openapi_document(design.api_specification, description=design.brief.summary)
+        files.append(("openapi.yaml", yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110),
+                      "OpenAPI 3.1"))
+    if design.database_schema is not None:
+        files.append(("schema.sql", render_sql(design.database_schema), "PostgreSQL DDL"))
+    if design.microservices is not None:
+        files.append(("services.yaml", render_services_yaml(design.microservices), "service architecture"))
+    if transcript is not None:
+        files.append(("transcript.jsonl", transcript, "every model request and response"))
+    return files
+
+
+def write_design(directory: Path, design: Design, transcript: str | None = None) -> list[WrittenFile]:
+    files = render_files(design, transcript)
+    directory.mkdir(parents=True, exist_ok=True)
+    # Files of an earlier run that this run does not produce would mislead: remove them.
+    produced = {name for name, _, _ in files}
+    for stale in ("openapi.yaml", "schema.sql", "services.yaml"):
+        if stale not in produced:
+            path = _confined(directory, stale)
+            if path.exists():
+                path.unlink()
+    written = []
+    for name, content, what in files:
+        path = _confined(directory, name)
+        write_atomic(path, content)
+        written.append(WrittenFile(path=path, size=len(content.encode()), what=what))
+    return written

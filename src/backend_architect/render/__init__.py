@@ -1,0 +1,1 @@
+"""One module per output format. Renderers are pure: spec models in, text or documents out."""

@@ -1,0 +1,62 @@
+"""Mermaid diagrams generated from the models (never written by the model)."""
+
+from __future__ import annotations
+
+import re
+
+from ..spec.data import DatabaseSchema
+from ..spec.services import ServiceArchitecture
+
+__all__ = ["er_diagram", "service_flowchart"]
+
+
+def _ident(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def er_diagram(schema: DatabaseSchema) -> str:
+    lines = ["erDiagram"]
+    enum_names = {e.name for e in schema.enums}
+    for table in schema.tables:
+        lines.append(f"    {_ident(table.name)} {{")
+        for col in table.columns:
+            kind = "enum" if col.type in enum_names else col.type
+            kind = _ident(kind.split("(")[0].replace(" ", "_"))
+            keys = ",".join(k for k, on in (("PK", col.primary_key), ("FK", col.references is not None),
+                                            ("UK", col.unique)) if on)
+            lines.append(f"        {kind} {_ident(col.name)}{' ' + keys if keys else ''}")
+        lines.append("    }")
+    for table in schema.tables:
+        for col in table.columns:
+            fk = col.references
+            if fk is None:
+                continue
+            one = col.unique or (col.primary_key and len(table.primary_key()) == 1)
+            lines.append(f'    {_ident(fk.table)} ||--{"o|" if one else "o{"} {_ident(table.name)} : "{col.name}"')
+    return "\n".join(lines)
+
+
+def service_flowchart(arch: ServiceArchitecture) -> str:
+    lines = ["flowchart LR", "    client([Clients])"]
+    gateway = arch.infrastructure.api_gateway
+    if gateway:
+        lines.append(f"    gw[{gateway.name}]")
+        lines.append("    client --> gw")
+    for svc in arch.services:
+        lines.append(f"    {_ident(svc.name)}[{svc.name}]")
+        if gateway and any(r.service == svc.name for r in gateway.routes):
+            lines.append(f"    gw --> {_ident(svc.name)}")
+    for svc in arch.services:
+        for dep in svc.depends_on:
+            lines.append(f"    {_ident(svc.name)} -->|{dep.protocol}| {_ident(dep.service)}")
+    publishers = {e: s.name for s in arch.services for e in s.events_published}
+    if arch.events:
+        broker = arch.infrastructure.message_broker or "events"
+        lines.append(f"    bus{{{{{broker}}}}}")
+        for svc in arch.services:
+            for event in svc.events_published:
+                lines.append(f"    {_ident(svc.name)} -. {event} .-> bus")
+            for event in svc.events_subscribed:
+                if event in publishers:
+                    lines.append(f"    bus -. {event} .-> {_ident(svc.name)}")
+    return "\n".join(lines)
