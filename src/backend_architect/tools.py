@@ -154,7 +154,9 @@ def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
         if section.ref not in state.consulted:
             state.consulted.append(section.ref)
     results = [{"ref": s.ref, "title": f"{s.doc_title} / {s.heading}", "text": s.text[:2500]} for s, _ in hits]
-    return ToolOutcome(ok=True, content=json.dumps({"ok": True, "tool": "search_knowledge", "results": results}))
+    body = {"ok": True, "tool": "search_knowledge", "result": f"{len(results)} section(s): "
+            + ", ".join(r["ref"] for r in results), "results": results}
+    return ToolOutcome(ok=True, content=json.dumps(body))
 
 
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:

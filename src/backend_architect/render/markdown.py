@@ -39,6 +39,10 @@ def render_markdown(design: Design) -> str:
         add("| Non-functional | Value |\n| --- | --- |")
         for key, value in numbers:
             shown = ", ".join(value) if isinstance(value, list) else value
+            if isinstance(shown, float) and shown.is_integer():
+                shown = int(shown)
+            if isinstance(shown, int):
+                shown = f"{shown:,}"
             add(f"| {key.replace('_', ' ')} | {_cell(shown)} |")
         add("")
     if design.brief.constraints:

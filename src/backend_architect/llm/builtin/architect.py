@@ -47,7 +47,7 @@ class Plan:
             col["type"] = self.kb.default("timestamp_type", "timestamptz")
         elif f.kind == "enum":
             enum_name = f"{entity.name}_{f.name}"
-            values = f.enum_values or ["active", "inactive"]
+            values = f.enum_values
             enums.append({"name": enum_name, "values": values})
             col["type"] = enum_name
             col["default"] = f"'{values[0]}'"
@@ -94,7 +94,9 @@ class Plan:
                     indexes.append({"name": f"ux_{table}_{f.name}", "columns": [f"{d.tenant}_id", f.name],
                                     "unique": True, "reason": f"{f.name} is unique within a {d.tenant}"})
                 if f.kind == "enum" and f.name == "status":
-                    indexes.append({"name": f"ix_{table}_status_created_at", "columns": ["status", "created_at desc"],
+                    lead = [f"{d.tenant}_id"] if scoped else []
+                    indexes.append({"name": f"ix_{table}_status_created_at",
+                                    "columns": lead + ["status", "created_at desc"],
                                     "reason": f"list {table} by status, newest first (GET {self._path(name)}"
                                               "?status=…)"})
             cols += [{"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"},
@@ -179,9 +181,10 @@ class Plan:
                              "description": "opaque cursor of the next page; null on the last page"}]}]
             path, pid = self._path(name), f"{name}_id"
             id_param = {"name": pid, "location": "path", "type": "string", "format": "uuid", "required": True}
-            errors = [{"status": 401, "description": "Missing or invalid credentials", "schema_ref": "Problem"},
-                      {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}]
-            public = public_reads and not entity.parents and name not in (d.actor, d.tenant)
+            unauthorized = {"status": 401, "description": "Missing or invalid credentials", "schema_ref": "Problem"}
+            limited = {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}
+            public = (public_reads and name not in (d.actor, d.tenant)
+                      and not any(p in (d.actor, d.tenant) for p, _ in entity.parents))
             filters = [{"name": c, "location": "query", "type": "string", "format": "uuid",
                         "description": f"only {self.tables[name]} of this {c[:-3]}"} for c in fk_cols
                        if c != f"{d.tenant}_id"]
@@ -190,6 +193,9 @@ class Plan:
             if "search" in d.features and any(f.kind in ("string", "text") for f in entity.fields):
                 filters.append({"name": "q", "location": "query", "type": "string", "description": "full-text search"})
             signup = name == d.actor and secret
+            errors = [unauthorized, limited]
+            read_errors = [limited] if public else errors
+            write_errors = [limited] if signup else errors
             eps = [
                 {"method": "GET", "path": path, "operation_id": f"list{_camel(self.tables[name])}",
                  "summary": f"List {self.tables[name].replace('_', ' ')}", "auth_required": not public,
@@ -199,17 +205,18 @@ class Plan:
                                  "description": "next_cursor of the previous page"}] + filters,
                  "responses": [{"status": 200, "description": "A page", "schema_ref": f"{cls}Page"},
                                {"status": 400, "description": "Invalid filter or cursor", "schema_ref": "Problem"},
-                               *errors]},
+                               *read_errors]},
                 {"method": "POST", "path": path, "operation_id": f"create{cls}",
                  "summary": "Sign up" if signup else f"Create a {name.replace('_', ' ')}",
                  "request_schema": f"{cls}Create", "auth_required": not signup,
                  "responses": [{"status": 201, "description": "Created", "schema_ref": cls},
                                {"status": 409, "description": "Conflicts with an existing one", "schema_ref": "Problem"},
-                               {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
+                               {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"},
+                               *write_errors]},
                 {"method": "GET", "path": f"{path}/{{{pid}}}", "operation_id": f"get{cls}", "parameters": [id_param],
                  "summary": f"Get one {name.replace('_', ' ')}", "auth_required": not public,
                  "responses": [{"status": 200, "description": "Found", "schema_ref": cls},
-                               {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},
+                               {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *read_errors]},
                 {"method": "PATCH", "path": f"{path}/{{{pid}}}", "operation_id": f"update{cls}",
                  "parameters": [id_param], "summary": f"Update a {name.replace('_', ' ')}",
                  "request_schema": f"{cls}Update",

@@ -24,6 +24,10 @@ class FieldModel:
     required: bool = True
     enum_values: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if self.kind == "enum" and not self.enum_values:
+            self.enum_values = ["active", "inactive"]
+
 
 @dataclass
 class EntityModel:
@@ -57,6 +61,7 @@ class Domain:
     tenant: str | None
     mentions: dict[str, list[str]]  # requirement id -> entities it mentions
     features: set[str]
+    shortener: bool = False
 
 
 def singular(word: str) -> str:
@@ -168,6 +173,7 @@ DETERMINERS = r"(?:a|an|the|their|his|her|its|our|my|your|each|every|per|new|mul
 
 
 def _snake(text: str) -> str:
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)  # OrderItem -> Order_Item
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
@@ -244,7 +250,8 @@ def read_domain(brief: Brief) -> Domain:
                     continue
                 parsed = parse_field(spec)
                 if parsed and parsed.name.endswith("_id") and parsed.name != "id":
-                    model.add_parent(parsed.name[:-3])
+                    parent = parsed.name[:-3]
+                    model.add_parent(parent, composition=name.startswith(parent + "_"))
                 elif parsed and parsed.name not in {"id", "created_at", "updated_at"}:
                     model.fields.append(parsed)
             entities[name] = model
@@ -268,7 +275,11 @@ def read_domain(brief: Brief) -> Domain:
         entities = {"user": EntityModel(name="user", context="identity",
                                         fields=[f for f in (parse_field(s) for s in LEXICON["user"][1]) if f]),
                     **entities}
-    tenant = next((n for n in entities if n in TENANTS), None)
+    tenants = [n for n in entities if n in TENANTS]
+    if len(tenants) > 1 and "tenant" in tenants:
+        del entities["tenant"]
+        tenants.remove("tenant")
+    tenant = tenants[0] if tenants else None
     if tenant is None and re.search(r"multi-?tenant", corpus):
         tenant = "tenant"
         entities = {"tenant": EntityModel(name="tenant", context="tenancy",
@@ -298,13 +309,14 @@ def read_domain(brief: Brief) -> Domain:
         features.add("auth")
     if re.search(r"\bsearch", corpus):
         features.add("search")
-    return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features)
+    return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features,
+                  shortener=shortener)
 
 
 def _canonical(word: str, shortener: bool) -> str:
     word = _snake(word)
-    if word in {"url", "short_url", "shortened_url", "short_link"} and not shortener:
-        return word
+    if word == "url" or word.endswith("_url"):
+        return "link" if shortener else word
     return SYNONYMS.get(word, word)
 
 
@@ -330,7 +342,7 @@ def _candidates(corpus: str, shortener: bool) -> list[str]:
         bump(match.group(1), 2)
     for match in re.finditer(rf"\b(?:with|for|to|from|of|in|on|by)\s+(?:{DETERMINERS}\s+)*([a-z]+s)\b", corpus):
         bump(match.group(1), 1)
-    for word in re.findall(r"[a-z]+", corpus):
+    for word in re.findall(r"(?<!multi-)(?<!multi)\b[a-z]+", corpus):
         if singular(word) in LEXICON or _canonical(singular(word), shortener) in LEXICON:
             bump(word, 0)
     counts = {w: len(re.findall(rf"\b{re.escape(w)}", corpus)) for w in scores}
@@ -339,6 +351,11 @@ def _candidates(corpus: str, shortener: bool) -> list[str]:
 
 
 def _mentioned(text: str, entities: dict[str, EntityModel], shortener: bool) -> list[str]:
+    return [w for _, w in mention_positions(text, entities, shortener)]
+
+
+def mention_positions(text: str, entities: dict[str, EntityModel], shortener: bool) -> list[tuple[int, str]]:
+    """(character position, entity) of each entity's first mention, in order."""
     found: list[tuple[int, str]] = []
     for match in re.finditer(r"[a-z]+(?:\s+url)?", text):
         word = _canonical(singular(match.group(0).replace(" ", "_")), shortener)
@@ -346,7 +363,7 @@ def _mentioned(text: str, entities: dict[str, EntityModel], shortener: bool) -> 
             word = _canonical(singular(match.group(0).split()[0]), shortener)
         if word in entities and word not in [w for _, w in found]:
             found.append((match.start(), word))
-    return [w for _, w in sorted(found)]
+    return sorted(found)
 
 
 def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
@@ -360,15 +377,16 @@ def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor
     first, rest = found[0], found[1:]
     for other in rest:
         a, b = entities[first], entities[other]
+        if other in (actor, tenant) and first in (actor, tenant):
+            continue
         if other in (actor, tenant) or first == tenant:
             if first != actor and first != tenant:
                 a.add_parent(other)
             continue
         if first == actor:
             # "users can create projects with tasks": the actor owns the first object; later ones attach to it.
-            if other == rest[0]:
-                if not b.parents or b.inferred and other not in LEXICON:
-                    b.add_parent(actor) if not any(p == actor for p, _ in b.parents) else None
+            if other == rest[0] and other not in (actor, tenant) and (not b.parents or other not in LEXICON):
+                b.add_parent(actor)
             continue
         if contain and contain.start() > text.find(first):
             catalog = other in LEXICON and not LEXICON[other][2]

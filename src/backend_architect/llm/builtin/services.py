@@ -15,7 +15,7 @@ _VERB_OPS = [
     (r"\b(sign ?up|register)", ["create"]),
     (r"\b(redirect|visit|follow)", ["follow"]),
     (r"\b(create|add|place|book|submit|upload|shorten|post|write|send|record|invite|schedule|reserve|buy|"
-     r"purchase|pay|open)", ["create"]),
+     r"purchase|pay|open|comment)", ["create"]),
     (r"\b(view|see|list|browse|search|find|show|read|track|get|look|history|report|statistic|analytic|count)",
      ["list", "get"]),
     (r"\b(update|edit|change|rename|assign|move|mark|approve|cancel|close|archive|complete)", ["update"]),
@@ -167,15 +167,7 @@ def plan_finish(plan: Plan) -> dict[str, Any]:
     for req in plan.brief.requirements:
         text = req.text.lower()
         names = d.mentions.get(req.id, [])
-        ops = [op for pattern, found in _VERB_OPS if re.search(pattern, text) for op in found] or ["list", "get"]
-        endpoints: list[str] = []
-        if "login" in ops and "auth" in plan.endpoints_by_entity:
-            endpoints.append(_full(base, "POST /auth/tokens"))
-        if "follow" in ops and "redirect" in plan.endpoints_by_entity:
-            endpoints.append(_full(base, plan.endpoints_by_entity["redirect"]["follow"]))
-        for name in names:
-            table_ops = plan.endpoints_by_entity.get(name, {})
-            endpoints += [_full(base, table_ops[op]) for op in ops if op in table_ops]
+        endpoints = [_full(base, ep) for ep in _endpoints_for(plan, text)]
         endpoints = list(dict.fromkeys(endpoints))
         tables = [plan.tables[n] for n in names]
         services = [s["name"] for s in by_name.values()
@@ -206,6 +198,44 @@ def plan_finish(plan: Plan) -> dict[str, Any]:
                f"{'services' if plan.services['style'] == 'microservices' else 'modules'}. "
                f"{plan.services['rationale']}")
     return {"summary": summary, "traceability": items, "open_questions": questions}
+
+
+_SCOPE_END = re.compile(r"\b(containing|contains|with|of|for|in|into|to|from|by|on|per)\b")
+
+
+def _endpoints_for(plan: Plan, text: str) -> list[str]:
+    """The endpoints a requirement's verbs act on: each verb reaches the entities after it, up to the next verb
+    or preposition ("place an order containing products" creates orders, not products)."""
+    from .domain import mention_positions
+
+    d = plan.domain
+    positions = mention_positions(text, d.entities, d.shortener)
+    hits = sorted((m.start(), m.end(), ops) for pattern, ops in _VERB_OPS for m in re.finditer(pattern, text))
+    found: list[str] = []
+    ops_by_entity: dict[str, list[str]] = {}
+    for i, (start, end, ops) in enumerate(hits):
+        if "login" in ops and "auth" in plan.endpoints_by_entity:
+            found.append(plan.endpoints_by_entity["auth"]["login"])
+            continue
+        if "follow" in ops and "redirect" in plan.endpoints_by_entity:
+            found.append(plan.endpoints_by_entity["redirect"]["follow"])
+        if re.match(r"(sign ?up|register)", text[start:end]) and d.actor:
+            ops_by_entity.setdefault(d.actor, []).append("create")
+            continue
+        limit = hits[i + 1][0] if i + 1 < len(hits) else len(text)
+        stop = _SCOPE_END.search(text, end)
+        for pos, name in positions:
+            if start <= pos < limit and (stop is None or pos < stop.start() or pos == start):
+                if name not in (d.actor, d.tenant) or pos == start:
+                    ops_by_entity.setdefault(name, []).extend(ops)
+    if not hits:
+        for _, name in positions:
+            if name not in (d.actor, d.tenant):
+                ops_by_entity.setdefault(name, []).extend(["list", "get"])
+    for name, ops in ops_by_entity.items():
+        table_ops = plan.endpoints_by_entity.get(name, {})
+        found += [table_ops[op] for op in dict.fromkeys(ops) if op in table_ops]
+    return list(dict.fromkeys(found))
 
 
 def _lexicon() -> set[str]:
