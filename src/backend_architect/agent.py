@@ -121,7 +121,9 @@ async def run_design(
         if not calls:
             nudges += 1
             if nudges > budgets.max_nudges:
-                reason = "the model stopped calling tools before the design was finished"
+                said = (message.content or "").strip().replace("\n", " ")
+                reason = "the model stopped calling tools before the design was finished" + (
+                    f"; it said: {said[:300]}" if said else "")
                 yield RunFailed(reason=reason, design=design(reason), usage=usage)
                 return
             todo = state.missing + ["finish_design"]

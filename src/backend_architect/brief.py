@@ -112,12 +112,16 @@ class Brief(BaseModel):
         """Requirements may be plain strings; ids default to R1, R2, … by position."""
         if not isinstance(value, list):
             return value
+        taken = {str(item["id"]) for item in value if isinstance(item, dict) and "id" in item}
         numbered = []
         for index, item in enumerate(value, start=1):
-            if isinstance(item, str):
-                numbered.append({"id": f"R{index}", "text": item})
-            elif isinstance(item, dict) and "id" not in item:
-                numbered.append({"id": f"R{index}", **item})
+            if isinstance(item, str) or (isinstance(item, dict) and "id" not in item):
+                rid, n = f"R{index}", index
+                while rid in taken:  # an explicit id elsewhere owns this number: take the next free one
+                    n += 1
+                    rid = f"R{n}"
+                taken.add(rid)
+                numbered.append({"id": rid, "text": item} if isinstance(item, str) else {"id": rid, **item})
             else:
                 numbered.append(item)
         return numbered
@@ -196,7 +200,7 @@ def _parse_yaml(text: str, source: str) -> LoadedBrief:
     if node is None:
         raise BriefError("the brief is empty", source=source)
     lines: dict[tuple[Any, ...], int] = {}
-    _index_lines(node, (), lines, [0])
+    _index_lines(node, (), lines, [0], source)
     data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
     if not isinstance(data, dict):
         raise BriefError("a YAML brief must be a mapping with at least a 'title'", source=source, line=1)
@@ -234,19 +238,21 @@ def _parse_yaml(text: str, source: str) -> LoadedBrief:
     return LoadedBrief(brief=brief, source=source, warnings=warnings)
 
 
-def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int], count: list[int]) -> None:
+def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int], count: list[int],
+                 source: str) -> None:
     count[0] += 1
     if count[0] > MAX_YAML_NODES:
-        raise BriefError("the YAML expands to too many nodes (an alias bomb?)", source="brief")
+        raise BriefError("the YAML expands to too many nodes (an alias bomb?)", source=source,
+                         line=node.start_mark.line + 1)
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
             out.setdefault(path + (key,), key_node.start_mark.line + 1)
-            _index_lines(value_node, path + (key,), out, count)
+            _index_lines(value_node, path + (key,), out, count, source)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(item, path + (index,), out, count)
+            _index_lines(item, path + (index,), out, count, source)
 
 
 def _line_for(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:

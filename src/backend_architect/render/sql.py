@@ -113,11 +113,13 @@ def sql_statements(schema: DatabaseSchema) -> list[tuple[str, str]]:
 
 def render_sql(schema: DatabaseSchema) -> str:
     chunks = [HEADER]
+    headings = {"enum": "enums", "table": "tables", "foreign": "foreign keys closing reference cycles",
+                "index": "indexes", "comment": "comments"}
     previous_kind = ""
     for label, statement in sql_statements(schema):
         kind = label.split()[0]
         if kind != previous_kind:
-            chunks.append(f"\n-- {kind}s\n" if kind != "index" else "\n-- indexes\n")
+            chunks.append(f"\n-- {headings[kind]}\n")
             previous_kind = kind
         chunks.append(statement + "\n")
     return "".join(chunks)

@@ -9,7 +9,11 @@ from ...brief import Brief
 from ...knowledge import KnowledgeBase
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain
 
-__all__ = ["Plan", "plan_design"]
+__all__ = ["NothingToDesign", "Plan", "plan_design"]
+
+
+class NothingToDesign(ValueError):
+    """The brief names nothing the rules can turn into tables and resources."""
 
 _PG_TYPE = {"string": "text", "text": "text", "email": "text", "url": "text", "int": "integer",
             "decimal": "numeric", "bool": "boolean", "date": "date", "secret": "text", "uuid": "uuid"}
@@ -30,6 +34,8 @@ class Plan:
         self.brief = brief
         self.kb = knowledge
         self.domain: Domain = read_domain(brief)
+        if not self.domain.entities:
+            raise NothingToDesign("no entities (things such as users, orders, bookings) found in the brief")
         self.tables: dict[str, str] = {n: plural(n) for n in self.domain.entities}
         self.endpoints_by_entity: dict[str, dict[str, str]] = {}
         self.schema = self._schema()

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...brief import Brief
+from .phrases import read_phrases
 
 __all__ = ["Domain", "EntityModel", "FieldModel", "Join", "read_domain", "plural", "singular"]
 
@@ -140,8 +141,9 @@ LEXICON: dict[str, tuple[str, list[str], list[str]]] = {
 }
 SYNONYMS = {"url": "link", "short_url": "link", "shortened_url": "link", "short_link": "link", "item": "product",
             "purchase": "order", "company": "organization", "team": "organization", "account": "user",
-            "person": "user", "people": "user", "visit": "click", "redirect": "click", "issue": "ticket",
-            "reservation": "booking", "attachment": "file", "upload": "file", "note": "comment"}
+            "person": "user", "people": "user", "issue": "ticket",
+            "reservation": "booking", "attachment": "file", "upload": "file"}
+SHORTENER_ONLY = {"visit": "click", "redirect": "click"}
 ACTORS = {"user", "customer", "member", "employee", "patient", "student"}
 TENANTS = {"tenant", "organization", "workspace"}
 ROLE_WORDS = {"admin", "admins", "administrator", "administrators", "staff", "operator", "operators", "visitor",
@@ -157,7 +159,7 @@ web mobile ios android browser endpoint endpoints rest graphql json database dat
 option options setting settings thing things part parts kind kinds type types lot lots team_members one two three
 multiple many several each every other own new existing all any some their them it its real second minute
 stock quantity quantities description descriptions title titles content code codes link_code count counts rating
-ratings address_line sku id ids statistic statistics stat stats analytics metric metrics notification_preference
+ratings address_line sku id ids catalog catalogue minute level levels way ways hour second statistic statistics stat stats analytics metric metrics notification_preference
 role roles permission permissions tier tiers plan_limit limit limits""".split())
 VERBS = set("""
 create creates add adds manage manages view views list lists browse browses search searches edit edits update
@@ -256,7 +258,8 @@ def read_domain(brief: Brief) -> Domain:
                     model.fields.append(parsed)
             entities[name] = model
     else:
-        for candidate in _candidates(corpus, shortener):
+        texts = [brief.summary, *text_by_req.values()]
+        for candidate in _candidates(texts, shortener):
             entities.setdefault(candidate, EntityModel(name=candidate))
 
     for name, model in entities.items():
@@ -295,6 +298,7 @@ def read_domain(brief: Brief) -> Domain:
         mentions[rid] = found
         if brief.entities:
             continue
+        _relate_phrases(text, entities, actor, tenant, shortener)
         _relate(text.lower(), found, entities, actor, tenant, joins)
     for model in entities.values():
         if not model.fields:
@@ -317,37 +321,88 @@ def _canonical(word: str, shortener: bool) -> str:
     word = _snake(word)
     if word == "url" or word.endswith("_url"):
         return "link" if shortener else word
+    if shortener and word in SHORTENER_ONLY:
+        return SHORTENER_ONLY[word]
     return SYNONYMS.get(word, word)
 
 
-def _candidates(corpus: str, shortener: bool) -> list[str]:
+def _sentences(texts: list[str]) -> list[str]:
+    return [s for t in texts for s in re.split(r"(?<=[.!?;])\s+", t.lower()) if s.strip()]
+
+
+def _candidates(texts: list[str], shortener: bool) -> list[str]:
+    """Entity names, best first: things acted on score more than things that act."""
     scores: dict[str, int] = {}
+    subjects: dict[str, int] = {}
     order: list[str] = []
-
-    def bump(raw: str, points: int) -> None:
-        word = _canonical(singular(raw), shortener)
-        if (len(word) < 3 or word in NOT_ENTITIES or raw in ROLE_WORDS or word in ROLE_WORDS
-                or word in VERBS - {"order", "orders", "review", "reviews", "post", "posts", "comment", "comments"}
-                or (word in {"url", "short_url"} and not shortener)):
-            return
-        if word in LEXICON:
-            points += 3
-        if word not in scores:
-            order.append(word)
-        scores[word] = scores.get(word, 0) + points
-
-    for match in re.finditer(rf"\b({'|'.join(sorted(VERBS))})\s+(?:{DETERMINERS}\s+)*([a-z]+(?:\s+url)?)", corpus):
-        bump(match.group(2).replace(" ", "_") if match.group(2).endswith(" url") else match.group(2), 2)
-    for match in re.finditer(r"\b([a-z]+)\s+(?:can|should|must|will|may)\b", corpus):
-        bump(match.group(1), 2)
-    for match in re.finditer(rf"\b(?:with|for|to|from|of|in|on|by)\s+(?:{DETERMINERS}\s+)*([a-z]+s)\b", corpus):
-        bump(match.group(1), 1)
-    for word in re.findall(r"(?<!multi-)(?<!multi)\b[a-z]+", corpus):
-        if singular(word) in LEXICON or _canonical(singular(word), shortener) in LEXICON:
-            bump(word, 0)
-    counts = {w: len(re.findall(rf"\b{re.escape(w)}", corpus)) for w in scores}
-    keep = [w for w in order if scores[w] >= 2 or (scores[w] >= 1 and counts[w] >= 2)]
+    for sentence in _sentences(texts):
+        for phrase in read_phrases(sentence, VERBS, NOT_ENTITIES):
+            raw = phrase.head
+            word = _canonical(_singular_head(raw), shortener)
+            if (len(word) < 3 or word in NOT_ENTITIES or raw in ROLE_WORDS or word in ROLE_WORDS
+                    or (word in {"url", "short_url"} and not shortener)):
+                continue
+            points = 3 if word in LEXICON else 0
+            if phrase.fallback:
+                pass
+            elif phrase.role == "subject":
+                subjects[word] = subjects.get(word, 0) + 1
+                points += 1
+            else:
+                points += 2 if (phrase.prep is None or _plural(raw)) else 1
+            if word not in scores:
+                order.append(word)
+            scores[word] = scores.get(word, 0) + points
+    keep = [w for w in order if scores[w] >= 2 and not (subjects.get(w, 0) == 1 and scores[w] <= 2
+                                                        and w not in ACTORS)]
     return keep[:12]
+
+
+def _singular_head(phrase_head: str) -> str:
+    *modifiers, head = phrase_head.split("_")
+    return "_".join([*modifiers, singular(head)])
+
+
+# Verbs whose subject creates and owns the object; "borrow", "view" or "rate" do not make it the owner.
+OWNING_VERBS = set("create creates add adds write writes post posts upload uploads shorten shortens submit submits "
+                   "register registers publish publishes place places open opens define defines record records send "
+                   "sends make makes build builds own owns start starts file files raise raises".split())
+
+
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
+                    shortener: bool) -> None:
+    """Subjects own what they act on; "X per Y", "X at Y", "X with Y" make Y a parent of X."""
+    for sentence in _sentences([text]):
+        phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
+        names = []
+        for ph in phrases:
+            word = _canonical(_singular_head(ph.head), shortener)
+            names.append(word if word in entities else None)
+        subject = names[0] if phrases and phrases[0].role == "subject" else None
+        first_object = True
+        for index, (ph, name) in enumerate(zip(phrases, names)):
+            if name is None or ph.role == "subject":
+                continue
+            model = entities[name]
+            if ph.prep is None and subject and first_object and name not in (actor, tenant):
+                first_object = False
+                if ph.verb not in OWNING_VERBS:
+                    continue
+                catalog = name in LEXICON and not LEXICON[name][2]
+                if subject == actor and not catalog:
+                    model.add_parent(actor)
+                elif subject not in (actor, tenant) and not any(p == name for p, _ in entities[subject].parents):
+                    model.add_parent(subject)
+            nxt = index + 1
+            if nxt < len(phrases) and names[nxt] and phrases[nxt].prep in {"per", "at", "in", "within", "of", "for",
+                                                                           "under", "on", "with"}:
+                parent = names[nxt]
+                if parent not in (name, actor, tenant) and not any(p == name for p, _ in entities[parent].parents):
+                    model.add_parent(parent)
 
 
 def _mentioned(text: str, entities: dict[str, EntityModel], shortener: bool) -> list[str]:
@@ -384,10 +439,7 @@ def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor
                 a.add_parent(other)
             continue
         if first == actor:
-            # "users can create projects with tasks": the actor owns the first object; later ones attach to it.
-            if other == rest[0] and other not in (actor, tenant) and (not b.parents or other not in LEXICON):
-                b.add_parent(actor)
-            continue
+            continue  # ownership by the actor is read from the verb (see _relate_phrases)
         if contain and contain.start() > text.find(first):
             catalog = other in LEXICON and not LEXICON[other][2]
             if catalog and not any(j.left == first and j.right == other for j in joins):
@@ -396,5 +448,3 @@ def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor
                 b.add_parent(first, composition=True)
         elif belong and belong.start() > text.find(first):
             a.add_parent(other, composition=True)
-        elif not b.parents and other not in LEXICON and first not in LEXICON:
-            b.add_parent(first)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ...brief import Brief, BriefError, parse_brief
 from ...knowledge import KnowledgeBase, load_knowledge
-from .architect import Plan
+from .architect import NothingToDesign, Plan
 
 __all__ = ["BUILTIN_NOTICE", "BuiltinModel"]
 
@@ -84,9 +84,14 @@ class BuiltinModel:
         if brief is None:
             return (f"I am the builtin {BUILTIN_NOTICE}. Give me a requirements brief (a title and a list of "
                     "requirements) and I will design it; open-ended questions need a real model.", [])
+        try:
+            plan = _plan(brief.model_dump_json(), self.knowledge)
+        except NothingToDesign as exc:
+            return (f"I am the builtin {BUILTIN_NOTICE}: {exc}. Describe what the system stores and who uses it "
+                    "(for example 'Customers place orders for products'); open-ended questions need a real "
+                    "model.", [])
         if "search_knowledge" in offered and "search_knowledge" not in done:
             return None, [("search_knowledge", {"query": q, "k": 1}) for q in _QUERIES]
-        plan = _plan(brief.model_dump_json(), self.knowledge)
         payloads = {"database_schema": plan.schema, "api_specification": plan.api, "microservices": plan.services}
         for tool, key in _STEPS:
             if tool in offered and tool not in done:

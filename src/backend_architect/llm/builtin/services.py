@@ -13,7 +13,7 @@ __all__ = ["choose_style", "plan_finish", "plan_services"]
 _VERB_OPS = [
     (r"\b(log ?in|sign ?in|authenticat|token)", ["login"]),
     (r"\b(sign ?up|register)", ["create"]),
-    (r"\b(redirect|visit|follow)", ["follow"]),
+    (r"\b(redirect|follow)", ["follow"]),
     (r"\b(create|add|place|book|submit|upload|shorten|post|write|send|record|invite|schedule|reserve|buy|"
      r"purchase|pay|open|comment)", ["create"]),
     (r"\b(view|see|list|browse|search|find|show|read|track|get|look|history|report|statistic|analytic|count)",
@@ -226,8 +226,7 @@ def _endpoints_for(plan: Plan, text: str) -> list[str]:
         stop = _SCOPE_END.search(text, end)
         for pos, name in positions:
             if start <= pos < limit and (stop is None or pos < stop.start() or pos == start):
-                if name not in (d.actor, d.tenant) or pos == start:
-                    ops_by_entity.setdefault(name, []).extend(ops)
+                ops_by_entity.setdefault(name, []).extend(ops)
     if not hits:
         for _, name in positions:
             if name not in (d.actor, d.tenant):

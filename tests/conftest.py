@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "briefs"
+API_KEY = "sk-test-DO-NOT-LEAK-1234567890"
+BASE_URL = "http://llm.test/v1"
+
+
+def completion(*calls: tuple[str, dict[str, Any] | str], content: str | None = None, turn: int = 1,
+               usage: tuple[int, int] = (100, 20)) -> dict[str, Any]:
+    """A Chat Completions response body whose message calls the given tools."""
+    tool_calls = [
+        {"id": f"call_{turn}_{i}", "type": "function",
+         "function": {"name": name, "arguments": args if isinstance(args, str) else json.dumps(args)}}
+        for i, (name, args) in enumerate(calls)
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return {
+        "id": f"chatcmpl-{turn}", "object": "chat.completion", "created": 0, "model": "gpt-test",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
+        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
+    }
+
+
+@pytest.fixture
+def shop_brief():
+    from backend_architect.brief import load_brief
+
+    return load_brief(EXAMPLES / "online-shop.yaml").brief
+
+
+@pytest.fixture
+def knowledge():
+    from backend_architect.knowledge import load_knowledge
+
+    return load_knowledge()
+
+
+@pytest.fixture
+def persona():
+    from backend_architect.prompts import load_persona
+
+    return load_persona()
+
+
+@pytest.fixture
+def shop_plan(shop_brief, knowledge):
+    """What the builtin model would emit for the shop: a known-valid set of tool arguments."""
+    from backend_architect.llm.builtin.architect import Plan
+
+    return Plan(shop_brief, knowledge)
