@@ -74,7 +74,7 @@ def design(
     from .output import OutputError, slugify
     from .prompts import PersonaError, load_persona
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         loaded = load_brief(brief)
         settings = resolve_settings(model=model, base_url=base_url)
