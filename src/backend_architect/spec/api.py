@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from ._base import StrictModel, no_duplicates as _no_duplicates
 
 __all__ = [
     "ApiSpecification",
@@ -31,11 +33,8 @@ SCHEMA_NAME = r"^[A-Z][A-Za-z0-9]{0,63}$"
 _PATH = re.compile(r"^/(?:[A-Za-z0-9._~-]+|\{[a-z][a-z0-9_]*\})(?:/(?:[A-Za-z0-9._~-]+|\{[a-z][a-z0-9_]*\}))*$|^/$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-
-class Property(_Strict):
+class Property(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
     type: PropertyType
     format: str | None = Field(default=None, description="e.g. uuid, date-time, email, uri, decimal")
@@ -52,7 +51,7 @@ class Property(_Strict):
     example: str | None = None
 
 
-class SchemaDef(_Strict):
+class SchemaDef(StrictModel):
     name: str = Field(pattern=SCHEMA_NAME)
     description: str = ""
     properties: list[Property] = Field(min_length=1)
@@ -63,7 +62,7 @@ class SchemaDef(_Strict):
         return self
 
 
-class Parameter(_Strict):
+class Parameter(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
     location: Literal["path", "query", "header"]
     type: Literal["string", "integer", "number", "boolean"] = "string"
@@ -72,14 +71,14 @@ class Parameter(_Strict):
     description: str = ""
 
 
-class Response(_Strict):
+class Response(StrictModel):
     status: int = Field(ge=100, le=599)
     description: str = Field(min_length=1)
     schema_ref: str | None = Field(default=None, description="name of the body schema, if any")
     is_list: bool = Field(default=False, description="body is a JSON array of schema_ref")
 
 
-class Endpoint(_Strict):
+class Endpoint(StrictModel):
     method: HttpMethod
     path: str = Field(description="relative to base_path, e.g. /orders/{order_id}")
     operation_id: str = Field(pattern=r"^[a-z][A-Za-z0-9]{0,79}$")
@@ -115,20 +114,20 @@ class Endpoint(_Strict):
         return f"{self.method} {self.path}"
 
 
-class Resource(_Strict):
+class Resource(StrictModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="plural noun, e.g. orders")
     description: str = ""
     endpoints: list[Endpoint] = Field(min_length=1)
 
 
-class RateLimit(_Strict):
+class RateLimit(StrictModel):
     tier: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="e.g. anonymous, authenticated")
     requests: int = Field(gt=0)
     period: Literal["second", "minute", "hour", "day"]
     algorithm: Literal["token_bucket", "sliding_window", "fixed_window", "leaky_bucket"] = "token_bucket"
 
 
-class Authentication(_Strict):
+class Authentication(StrictModel):
     scheme: Literal["bearer_jwt", "oauth2", "api_key", "none"]
     description: str = ""
     token_ttl_minutes: int | None = Field(default=None, gt=0)
@@ -136,7 +135,7 @@ class Authentication(_Strict):
     scopes: list[str] = Field(default_factory=list)
 
 
-class ApiSpecification(_Strict):
+class ApiSpecification(StrictModel):
     title: str = Field(min_length=1)
     version: str = "1.0.0"
     base_path: str = Field(default="/api/v1", pattern=r"^(/[a-z0-9._-]+)*$")
@@ -181,11 +180,3 @@ class ApiSpecification(_Strict):
             ep.key for ep in self.endpoints()
         }
 
-
-def _no_duplicates(items: list[object], what: str) -> None:
-    seen: set[object] = set()
-    for item in items:
-        if item in seen:
-            shown = " ".join(map(str, item)) if isinstance(item, tuple) else item
-            raise ValueError(f"duplicate {what} {shown!r}")
-        seen.add(item)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from .api import _no_duplicates
+from ._base import StrictModel, no_duplicates as _no_duplicates
 
 __all__ = ["Column", "DatabaseSchema", "EnumType", "ForeignKey", "Index", "Relationship", "Table"]
 
@@ -17,17 +17,14 @@ IDENT = r"^[a-z_][a-z0-9_]{0,62}$"
 _TYPE = re.compile(r"^[a-z][a-z0-9_]*(?: [a-z][a-z0-9_]*){0,3}(?:\(\d+(?:, ?\d+)?\))?(?:\[\])?$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-
-class ForeignKey(_Strict):
+class ForeignKey(StrictModel):
     table: str = Field(pattern=IDENT)
     column: str = Field(default="id", pattern=IDENT)
     on_delete: Literal["cascade", "restrict", "set null", "no action"] = "restrict"
 
 
-class Column(_Strict):
+class Column(StrictModel):
     name: str = Field(pattern=IDENT)
     type: str = Field(description="PostgreSQL type, e.g. uuid, text, integer, numeric(12,2), timestamptz, or an enum")
     primary_key: bool = False
@@ -47,7 +44,7 @@ class Column(_Strict):
         return self
 
 
-class Index(_Strict):
+class Index(StrictModel):
     name: str = Field(pattern=IDENT)
     columns: list[str] = Field(min_length=1, description="column names, in index order; append ' desc' to sort")
     unique: bool = False
@@ -59,7 +56,7 @@ class Index(_Strict):
         return [c.split()[0] for c in self.columns]
 
 
-class Table(_Strict):
+class Table(StrictModel):
     name: str = Field(pattern=IDENT)
     description: str = ""
     columns: list[Column] = Field(min_length=1)
@@ -87,7 +84,7 @@ class Table(_Strict):
         return next((c for c in self.columns if c.name == name), None)
 
 
-class EnumType(_Strict):
+class EnumType(StrictModel):
     name: str = Field(pattern=IDENT)
     values: list[str] = Field(min_length=1)
 
@@ -100,7 +97,7 @@ class EnumType(_Strict):
         return self
 
 
-class Relationship(_Strict):
+class Relationship(StrictModel):
     from_table: str = Field(pattern=IDENT, description="the referencing (child) table")
     to_table: str = Field(pattern=IDENT, description="the referenced (parent) table")
     kind: Literal["one_to_one", "one_to_many", "many_to_many"]
@@ -108,7 +105,7 @@ class Relationship(_Strict):
     description: str = ""
 
 
-class DatabaseSchema(_Strict):
+class DatabaseSchema(StrictModel):
     engine: Literal["postgresql"] = "postgresql"
     enums: list[EnumType] = Field(default_factory=list)
     tables: list[Table] = Field(min_length=1)

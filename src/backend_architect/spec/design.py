@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ..brief import Brief
+from ._base import StrictModel
 from .api import ApiSpecification
 from .data import DatabaseSchema
 from .services import ServiceArchitecture
@@ -14,11 +15,8 @@ from .services import ServiceArchitecture
 __all__ = ["Design", "FinishDesign", "GeneratedBy", "TraceItem", "cross_check"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-
-class TraceItem(_Strict):
+class TraceItem(StrictModel):
     requirement_id: str
     endpoints: list[str] = Field(default_factory=list, description="'METHOD /path' of the API specification")
     tables: list[str] = Field(default_factory=list)
@@ -26,7 +24,7 @@ class TraceItem(_Strict):
     notes: str = ""
 
 
-class FinishDesign(_Strict):
+class FinishDesign(StrictModel):
     """The arguments of `finish_design`."""
 
     summary: str = Field(min_length=1, description="two to five sentences: what is built and the key choices")
@@ -34,13 +32,13 @@ class FinishDesign(_Strict):
     open_questions: list[str] = Field(default_factory=list, description="assumptions to confirm with the people")
 
 
-class GeneratedBy(_Strict):
+class GeneratedBy(StrictModel):
     model: str
     builtin: bool
     tool_version: str
 
 
-class Design(_Strict):
+class Design(StrictModel):
     """What design.json holds. `status` says whether every artifact was produced."""
 
     title: str

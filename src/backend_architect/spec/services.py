@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from .api import _no_duplicates
+from ._base import StrictModel, no_duplicates as _no_duplicates
 
 __all__ = ["ApiGateway", "Dependency", "Event", "GatewayRoute", "Infrastructure", "Service", "ServiceArchitecture"]
 
@@ -16,17 +16,14 @@ EVENT_NAME = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 ENDPOINT_REF = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) /\S*$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-
-class Dependency(_Strict):
+class Dependency(StrictModel):
     service: str = Field(pattern=SERVICE_NAME)
     protocol: Literal["rest", "grpc", "event", "in_process"]
     reason: str = Field(min_length=1)
 
 
-class Service(_Strict):
+class Service(StrictModel):
     name: str = Field(pattern=SERVICE_NAME, description="kebab-case, e.g. order-service")
     kind: Literal["service", "module"] = Field(
         default="service", description="'module' inside a modular monolith, 'service' when deployed on its own"
@@ -51,25 +48,25 @@ class Service(_Strict):
         return self
 
 
-class Event(_Strict):
+class Event(StrictModel):
     name: str = Field(pattern=EVENT_NAME, description="entity.past_tense_verb, e.g. order.placed")
     description: str = Field(min_length=1)
     payload_fields: list[str] = Field(default_factory=list)
 
 
-class GatewayRoute(_Strict):
+class GatewayRoute(StrictModel):
     path_prefix: str = Field(pattern=r"^/\S*$")
     service: str = Field(pattern=SERVICE_NAME)
 
 
-class ApiGateway(_Strict):
+class ApiGateway(StrictModel):
     name: str = "api-gateway"
     technology: str = ""
     features: list[str] = Field(default_factory=list, description="e.g. authentication, rate_limiting, request_logging")
     routes: list[GatewayRoute] = Field(default_factory=list)
 
 
-class Infrastructure(_Strict):
+class Infrastructure(StrictModel):
     api_gateway: ApiGateway | None = None
     service_discovery: str = Field(default="", description="how services find each other, e.g. DNS")
     message_broker: str | None = Field(default=None, description="e.g. Kafka, RabbitMQ; none when no events")
@@ -77,7 +74,7 @@ class Infrastructure(_Strict):
     caches: list[str] = Field(default_factory=list)
 
 
-class ServiceArchitecture(_Strict):
+class ServiceArchitecture(StrictModel):
     style: Literal["modular_monolith", "microservices"]
     rationale: str = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
