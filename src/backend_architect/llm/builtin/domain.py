@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...brief import Brief
+from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, TENANTS, VERBS
 from .phrases import read_phrases
 
 __all__ = ["Domain", "EntityModel", "FieldModel", "Join", "read_domain", "plural", "singular"]
@@ -91,88 +92,6 @@ def plural(word: str) -> str:
 _IRREGULAR_PLURAL = {"person": "people", "child": "children", "analysis": "analyses", "media": "media",
                      "data": "data", "address": "addresses", "status": "statuses"}
 _IRREGULAR_SINGULAR = {v: k for k, v in _IRREGULAR_PLURAL.items()} | {"news": "news", "series": "series"}
-
-# singular -> (bounded context, fields in the brief's field mini-language, parents)
-LEXICON: dict[str, tuple[str, list[str], list[str]]] = {
-    "user": ("identity", ["email: email unique", "display_name", "password_hash: secret"], []),
-    "customer": ("identity", ["email: email unique", "full_name", "phone: string?", "password_hash: secret"], []),
-    "member": ("identity", ["email: email unique", "full_name", "password_hash: secret"], []),
-    "employee": ("identity", ["email: email unique", "full_name", "role: enum(staff, manager, admin)"], []),
-    "patient": ("identity", ["email: email unique", "full_name", "date_of_birth: date?"], []),
-    "student": ("identity", ["email: email unique", "full_name"], []),
-    "tenant": ("tenancy", ["name", "slug: string unique", "plan: enum(free, pro, enterprise)"], []),
-    "organization": ("tenancy", ["name", "slug: string unique", "plan: enum(free, pro, enterprise)"], []),
-    "workspace": ("tenancy", ["name", "slug: string unique"], []),
-    "product": ("catalog", ["sku: string unique", "name", "description: text?", "price: money",
-                            "stock_quantity: int"], []),
-    "category": ("catalog", ["name", "slug: string unique"], []),
-    "order": ("ordering", ["status: enum(pending, paid, shipped, delivered, cancelled)", "total_amount: money",
-                           "currency: string"], ["@actor"]),
-    "cart": ("ordering", [], ["@actor"]),
-    "shipment": ("fulfilment", ["carrier", "tracking_number: string?", "status: enum(pending, shipped, delivered)",
-                                "shipped_at: timestamp?"], ["order"]),
-    "address": ("identity", ["line1", "line2: string?", "city", "postal_code", "country"], ["@actor"]),
-    "payment": ("billing", ["amount: money", "currency", "status: enum(pending, succeeded, failed, refunded)",
-                            "provider_reference: string? unique"], ["order"]),
-    "invoice": ("billing", ["number: string unique", "amount_due: money", "status: enum(draft, open, paid, void)",
-                            "due_at: timestamp"], []),
-    "subscription": ("billing", ["plan", "status: enum(trialing, active, past_due, canceled)",
-                                 "current_period_end: timestamp"], []),
-    "review": ("reviews", ["rating: int", "body: text?"], ["product", "@actor"]),
-    "link": ("links", ["original_url: url", "short_code: string unique", "expires_at: timestamp?"], ["@actor"]),
-    "click": ("analytics", ["clicked_at: timestamp", "referrer: url?", "country: string?", "user_agent: text?"],
-              ["link"]),
-    "project": ("projects", ["name", "description: text?", "status: enum(active, archived)"], []),
-    "task": ("projects", ["title", "description: text?", "status: enum(todo, in_progress, done)",
-                          "due_date: date?"], ["project"]),
-    "comment": ("discussion", ["body: text"], ["@actor"]),
-    "post": ("content", ["title", "body: text", "published_at: timestamp?"], ["@actor"]),
-    "message": ("messaging", ["body: text", "sent_at: timestamp"], ["@actor"]),
-    "notification": ("notifications", ["kind", "payload: text", "read_at: timestamp?"], ["@actor"]),
-    "appointment": ("scheduling", ["starts_at: timestamp", "ends_at: timestamp",
-                                   "status: enum(booked, cancelled, completed)"], ["@actor"]),
-    "booking": ("scheduling", ["starts_at: timestamp", "ends_at: timestamp",
-                               "status: enum(pending, confirmed, cancelled)"], ["@actor"]),
-    "ticket": ("support", ["subject", "body: text", "status: enum(open, pending, resolved, closed)",
-                           "priority: enum(low, normal, high, urgent)"], ["@actor"]),
-    "file": ("files", ["filename", "content_type", "size_bytes: int", "storage_key: string unique"], ["@actor"]),
-    "document": ("files", ["title", "storage_key: string unique"], ["@actor"]),
-    "api_key": ("identity", ["name", "key_hash: secret", "last_used_at: timestamp?"], ["@actor"]),
-}
-SYNONYMS = {"url": "link", "short_url": "link", "shortened_url": "link", "short_link": "link", "item": "product",
-            "purchase": "order", "company": "organization", "team": "organization", "account": "user",
-            "person": "user", "people": "user", "issue": "ticket",
-            "reservation": "booking", "attachment": "file", "upload": "file"}
-SHORTENER_ONLY = {"visit": "click", "redirect": "click"}
-ACTORS = {"user", "customer", "member", "employee", "patient", "student"}
-TENANTS = {"tenant", "organization", "workspace"}
-ROLE_WORDS = {"admin", "admins", "administrator", "administrators", "staff", "operator", "operators", "visitor",
-              "visitors", "guest", "guests", "anyone", "owner", "owners", "manager", "managers", "client", "clients",
-              "developer", "developers", "we", "they", "system"}
-NOT_ENTITIES = set("""
-system app application platform service api data information way time ability support page dashboard feature
-features list lists detail details history report reports email emails password passwords name names price prices
-status statuses date dates amount amounts number numbers total totals login logins signup access process
-interface experience request requests response responses minute minutes second seconds hour hours day days
-week weeks month months year years percent availability latency uptime scale load traffic peak user_interface
-web mobile ios android browser endpoint endpoints rest graphql json database databases cache server servers
-option options setting settings thing things part parts kind kinds type types lot lots team_members one two three
-multiple many several each every other own new existing all any some their them it its real second minute
-stock quantity quantities description descriptions title titles content code codes link_code count counts rating
-ratings address_line sku id ids catalog catalogue minute level levels way ways hour second statistic statistics stat stats analytics metric metrics notification_preference
-role roles permission permissions tier tiers plan_limit limit limits""".split())
-VERBS = set("""
-create creates add adds manage manages view views list lists browse browses search searches edit edits update
-updates delete deletes remove removes track tracks book books schedule schedules upload uploads assign assigns
-comment comments rate rates follow follows publish publishes submit submits approve approves cancel cancels place
-places register registers invite invites share shares shorten shortens record records store stores send sends
-receive receives pay pays purchase purchases buy buys reserve reserves see sees get gets open opens close closes
-post posts write writes read reads archive archives export exports import imports download downloads review
-reviews order orders own owns belong belongs contain contains include includes have has hold holds attach attaches
-log logs sign signs check checks mark marks""".split())
-DETERMINERS = r"(?:a|an|the|their|his|her|its|our|my|your|each|every|per|new|multiple|many|several|other|own|" \
-              r"existing|all|any|some|one or more)"
-
 
 def _snake(text: str) -> str:
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)  # OrderItem -> Order_Item
