@@ -208,3 +208,16 @@ def test_a_named_model_without_a_server_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         resolve_settings(model="gpt-4o", env={})
+
+
+def test_a_checker_that_crashes_becomes_a_tool_error_not_a_crash(monkeypatch, shop_brief, knowledge, shop_plan):
+    from backend_architect import validate
+    from backend_architect.tools import DesignState, default_registry
+
+    def boom(document, limit=10):
+        raise RuntimeError("validator bug")
+
+    monkeypatch.setattr(validate, "check_openapi", boom)
+    outcome = default_registry().call("emit_api_spec", json.dumps({"api_specification": shop_plan.api}),
+                                      DesignState(brief=shop_brief, knowledge=knowledge))
+    assert not outcome.ok and "validator bug" in outcome.errors[0]

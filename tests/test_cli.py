@@ -118,3 +118,12 @@ def test_the_public_surface_is_small():
 
     assert set(spec.__all__) == {"ApiSpecification", "DatabaseSchema", "Design", "FinishDesign",
                                  "ServiceArchitecture", "TraceItem", "cross_check"}
+
+
+def test_an_output_path_that_is_a_file_is_a_one_line_failure(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("not a directory")
+    result = runner.invoke(app, ["design", str(EXAMPLES / "url-shortener.yaml"), "-o", str(target)])
+    assert result.exit_code == 1
+    assert "cannot write the design" in result.stderr and "Traceback" not in result.output
+    assert target.read_text() == "not a directory"

@@ -92,8 +92,8 @@ def design(
     budgets = Budgets(max_turns=max_turns, max_repairs_per_tool=max_repairs)
     try:
         final, written = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, out_dir, err))
-    except OutputError as exc:
-        raise _fail(err, str(exc), EXIT_FAILED) from None
+    except (OutputError, OSError) as exc:
+        raise _fail(err, f"cannot write the design to {out_dir}: {exc}", EXIT_FAILED) from None
     _summary(written, out_dir, final)
     from .events import RunFailed
 

@@ -119,7 +119,13 @@ class ToolRegistry:
             parsed = tool.arguments.model_validate(raw)
         except ValidationError as exc:
             return _failure(name, format_validation_errors(exc))
-        return tool.handler(parsed, state)
+        except RecursionError:
+            return _failure(name, ["the arguments are nested too deeply"])
+        try:
+            return tool.handler(parsed, state)
+        except Exception as exc:  # noqa: BLE001 - a checker tripping over odd input must not end the run
+            return _failure(name, [f"the artifact could not be checked ({type(exc).__name__}: {exc}); "
+                                   "simplify the part that caused it"])
 
 
 def format_validation_errors(exc: ValidationError) -> list[str]:

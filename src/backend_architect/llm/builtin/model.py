@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from typing import Any
 
 from ...brief import Brief, BriefError, parse_brief
@@ -31,6 +30,16 @@ _QUERIES = [
 class BuiltinModel:
     def __init__(self, knowledge: KnowledgeBase | None = None):
         self.knowledge = knowledge
+        self._plans: dict[str, Plan] = {}
+
+    def _plan(self, brief: Brief) -> Plan:
+        """The design is a pure function of the brief: work it out once per conversation, not per turn."""
+        key = brief.model_dump_json()
+        if key not in self._plans:
+            if len(self._plans) >= 16:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[key] = Plan(brief, self.knowledge or load_knowledge())
+        return self._plans[key]
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if method == "GET" and path.endswith("/models"):
@@ -85,7 +94,7 @@ class BuiltinModel:
             return (f"I am the builtin {BUILTIN_NOTICE}. Give me a requirements brief (a title and a list of "
                     "requirements) and I will design it; open-ended questions need a real model.", [])
         try:
-            plan = _plan(brief.model_dump_json(), self.knowledge)
+            plan = self._plan(brief)
         except NothingToDesign as exc:
             return (f"I am the builtin {BUILTIN_NOTICE}: {exc}. Describe what the system stores and who uses it "
                     "(for example 'Customers place orders for products'); open-ended questions need a real "
@@ -142,18 +151,3 @@ def _find_brief(messages: list[dict[str, Any]]) -> Brief | None:
         except BriefError:
             continue
     return None
-
-
-@lru_cache(maxsize=32)
-def _plan_cached(brief_json: str, knowledge_id: int) -> Plan:
-    knowledge = _KNOWLEDGE[knowledge_id]
-    return Plan(Brief.model_validate_json(brief_json), knowledge)
-
-
-_KNOWLEDGE: dict[int, KnowledgeBase] = {}
-
-
-def _plan(brief_json: str, knowledge: KnowledgeBase | None) -> Plan:
-    kb = knowledge or load_knowledge()
-    _KNOWLEDGE[id(kb)] = kb
-    return _plan_cached(brief_json, id(kb))
