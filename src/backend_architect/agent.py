@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from . import __version__
 from .brief import Brief
+from .config import BUILTIN_NOTICE
 from .events import (
     ArtifactAccepted,
     Event,
@@ -103,6 +104,8 @@ async def run_design(
             yield RunFailed(reason=reason, design=design(reason), usage=usage)
             return
         transcript.record("response", turn, response.model_dump(mode="json", exclude_none=True))
+        if getattr(response, "system_fingerprint", None) == BUILTIN_NOTICE:
+            builtin = True  # the rule-based model served over HTTP: the design must still say so
         if response.usage:
             usage.add(response.usage.prompt_tokens or 0, response.usage.completion_tokens or 0)
         else:

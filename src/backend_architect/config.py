@@ -9,9 +9,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["BUILTIN", "ConfigError", "DEFAULT_REMOTE_MODEL", "Settings", "resolve_settings"]
+__all__ = ["BUILTIN", "BUILTIN_NOTICE", "ConfigError", "DEFAULT_REMOTE_MODEL", "Settings", "resolve_settings"]
 
 BUILTIN = "builtin"
+# The builtin model puts this in `system_fingerprint`, so a design made through it says so even when served.
+BUILTIN_NOTICE = "offline rule-based model, no LLM"
 DEFAULT_REMOTE_MODEL = "gpt-4.1-mini"
 
 

@@ -7,12 +7,12 @@ import re
 from typing import Any
 
 from ...brief import Brief, BriefError, parse_brief
+from ...config import BUILTIN_NOTICE
 from ...knowledge import KnowledgeBase, load_knowledge
 from .architect import NothingToDesign, Plan
 
 __all__ = ["BUILTIN_NOTICE", "BuiltinModel"]
 
-BUILTIN_NOTICE = "offline rule-based model, no LLM"
 _STEPS = [
     ("emit_database_schema", "database_schema"),
     ("emit_api_spec", "api_specification"),
