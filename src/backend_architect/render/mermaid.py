@@ -22,7 +22,7 @@ def er_diagram(schema: DatabaseSchema) -> str:
         for col in table.columns:
             kind = "enum" if col.type in enum_names else col.type
             kind = _ident(kind.split("(")[0].replace(" ", "_"))
-            keys = ",".join(k for k, on in (("PK", col.primary_key), ("FK", col.references is not None),
+            keys = ", ".join(k for k, on in (("PK", col.primary_key), ("FK", col.references is not None),
                                             ("UK", col.unique)) if on)
             lines.append(f"        {kind} {_ident(col.name)}{' ' + keys if keys else ''}")
         lines.append("    }")
@@ -55,8 +55,8 @@ def service_flowchart(arch: ServiceArchitecture) -> str:
         lines.append(f"    bus{{{{{broker}}}}}")
         for svc in arch.services:
             for event in svc.events_published:
-                lines.append(f"    {_ident(svc.name)} -. {event} .-> bus")
+                lines.append(f"    {_ident(svc.name)} -.->|{event}| bus")
             for event in svc.events_subscribed:
                 if event in publishers:
-                    lines.append(f"    bus -. {event} .-> {_ident(svc.name)}")
+                    lines.append(f"    bus -.->|{event}| {_ident(svc.name)}")
     return "\n".join(lines)
