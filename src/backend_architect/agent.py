@@ -125,8 +125,8 @@ async def run_design(
             nudges += 1
             if nudges > budgets.max_nudges:
                 said = (message.content or "").strip().replace("\n", " ")
-                reason = "the model stopped calling tools before the design was finished" + (
-                    f"; it said: {said[:300]}" if said else "")
+                reason = redact("the model stopped calling tools before the design was finished" + (
+                    f"; it said: {said[:300]}" if said else ""), transcript.secrets)
                 yield RunFailed(reason=reason, design=design(reason), usage=usage)
                 return
             todo = state.missing + ["finish_design"]
