@@ -6,7 +6,6 @@ whatever was accepted before that is kept in the design the last event carries.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -137,8 +136,8 @@ async def run_design(
         for call in calls:
             outcome = registry.call(call.function.name, call.function.arguments, state)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
-            summary = json.loads(outcome.content).get("result", "") if outcome.ok else f"{len(outcome.errors)} error(s)"
-            yield ToolCalled(turn=turn, name=call.function.name, ok=outcome.ok, summary=summary, errors=outcome.errors)
+            yield ToolCalled(turn=turn, name=call.function.name, ok=outcome.ok, summary=outcome.summary,
+                             errors=outcome.errors)
             if outcome.ok and outcome.artifact:
                 yield ArtifactAccepted(artifact=outcome.artifact)
             if not outcome.ok:

@@ -84,7 +84,7 @@ def design(
     for warning in loaded.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if settings.builtin:
-        from .llm.builtin.model import BUILTIN_NOTICE
+        from .config import BUILTIN_NOTICE
 
         err.print(f"[cyan]note:[/] using the builtin model ({BUILTIN_NOTICE}). Set OPENAI_API_KEY or --base-url "
                   "to design with a real model.", highlight=False)

@@ -66,7 +66,8 @@ class DesignState:
 @dataclass
 class ToolOutcome:
     ok: bool
-    content: str
+    content: str  # what the model is told
+    summary: str = ""  # what a person is told
     errors: list[str] = field(default_factory=list)
     artifact: str | None = None
     finished: bool = False
@@ -146,11 +147,11 @@ def _failure(name: str, errors: list[str]) -> ToolOutcome:
         "instruction": f"{len(errors)} error(s). Fix exactly these and call {name} again with the whole corrected "
                        "artifact.",
     }
-    return ToolOutcome(ok=False, content=json.dumps(body), errors=errors)
+    return ToolOutcome(ok=False, content=json.dumps(body), summary=f"{len(errors)} error(s)", errors=errors)
 
 
 def _success(name: str, summary: str, artifact: str | None = None, finished: bool = False) -> ToolOutcome:
-    return ToolOutcome(ok=True, content=json.dumps({"ok": True, "tool": name, "result": summary}),
+    return ToolOutcome(ok=True, content=json.dumps({"ok": True, "tool": name, "result": summary}), summary=summary,
                        artifact=artifact, finished=finished)
 
 
@@ -160,9 +161,9 @@ def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
         if section.ref not in state.consulted:
             state.consulted.append(section.ref)
     results = [{"ref": s.ref, "title": f"{s.doc_title} / {s.heading}", "text": s.text[:2500]} for s, _ in hits]
-    body = {"ok": True, "tool": "search_knowledge", "result": f"{len(results)} section(s): "
-            + ", ".join(r["ref"] for r in results), "results": results}
-    return ToolOutcome(ok=True, content=json.dumps(body))
+    summary = f"{len(results)} section(s): " + ", ".join(r["ref"] for r in results)
+    body = {"ok": True, "tool": "search_knowledge", "result": summary, "results": results}
+    return ToolOutcome(ok=True, content=json.dumps(body), summary=summary)
 
 
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:

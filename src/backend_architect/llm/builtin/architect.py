@@ -146,7 +146,7 @@ class Plan:
                            {"name": "detail", "type": "string"},
                            {"name": "instance", "type": "string", "format": "uri"}]}]
         resources: list[dict[str, Any]] = []
-        public_reads = bool(re.search(r"\b(browse|visitor|guest|public|anonymous)", self._corpus()))
+        public_reads = bool(re.search(r"\b(browse|visitor|guest|public|anonymous)", self.domain.corpus))
         page_default = self.kb.default("page_size_default", 20)
         page_max = self.kb.default("page_size_max", 100)
         for name, entity in d.entities.items():
@@ -310,10 +310,6 @@ class Plan:
                     {"tier": "authenticated", "requests": self.kb.default("rate_limit_authenticated_per_hour", 5000),
                      "period": "hour", "algorithm": "token_bucket"}],
                 "schemas": schemas, "resources": resources}
-
-    def _corpus(self) -> str:
-        b = self.brief
-        return " ".join([b.title, b.summary, *(r.text for r in b.requirements), *b.constraints]).lower()
 
     # --- services and traceability: see services.py -------------------------------------------
 

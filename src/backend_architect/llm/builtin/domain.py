@@ -64,6 +64,7 @@ class Domain:
     mentions: dict[str, list[str]]  # requirement id -> entities it mentions
     features: set[str]
     shortener: bool = False
+    corpus: str = ""  # the brief's words, lower-cased: title, summary, requirements, constraints
 
 
 def singular(word: str) -> str:
@@ -153,6 +154,10 @@ def guess_kind(name: str) -> str:
     return "string"
 
 
+def _lexicon_fields(name: str) -> list[FieldModel]:
+    return [f for f in (parse_field(spec) for spec in LEXICON.get(name, ("", [], []))[1]) if f]
+
+
 def read_domain(brief: Brief) -> Domain:
     text_by_req = {r.id: r.text for r in brief.requirements}
     corpus = " ".join([brief.title, brief.summary, *text_by_req.values(), *brief.constraints]).lower()
@@ -182,10 +187,10 @@ def read_domain(brief: Brief) -> Domain:
             entities.setdefault(candidate, EntityModel(name=candidate))
 
     for name, model in entities.items():
-        context, lex_fields, lex_parents = LEXICON.get(name, ("", [], []))
+        context, _, lex_parents = LEXICON.get(name, ("", [], []))
         model.context = context
         if model.inferred and not model.fields:
-            model.fields = [f for f in (parse_field(s) for s in lex_fields) if f]
+            model.fields = _lexicon_fields(name)
         if model.inferred:
             for parent in lex_parents:
                 if parent != "@actor" and parent in entities:
@@ -194,9 +199,7 @@ def read_domain(brief: Brief) -> Domain:
     actor = next((n for n in entities if n in ACTORS), None)
     if actor is None and re.search(r"\b(sign ?up|log ?in|sign ?in|account|authenticat|users?)\b", corpus):
         actor = "user"
-        entities = {"user": EntityModel(name="user", context="identity",
-                                        fields=[f for f in (parse_field(s) for s in LEXICON["user"][1]) if f]),
-                    **entities}
+        entities = {"user": EntityModel(name="user", context="identity", fields=_lexicon_fields("user")), **entities}
     tenants = [n for n in entities if n in TENANTS]
     if len(tenants) > 1 and "tenant" in tenants:
         del entities["tenant"]
@@ -204,8 +207,7 @@ def read_domain(brief: Brief) -> Domain:
     tenant = tenants[0] if tenants else None
     if tenant is None and re.search(r"multi-?tenant", corpus):
         tenant = "tenant"
-        entities = {"tenant": EntityModel(name="tenant", context="tenancy",
-                                          fields=[f for f in (parse_field(s) for s in LEXICON["tenant"][1]) if f]),
+        entities = {"tenant": EntityModel(name="tenant", context="tenancy", fields=_lexicon_fields("tenant")),
                     **entities}
     joins: list[Join] = []
     for name, model in entities.items():
@@ -233,7 +235,7 @@ def read_domain(brief: Brief) -> Domain:
     if re.search(r"\bsearch", corpus):
         features.add("search")
     return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features,
-                  shortener=shortener)
+                  shortener=shortener, corpus=corpus)
 
 
 def _canonical(word: str, shortener: bool) -> str:

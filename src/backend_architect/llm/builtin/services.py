@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from .lexicon import LEXICON
+
 if TYPE_CHECKING:
     from .architect import Plan
 
@@ -27,7 +29,7 @@ _VERB_OPS = [
 def choose_style(plan: Plan) -> tuple[str, str]:
     nfr = plan.brief.non_functional
     kb = plan.kb
-    corpus = plan._corpus()
+    corpus = plan.domain.corpus
     min_rps = kb.default("microservices_min_peak_rps", 1000)
     min_dau = kb.default("microservices_min_daily_active_users", 1_000_000)
     if re.search(r"\bmonolith", corpus):
@@ -183,7 +185,7 @@ def plan_finish(plan: Plan) -> dict[str, Any]:
     if nfr.peak_rps is None and nfr.daily_active_users is None:
         questions.append("No load was stated (daily active users, peak requests/s): the design assumes a modest "
                          "load. What are the expected numbers?")
-    inferred = [plan.tables[n] for n, e in d.entities.items() if e.inferred and n not in _lexicon()]
+    inferred = [plan.tables[n] for n, e in d.entities.items() if e.inferred and n not in LEXICON]
     if inferred:
         questions.append(f"The fields of {', '.join(inferred)} were inferred from the text; which attributes do "
                          "they really need?")
@@ -236,8 +238,3 @@ def _endpoints_for(plan: Plan, text: str) -> list[str]:
         found += [table_ops[op] for op in dict.fromkeys(ops) if op in table_ops]
     return list(dict.fromkeys(found))
 
-
-def _lexicon() -> set[str]:
-    from .domain import LEXICON
-
-    return set(LEXICON)
