@@ -179,6 +179,11 @@ def _summary(written, out_dir: Path, final) -> None:  # type: ignore[no-untyped-
     console.print(table)
 
 
+from .cli_review import register as _register_review  # noqa: E402 - review and verify live in their own module
+
+_register_review(app)
+
+
 def main() -> None:
     app()
 

@@ -10,12 +10,13 @@ from typing import Any
 __all__ = ["check_openapi", "check_sql"]
 
 
-def check_openapi(document: dict[str, Any], *, limit: int = 10) -> list[str]:
-    from openapi_spec_validator import OpenAPIV31SpecValidator
+def check_openapi(document: dict[str, Any], *, limit: int = 10, version: str = "3.1") -> list[str]:
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
+    validator = OpenAPIV30SpecValidator if version.startswith("3.0") else OpenAPIV31SpecValidator
     problems = []
     try:
-        for error in OpenAPIV31SpecValidator(document).iter_errors():
+        for error in validator(document).iter_errors():
             where = "/".join(str(p) for p in error.absolute_path) or "(root)"
             problems.append(f"openapi.yaml at {where}: {error.message}")
             if len(problems) >= limit:

@@ -1,0 +1,209 @@
+"""`review` and `verify`: the commands that check designs, ours or the ones people bring.
+
+Registered on the app by `cli.py`; heavy modules are imported inside the commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .review import Finding
+    from .verify import VerifyReport
+
+__all__ = ["register", "review", "verify"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+
+
+def _error(console: Console, message: str, code: int) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def review(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Design directories, OpenAPI 3.0/3.1 files (YAML or "
+                                                          "JSON), PostgreSQL DDL files, services YAML files.")] = None,
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="table, json or sarif (SARIF 2.1.0).")] = Format.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to a file.")] = None,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")] = False,
+    validate: Annotated[bool, typer.Option("--validate", help="Also validate OpenAPI documents against the "
+                                           "OpenAPI schema (slow on large documents).")] = False,
+    with_model: Annotated[bool, typer.Option("--with-model", help="Add a review in prose written by the model "
+                                             "(the same settings as `design`).")] = False,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model for --with-model.")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Server for --with-model.")] = None,
+) -> None:
+    """Review designs: rules over the API, the database, the services, and across them."""
+    from rich.console import Console
+
+    from .review import all_rules, review_bundle
+    from .review.load import InputError, load_paths
+
+    err = Console(stderr=True, soft_wrap=True)
+    if list_rules:
+        _print_rules(Console(soft_wrap=True), output_format)
+        return
+    if not paths:
+        raise _error(err, "give at least one path to review (or --list-rules)", EXIT_USAGE)
+    try:
+        bundle = load_paths(paths)
+    except InputError as exc:
+        raise _error(err, str(exc), EXIT_USAGE) from None
+    findings = review_bundle(bundle)
+    if validate and bundle.openapi is not None:
+        findings += _schema_findings(bundle.openapi, bundle.files.get("api"))
+    if output_format != Format.json:
+        from .review.locate import add_lines
+
+        findings = add_lines(findings)
+    prose = _model_review(bundle, findings, model, base_url, err) if with_model else None
+    if output_format == Format.table:
+        console = Console(file=open(output, "w", encoding="utf-8") if output else None, soft_wrap=True)  # noqa: SIM115
+        _print_table(console, findings, bundle.kinds)
+        if prose:
+            console.print("\n[bold]Model review[/]\n", highlight=False)
+            console.print(prose, highlight=False, markup=False)
+    else:
+        from . import __version__
+        from .review.sarif import sarif_log
+
+        if output_format == Format.sarif:
+            document = sarif_log(findings, all_rules(), version=__version__)
+            if prose:
+                document["runs"][0]["properties"] = {"modelReview": prose}
+        else:
+            document = {"artifacts": bundle.kinds, "summary": _counts(findings),
+                        "findings": [f.to_dict() for f in findings], **({"model_review": prose} if prose else {})}
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _counts(findings: list[Finding]) -> dict[str, int]:
+    return {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+
+
+def _print_rules(console: Console, output_format: Format) -> None:
+    from rich.table import Table
+
+    from .review import all_rules
+
+    rules = all_rules()
+    if output_format != Format.table:
+        typer.echo(json.dumps([{"id": r.id, "severity": r.severity, "artifact": r.artifact, "title": r.title,
+                                "rationale": r.rationale} for r in rules], indent=2))
+        return
+    table = Table(title=f"{len(rules)} rules", title_justify="left")
+    for column in ("id", "severity", "artifact", "what it checks; source"):
+        table.add_column(column)
+    for r in rules:
+        table.add_row(r.id, r.severity, r.artifact, f"{r.title}. {r.rationale}")
+    console.print(table)
+
+
+def _print_table(console: Console, findings: list[Finding], kinds: list[str]) -> None:
+    from rich.table import Table
+
+    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    if findings:
+        table = Table(title_justify="left", show_lines=False)
+        for column in ("severity", "rule", "where", "finding"):
+            table.add_column(column, overflow="fold")
+        for f in findings:
+            where = (f"{Path(f.file).name}:{f.line}" if f.line else Path(f.file).name) if f.file else ""
+            where += f"\n{f.location}" if f.location and f.location != f.file else ""
+            table.add_row(f"[{colours[f.severity]}]{f.severity}[/]", f.rule_id, where, f.message)
+        console.print(table)
+    counts = _counts(findings)
+    console.print(f"reviewed {', '.join(kinds) or 'nothing'}: {counts['error']} errors, {counts['warning']} warnings, "
+                  f"{counts['info']} notes", highlight=False)
+
+
+def _schema_findings(document: dict[str, object], file: str | None) -> list[Finding]:
+    from .review import Finding
+    from .validate import check_openapi
+
+    version = str(document.get("openapi", ""))
+    problems = check_openapi(document, version=version)
+    return [Finding("api-oas-schema", "error", "api", "/", p, file=file) for p in problems]
+
+
+def _model_review(bundle, findings: list[Finding], model: str | None, base_url: str | None,  # type: ignore[no-untyped-def]
+                  err: Console) -> str | None:
+    import asyncio
+
+    from .config import ConfigError, resolve_settings
+    from .review.prose import model_review
+
+    try:
+        settings = resolve_settings(model=model, base_url=base_url)
+    except ConfigError as exc:
+        raise _error(err, str(exc), EXIT_USAGE) from None
+    try:
+        return asyncio.run(model_review(bundle, findings, settings))
+    except Exception as exc:  # noqa: BLE001 - the rule findings stand without the prose; say why it is missing
+        err.print(f"[yellow]warning:[/] no model review: {exc}", highlight=False)
+        return None
+
+
+def verify(
+    path: Annotated[Path, typer.Argument(help="A design directory (its schema.sql) or a PostgreSQL DDL file.")],
+    dsn: Annotated[Optional[str], typer.Option("--dsn", help="Your own PostgreSQL (libpq connection string); "
+                                               "everything runs in a transaction that is rolled back.")] = None,
+) -> None:
+    """Apply schema.sql to a real, throwaway PostgreSQL and check the declared access patterns' plans."""
+    from rich.console import Console
+
+    from .pg import PostgresUnavailable
+    from .verify import VerifyError, schema_file, verify_design
+
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        sql_path = schema_file(path)
+        report = verify_design(sql_path, dsn=dsn)
+    except PostgresUnavailable as exc:
+        raise _error(err, str(exc), EXIT_USAGE) from None
+    except (VerifyError, OSError, UnicodeDecodeError) as exc:
+        raise _error(err, str(exc), EXIT_USAGE) from None
+    except ImportError as exc:
+        raise _error(err, f"{exc.name or exc} is not installed: pip install 'backend-architect[verify]'",
+                     EXIT_USAGE) from None
+    print_verify(Console(soft_wrap=True), report, sql_path)
+    if report.failures:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def print_verify(console: Console, report: VerifyReport, sql_path: Path) -> None:
+    for s in report.statements:
+        if not s.ok:
+            console.print(f"[red]FAIL[/] {sql_path.name}:{s.line}: {s.label}\n     {s.error}", highlight=False)
+    for c in report.checks:
+        mark = "[green]ok[/]  " if c.ok else "[red]FAIL[/]"
+        console.print(f"{mark} access pattern {c.name}: {c.message}", highlight=False)
+    applied = sum(s.ok for s in report.statements)
+    console.print(f"PostgreSQL {report.server}: {applied}/{len(report.statements)} statements applied"
+                  + (f", {sum(c.ok for c in report.checks)}/{len(report.checks)} access patterns use their index"
+                     if report.checks else ""), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review)
+    app.command("verify")(verify)

@@ -1,0 +1,38 @@
+"""Architecture review: rules with stable ids over every artifact and across them.
+
+`review_bundle` runs every rule that has what it needs; `RULES` lists them (id, severity, rationale).
+"""
+
+from __future__ import annotations
+
+from .bundle import Bundle
+from .engine import RULES, Finding, Rule, Severity, run_rules, sort_findings
+
+__all__ = ["RULES", "Bundle", "Finding", "Rule", "Severity", "all_rules", "review_bundle"]
+
+
+def all_rules() -> list[Rule]:
+    from .engine import _load_rule_modules
+
+    _load_rule_modules()
+    return list(RULES.values())
+
+
+def review_bundle(bundle: Bundle) -> list[Finding]:
+    """Every applicable rule over the bundle; each finding knows the file (and line, when known) it is about."""
+    findings = list(bundle.problems)
+    subjects = (("api", bundle.api), ("data", bundle.data), ("services", bundle.services))
+    for artifact, subject in subjects:
+        if subject is None:
+            continue
+        file = bundle.files.get(artifact)
+        lines = bundle.lines.get(artifact, {})
+        for f in run_rules(artifact, subject):  # type: ignore[arg-type]
+            findings.append(f.at(file, lines.get(f.location) or lines.get(f.location.split(".")[0])))
+    design_file = bundle.files.get("design")
+    for f in run_rules("cross", bundle):
+        file = design_file or bundle.files.get("api") or bundle.files.get("data") or bundle.files.get("services")
+        if f.location.startswith("/"):
+            file = bundle.files.get("api", file)
+        findings.append(f.at(file))
+    return sort_findings(findings)

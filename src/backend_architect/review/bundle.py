@@ -1,0 +1,42 @@
+"""What a review looks at: any subset of the artifacts, and where each came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .engine import Finding
+
+if TYPE_CHECKING:
+    from ..brief import Brief
+    from ..spec import DatabaseSchema, ServiceArchitecture, TraceItem
+    from .openapi_index import ApiIndex
+
+__all__ = ["Bundle"]
+
+
+@dataclass
+class Bundle:
+    openapi: dict[str, Any] | None = None
+    data: DatabaseSchema | None = None
+    services: ServiceArchitecture | None = None
+    brief: Brief | None = None
+    traceability: list[TraceItem] | None = None  # None: not known (a bare file); []: a design that traced nothing
+    files: dict[str, str] = field(default_factory=dict)  # artifact ("api", "data", "services", "design") -> path
+    lines: dict[str, dict[str, int]] = field(default_factory=dict)  # artifact -> location -> line, when known
+    problems: list[Finding] = field(default_factory=list)  # inputs that could not be read as an artifact
+    _index: ApiIndex | None = None
+
+    @property
+    def api(self) -> ApiIndex | None:
+        if self.openapi is None:
+            return None
+        if self._index is None:
+            from .openapi_index import ApiIndex
+
+            self._index = ApiIndex.build(self.openapi)
+        return self._index
+
+    @property
+    def kinds(self) -> list[str]:
+        return [k for k, v in (("api", self.openapi), ("data", self.data), ("services", self.services)) if v is not None]

@@ -1,0 +1,148 @@
+"""Rules over a `DatabaseSchema` (ours, or one read from a user's DDL by `ddl.py`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..spec.data import DatabaseSchema, Index, Table
+from .engine import rule
+
+__all__ = ["SENSITIVE", "is_sensitive"]
+
+Found = Iterator[tuple[str, str]]
+
+# Secrets by name. Tokens are not here: a token endpoint rightly returns the token it issues; a token
+# *column* is still caught, because the cross rule also compares response fields with sensitive columns.
+SENSITIVE = re.compile(r"(^|_)(password|passwd|pwd|secret|api_key|apikey|private_key|salt|otp|ssn|pin_code"
+                       r"|credit_card|card_number|cvv)(_|$)|_hash$|^hash$", re.I)
+_SENSITIVE_COLUMN = re.compile(r"(^|_)token(_|$)", re.I)
+_MONEY = re.compile(r"(^|_)(price|amount|cost|total|balance|fee|fees|salary|money|subtotal|tax|refund|payment"
+                    r"|revenue|discount|charge)(_|$)")
+_FLOAT = {"real", "float", "float4", "float8", "double precision", "double"}
+_ENUMISH = re.compile(r"(^|_)(status|state|kind|role|category|level|priority|stage|gender|visibility|tier|type)$")
+_TEXTUAL = re.compile(r"^(text|varchar|character varying|char|character|bpchar|citext)(\(\d+\))?$")
+
+
+def is_sensitive(name: str, *, column: bool = False) -> bool:
+    return bool(SENSITIVE.search(name) or (column and _SENSITIVE_COLUMN.search(name)))
+
+
+def _covered(table: Table, columns: list[str]) -> bool:
+    """Whether an index, the primary key or a unique column leads with `columns` (usable for the FK lookups)."""
+    pk = table.primary_key()
+    if pk[: len(columns)] == columns:
+        return True
+    if len(columns) == 1 and (col := table.column(columns[0])) is not None and col.unique:
+        return True
+    return any(i.column_names()[: len(columns)] == columns and i.method == "btree" and not i.where
+               for i in table.indexes)
+
+
+@rule("data-table-primary-key", "error", "data",
+      "splinter 0004_no_primary_key; sqlcheck No Primary Key: every table needs a primary key.")
+def table_primary_key(schema: DatabaseSchema) -> Found:
+    """Every table has a primary key"""
+    for table in schema.tables:
+        if not table.primary_key():
+            yield table.name, f"table {table.name} has no primary key; add one (e.g. `id uuid PRIMARY KEY`)"
+
+
+@rule("data-foreign-key-indexed", "warning", "data",
+      "splinter 0001_unindexed_foreign_keys: index every foreign key, or joins and parent deletes scan the child.")
+def foreign_key_indexed(schema: DatabaseSchema) -> Found:
+    """Every foreign key is indexed"""
+    for table in schema.tables:
+        for col in table.columns:
+            if col.references and not _covered(table, [col.name]):
+                yield f"{table.name}.{col.name}", (f"foreign key {table.name}.{col.name} has no index leading with it; "
+                                                   f"add `CREATE INDEX ON {table.name} ({col.name})`")
+
+
+def _signature(index: Index) -> tuple[object, ...]:
+    return (tuple(c.lower() for c in index.columns), index.method, (index.where or "").lower())
+
+
+@rule("data-duplicate-index", "warning", "data",
+      "splinter 0009_duplicate_index; sqlcheck Index Overuse: an index that repeats or prefixes another only costs writes.")
+def duplicate_index(schema: DatabaseSchema) -> Found:
+    """No duplicate or redundant (prefix) indexes"""
+    for table in schema.tables:
+        pk = table.primary_key()
+        for i, index in enumerate(table.indexes):
+            cols = index.column_names()
+            if cols == pk and index.method == "btree" and not index.where:
+                yield f"{table.name}.{index.name}", f"index {index.name} repeats the primary key of {table.name}; drop it"
+                continue
+            for other in table.indexes[i + 1:] + table.indexes[:i]:
+                if _signature(other) == _signature(index):
+                    if table.indexes.index(other) > i:
+                        yield f"{table.name}.{index.name}", f"indexes {index.name} and {other.name} are identical; drop one"
+                    break
+                longer = other.column_names()
+                if (not index.unique and index.method == other.method == "btree" and not index.where
+                        and not other.where and len(cols) < len(longer) and longer[: len(cols)] == cols):
+                    yield f"{table.name}.{index.name}", (f"index {index.name} ({', '.join(cols)}) is a prefix of "
+                                                         f"{other.name} ({', '.join(longer)}), which serves the same "
+                                                         "lookups; drop it")
+                    break
+
+
+@rule("data-multi-valued-attribute", "warning", "data",
+      "sqlcheck Multi-Valued Attribute (Jaywalking): a comma list in a text column; use a child table or an array.")
+def multi_valued_attribute(schema: DatabaseSchema) -> Found:
+    """No comma-separated lists in text columns"""
+    for table in schema.tables:
+        for col in table.columns:
+            textual = bool(_TEXTUAL.match(col.type))
+            listy = re.search(r"(_ids|_list|^tags|_tags)$", col.name) or re.search(
+                r"comma[- ]separated|separated by commas|csv", col.description, re.I)
+            if textual and listy:
+                yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} ({col.type}) holds a list; use a join "
+                                                   "table with a foreign key (or an array type) instead")
+
+
+@rule("data-entity-attribute-value", "warning", "data",
+      "sqlcheck Entity-Attribute-Value: generic attribute/value rows lose types and constraints; model real columns or jsonb.")
+def entity_attribute_value(schema: DatabaseSchema) -> Found:
+    """No entity-attribute-value tables"""
+    for table in schema.tables:
+        names = {c.name for c in table.columns}
+        has_attr = names & {"attribute", "attribute_name", "attr", "attr_name", "property", "property_name", "key", "field_name"}
+        has_value = names & {"value", "attribute_value", "attr_value", "property_value", "val", "field_value"}
+        if has_attr and has_value:
+            yield table.name, (f"table {table.name} stores {sorted(has_attr)[0]}/{sorted(has_value)[0]} pairs "
+                               "(entity-attribute-value); use typed columns, or one jsonb column if truly open-ended")
+
+
+@rule("data-money-not-float", "error", "data",
+      "sqlcheck Imprecise Data Type; PostgreSQL wiki Don't Do This: money in float loses cents; use numeric or integer cents.")
+def money_not_float(schema: DatabaseSchema) -> Found:
+    """Money is not stored as a floating-point number"""
+    for table in schema.tables:
+        for col in table.columns:
+            if col.type in _FLOAT and _MONEY.search(col.name):
+                yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is money stored as {col.type}; use "
+                                                   "numeric(12,2) or integer minor units")
+
+
+@rule("data-timestamp-with-time-zone", "warning", "data",
+      "squawk prefer-timestamptz; PostgreSQL wiki Don't use timestamp (without time zone).")
+def timestamp_with_time_zone(schema: DatabaseSchema) -> Found:
+    """Timestamps carry a time zone"""
+    for table in schema.tables:
+        for col in table.columns:
+            if re.fullmatch(r"timestamp(\(\d\))?( without time zone)?", col.type):
+                yield f"{table.name}.{col.name}", f"{table.name}.{col.name} is {col.type}; use timestamptz"
+
+
+@rule("data-enum-constrained", "warning", "data",
+      "sqlcheck Enumerated Types / Zalando #112: a status-like text column needs an enum type or a CHECK constraint.")
+def enum_constrained(schema: DatabaseSchema) -> Found:
+    """Status-like columns are constrained to their values"""
+    for table in schema.tables:
+        for col in table.columns:
+            constrained = col.references is not None or "check" in col.description.lower()
+            if _ENUMISH.search(col.name) and _TEXTUAL.match(col.type) and not constrained:
+                yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is free {col.type}; use an enum type "
+                                                   "or a CHECK (... IN (...)) constraint")

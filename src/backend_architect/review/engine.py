@@ -1,0 +1,87 @@
+"""The rules engine: findings, the rule registry, and running rules over one subject.
+
+A rule is a small function that yields `(location, message)` pairs; the registry wraps them into
+`Finding`s with the rule's id and severity, so adding a rule is a decorator, a function and a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+__all__ = ["RULES", "Artifact", "Finding", "Rule", "Severity", "rule", "run_rules"]
+
+Severity = Literal["error", "warning", "info"]
+Artifact = Literal["api", "data", "services", "cross", "input"]
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    artifact: Artifact
+    location: str  # a JSON pointer into the OpenAPI document, `table.column`, a service name, ...
+    message: str  # says what is wrong and how to fix it
+    file: str | None = None  # the file the artifact came from, when it came from one
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def at(self, file: str | None, line: int | None = None) -> Finding:
+        return replace(self, file=file, line=line)
+
+
+Check = Callable[[Any], Iterable[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    artifact: Artifact
+    title: str
+    rationale: str  # one line, citing the rule of Spectral, Zalando, squawk, sqlcheck or splinter it follows
+    check: Check
+
+    def run(self, subject: Any) -> Iterator[Finding]:
+        for location, message in self.check(subject):
+            yield Finding(self.id, self.severity, self.artifact, location, message)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: Severity, artifact: Artifact, rationale: str) -> Callable[[Check], Check]:
+    """Register a rule; the function's docstring is its title."""
+
+    def register(check: Check) -> Check:
+        if rule_id in RULES:
+            raise ValueError(f"rule id {rule_id!r} registered twice")
+        title = (check.__doc__ or rule_id).strip().splitlines()[0]
+        RULES[rule_id] = Rule(rule_id, severity, artifact, title, rationale, check)
+        return check
+
+    return register
+
+
+def run_rules(artifact: Artifact, subject: Any, *, only: Iterable[str] | None = None) -> list[Finding]:
+    """Every registered rule of `artifact` over `subject`, findings sorted by severity then rule."""
+    _load_rule_modules()
+    wanted = set(only) if only is not None else None
+    findings: list[Finding] = []
+    for r in RULES.values():
+        if r.artifact == artifact and (wanted is None or r.id in wanted):
+            findings.extend(r.run(subject))
+    return sort_findings(findings)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.rule_id, f.file or "", f.location))
+
+
+def _load_rule_modules() -> None:
+    # Rules register on import; importing here keeps `RULES` complete whoever calls first.
+    from . import api, cross, data, services  # noqa: F401

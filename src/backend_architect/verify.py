@@ -1,0 +1,140 @@
+"""Prove the database claims on a real PostgreSQL: every statement of schema.sql applies.
+
+On a throwaway server each statement runs on its own (autocommit), so even statements that
+cannot run in a transaction (CREATE INDEX CONCURRENTLY) are tried. On the user's server (`--dsn`)
+everything runs in one transaction, inside a private schema, with a savepoint per statement so
+that one failure does not hide the next, and the transaction is rolled back at the end.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["StatementResult", "VerifyError", "VerifyReport", "schema_file", "split_statements", "verify_design", "verify_sql"]
+
+STATEMENT_TIMEOUT = "15s"
+
+
+class VerifyError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    line: int
+    statement: str
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def label(self) -> str:
+        first = self.statement.strip().splitlines()[0] if self.statement.strip() else ""
+        return first[:90] + ("…" if len(first) > 90 else "")
+
+
+@dataclass
+class VerifyReport:
+    server: str
+    statements: list[StatementResult] = field(default_factory=list)
+    checks: list[Any] = field(default_factory=list)  # access-pattern plan checks, when the design declares them
+
+    @property
+    def failures(self) -> list[Any]:
+        return [s for s in self.statements if not s.ok] + [c for c in self.checks if not c.ok]
+
+
+def split_statements(sql: str) -> list[tuple[int, str]]:
+    """(line, statement) for each statement, split by PostgreSQL's own parser."""
+    import pglast
+    from pglast.parser import ParseError
+
+    try:
+        slices = pglast.split(sql, only_slices=True)
+    except ParseError as exc:
+        raise VerifyError(f"PostgreSQL cannot parse the file: {exc}") from None
+    return [(sql.count("\n", 0, s.start) + 1, sql[s]) for s in slices]
+
+
+def _error_text(exc: Exception) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
+    state = getattr(diag, "sqlstate", None)
+    hint = getattr(diag, "message_hint", None)
+    return f"{primary}" + (f" (SQLSTATE {state})" if state else "") + (f"; hint: {hint}" if hint else "")
+
+
+@contextmanager
+def _connection(dsn: str | None) -> Iterator[tuple[Any, bool]]:
+    """(connection, private): a throwaway server when `dsn` is None, else the user's, rolled back."""
+    import psycopg
+
+    if dsn is None:
+        from .pg import temporary_server
+
+        with temporary_server() as own_dsn, psycopg.connect(own_dsn, autocommit=True) as conn:
+            yield conn, True
+        return
+    try:
+        conn = psycopg.connect(dsn, autocommit=False, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise VerifyError(f"cannot connect to --dsn: {_error_text(exc)}") from None
+    try:
+        yield conn, False
+    finally:
+        conn.rollback()  # nothing verify did survives on the user's server
+        conn.close()
+
+
+def verify_sql(sql: str, *, dsn: str | None = None, plans: Any = None) -> VerifyReport:
+    """Apply each statement of `sql`; then, if given, run `plans(conn)` for plan checks on the same schema."""
+    import psycopg
+
+    statements = split_statements(sql)
+    with _connection(dsn) as (conn, private):
+        server = conn.execute("SHOW server_version").fetchone()[0]
+        conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+        if not private:
+            # A private schema first in the search path: the user's own tables are never touched or clashed with.
+            schema = f"ba_verify_{secrets.token_hex(4)}"
+            conn.execute(f"CREATE SCHEMA {schema}")
+            conn.execute(f"SET LOCAL search_path TO {schema}, public")
+        report = VerifyReport(server=server)
+        for line, statement in statements:
+            error = None
+            try:
+                if private:
+                    conn.execute(statement)
+                else:
+                    with conn.transaction():  # a savepoint: a failure rolls back this statement only
+                        conn.execute(statement)
+            except psycopg.Error as exc:
+                error = _error_text(exc)
+            report.statements.append(StatementResult(line, statement, error))
+        if plans is not None:
+            report.checks = plans(conn)
+    return report
+
+
+def schema_file(path: Path) -> Path:
+    """schema.sql of a design directory, or the SQL file itself."""
+    if path.is_dir():
+        candidate = path / "schema.sql"
+        if not candidate.is_file():
+            raise VerifyError(f"{path}: no schema.sql in it")
+        return candidate
+    if not path.is_file():
+        raise VerifyError(f"{path}: no such file or directory")
+    return path
+
+
+def verify_design(sql_path: Path, *, dsn: str | None = None) -> VerifyReport:
+    """Verify a schema file; beside a design.json, its access patterns' plans are checked too."""
+    return verify_sql(sql_path.read_text(encoding="utf-8"), dsn=dsn)

@@ -1,0 +1,75 @@
+"""Each data rule: a DDL that triggers it and one that does not (read through `parse_ddl`, as users' files are)."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend_architect.review.ddl import DdlError, parse_ddl
+from backend_architect.review.engine import run_rules
+
+PARENT = "CREATE TABLE users (id uuid PRIMARY KEY);\n"
+CASES: dict[str, tuple[str, str]] = {
+    "data-table-primary-key": ("CREATE TABLE logs (line text);", "CREATE TABLE logs (id bigint PRIMARY KEY, line text);"),
+    "data-foreign-key-indexed": (
+        PARENT + "CREATE TABLE posts (id uuid PRIMARY KEY, user_id uuid REFERENCES users (id));",
+        PARENT + "CREATE TABLE posts (id uuid PRIMARY KEY, user_id uuid REFERENCES users (id));\n"
+                 "CREATE INDEX ix_posts_user ON posts (user_id, id);"),
+    "data-duplicate-index": (
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nCREATE INDEX i1 ON t (a);\nCREATE INDEX i2 ON t (a, b);",
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\nCREATE INDEX i1 ON t (b);\nCREATE INDEX i2 ON t (a, b);"),
+    "data-multi-valued-attribute": (
+        "CREATE TABLE posts (id int PRIMARY KEY, tag_ids text);",
+        "CREATE TABLE posts (id int PRIMARY KEY, tag_ids uuid[]);"),
+    "data-entity-attribute-value": (
+        "CREATE TABLE props (id int PRIMARY KEY, entity_id int, attribute text, value text);",
+        "CREATE TABLE props (id int PRIMARY KEY, entity_id int, colour text, size int);"),
+    "data-money-not-float": (
+        "CREATE TABLE orders (id int PRIMARY KEY, total_amount double precision);",
+        "CREATE TABLE orders (id int PRIMARY KEY, total_amount numeric(12,2), weight_kg real);"),
+    "data-timestamp-with-time-zone": (
+        "CREATE TABLE e (id int PRIMARY KEY, created_at timestamp);",
+        "CREATE TABLE e (id int PRIMARY KEY, created_at timestamptz);"),
+    "data-enum-constrained": (
+        "CREATE TABLE orders (id int PRIMARY KEY, status text NOT NULL);",
+        "CREATE TABLE orders (id int PRIMARY KEY, status text NOT NULL CHECK (status IN ('new', 'paid')));"),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_triggers_and_passes(rule_id: str) -> None:
+    bad, good = CASES[rule_id]
+    found = run_rules("data", parse_ddl(bad)[0], only=[rule_id])
+    assert found and all(f.rule_id == rule_id for f in found) and found[0].message
+    assert run_rules("data", parse_ddl(good)[0], only=[rule_id]) == []
+
+
+def test_every_data_rule_has_a_case() -> None:
+    from backend_architect.review import all_rules
+
+    assert {r.id for r in all_rules() if r.artifact == "data"} == set(CASES)
+
+
+def test_ddl_reading_keeps_keys_indexes_enums_and_lines() -> None:
+    sql = ("CREATE TYPE mood AS ENUM ('ok', 'sad');\n"
+           "CREATE TABLE a (id int, b int, PRIMARY KEY (id, b));\n"
+           "CREATE TABLE c (\n  id int PRIMARY KEY,\n  a_id int\n);\n"
+           "ALTER TABLE c ADD CONSTRAINT fk FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE CASCADE;\n"
+           "CREATE UNIQUE INDEX CONCURRENTLY ix ON c USING btree (a_id DESC) WHERE a_id > 0;\n")
+    schema, lines = parse_ddl(sql)
+    assert schema.enums[0].values == ["ok", "sad"]
+    assert schema.table("a").primary_key() == ["id", "b"]
+    c = schema.table("c")
+    assert c.column("a_id").references.table == "a" and c.column("a_id").references.on_delete == "cascade"
+    assert c.indexes[0].columns == ["a_id desc"] and c.indexes[0].unique and c.indexes[0].where
+    assert lines["c"] == 3 and lines["c.a_id"] == 5
+
+
+def test_composite_primary_key_prefix_covers_foreign_key() -> None:
+    sql = PARENT + "CREATE TABLE m (user_id uuid REFERENCES users (id), n int, PRIMARY KEY (user_id, n));"
+    assert run_rules("data", parse_ddl(sql)[0], only=["data-foreign-key-indexed"]) == []
+
+
+@pytest.mark.parametrize("bad", ["CREATE TABLE (", "SELECT 1;", ""])
+def test_unreadable_ddl_is_an_error(bad: str) -> None:
+    with pytest.raises(DdlError):
+        parse_ddl(bad)
