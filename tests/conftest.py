@@ -57,3 +57,47 @@ def shop_plan(shop_brief, knowledge):
     from backend_architect.llm.builtin.architect import Plan
 
     return Plan(shop_brief, knowledge)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn():
+    """A real, throwaway PostgreSQL for the session (pgserver's binaries from `make test`, else an installed one)."""
+    from backend_architect.pg import temporary_server
+
+    with temporary_server() as dsn:
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+def builtin_designs(tmp_path_factory):
+    """The builtin model's designs of the example briefs, made once, written as `design` writes them."""
+    import asyncio
+
+    from backend_architect.agent import run_design
+    from backend_architect.brief import load_brief
+    from backend_architect.config import Settings
+    from backend_architect.events import RunFinished
+    from backend_architect.knowledge import load_knowledge
+    from backend_architect.llm import make_client
+    from backend_architect.output import write_design
+    from backend_architect.prompts import load_persona
+
+    knowledge, persona = load_knowledge(), load_persona()
+    out = {}
+
+    async def one(path):
+        client = make_client(Settings(model="builtin"), knowledge=knowledge)
+        try:
+            async for event in run_design(load_brief(path).brief, client=client, model="builtin", persona=persona,
+                                          knowledge=knowledge, builtin=True):
+                if isinstance(event, RunFinished):
+                    return event.design
+        finally:
+            await client.close()
+        raise AssertionError(f"no finished design for {path}")
+
+    for path in sorted(EXAMPLES.iterdir()):
+        directory = tmp_path_factory.mktemp(path.stem)
+        write_design(directory, asyncio.run(one(path)))
+        out[path.stem] = directory
+    return out

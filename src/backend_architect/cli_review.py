@@ -30,7 +30,9 @@ class Format(str, Enum):
 
 
 def _error(console: Console, message: str, code: int) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -103,6 +105,7 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
 
 def _print_rules(console: Console, output_format: Format) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from .review import all_rules
 
@@ -115,12 +118,13 @@ def _print_rules(console: Console, output_format: Format) -> None:
     for column in ("id", "severity", "artifact", "what it checks; source"):
         table.add_column(column)
     for r in rules:
-        table.add_row(r.id, r.severity, r.artifact, f"{r.title}. {r.rationale}")
+        table.add_row(r.id, r.severity, r.artifact, Text(f"{r.title}. {r.rationale}"))
     console.print(table)
 
 
 def _print_table(console: Console, findings: list[Finding], kinds: list[str]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     colours = {"error": "red", "warning": "yellow", "info": "cyan"}
     if findings:
@@ -130,7 +134,8 @@ def _print_table(console: Console, findings: list[Finding], kinds: list[str]) ->
         for f in findings:
             where = (f"{Path(f.file).name}:{f.line}" if f.line else Path(f.file).name) if f.file else ""
             where += f"\n{f.location}" if f.location and f.location != f.file else ""
-            table.add_row(f"[{colours[f.severity]}]{f.severity}[/]", f.rule_id, where, f.message)
+            # Text, not markup: messages quote user content, which may hold [brackets].
+            table.add_row(Text(f.severity, style=colours[f.severity]), f.rule_id, Text(where), Text(f.message))
         console.print(table)
     counts = _counts(findings)
     console.print(f"reviewed {', '.join(kinds) or 'nothing'}: {counts['error']} errors, {counts['warning']} warnings, "
@@ -160,7 +165,9 @@ def _model_review(bundle, findings: list[Finding], model: str | None, base_url: 
     try:
         return asyncio.run(model_review(bundle, findings, settings))
     except Exception as exc:  # noqa: BLE001 - the rule findings stand without the prose; say why it is missing
-        err.print(f"[yellow]warning:[/] no model review: {exc}", highlight=False)
+        from rich.markup import escape
+
+        err.print(f"[yellow]warning:[/] no model review: {escape(str(exc))}", highlight=False)
         return None
 
 
@@ -192,12 +199,15 @@ def verify(
 
 
 def print_verify(console: Console, report: VerifyReport, sql_path: Path) -> None:
+    from rich.markup import escape
+
     for s in report.statements:
         if not s.ok:
-            console.print(f"[red]FAIL[/] {sql_path.name}:{s.line}: {s.label}\n     {s.error}", highlight=False)
+            console.print(f"[red]FAIL[/] {escape(f'{sql_path.name}:{s.line}: {s.label}')}\n     {escape(s.error or '')}",
+                          highlight=False)
     for c in report.checks:
         mark = "[green]ok[/]  " if c.ok else "[red]FAIL[/]"
-        console.print(f"{mark} access pattern {c.name}: {c.message}", highlight=False)
+        console.print(f"{mark} access pattern {escape(c.name)}: {escape(c.message)}", highlight=False)
     applied = sum(s.ok for s in report.statements)
     console.print(f"PostgreSQL {report.server}: {applied}/{len(report.statements)} statements applied"
                   + (f", {sum(c.ok for c in report.checks)}/{len(report.checks)} access patterns use their index"

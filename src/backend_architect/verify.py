@@ -67,8 +67,10 @@ def _error_text(exc: Exception) -> str:
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
     state = getattr(diag, "sqlstate", None)
+    detail = getattr(diag, "message_detail", None)
     hint = getattr(diag, "message_hint", None)
-    return f"{primary}" + (f" (SQLSTATE {state})" if state else "") + (f"; hint: {hint}" if hint else "")
+    return (f"{primary}" + (f": {detail}" if detail else "") + (f" (SQLSTATE {state})" if state else "")
+            + (f"; hint: {hint}" if hint else ""))
 
 
 @contextmanager
