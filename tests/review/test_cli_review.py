@@ -127,3 +127,16 @@ def test_validate_flag_adds_schema_errors(tmp_path: Path) -> None:
     doc.write_text("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n")
     code, report = review_json(str(doc), "--validate")
     assert code == 1 and any(f["rule_id"] == "api-oas-schema" for f in report["findings"])
+
+
+def test_pointer_lines_in_json_and_yaml() -> None:
+    from backend_architect.review.locate import pointer_line
+
+    doc = {"paths": {"/a": {"get": {"x": 1}}, "/b": {"get": {"responses": {"200": {}}}}}}
+    as_json = json.dumps(doc, indent=1)
+    assert as_json.splitlines()[pointer_line(as_json, "/paths/~1b/get/responses") - 1].strip().startswith('"responses"')
+    import yaml
+
+    as_yaml = yaml.safe_dump(doc)
+    assert as_yaml.splitlines()[pointer_line(as_yaml, "/paths/~1b/get") - 1].strip() == "get:"
+    assert pointer_line(as_yaml, "/paths/~1c") == as_yaml.splitlines().index("paths:") + 1  # the deepest line found
