@@ -15,7 +15,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .review import Finding
+    from .review import Bundle, Finding
     from .verify import VerifyReport
 
 __all__ = ["register", "review", "verify"]
@@ -151,7 +151,7 @@ def _schema_findings(document: dict[str, object], file: str | None) -> list[Find
     return [Finding("api-oas-schema", "error", "api", "/", p, file=file) for p in problems]
 
 
-def _model_review(bundle, findings: list[Finding], model: str | None, base_url: str | None,  # type: ignore[no-untyped-def]
+def _model_review(bundle: Bundle, findings: list[Finding], model: str | None, base_url: str | None,
                   err: Console) -> str | None:
     import asyncio
 

@@ -63,7 +63,7 @@ def split_statements(sql: str) -> list[tuple[int, str]]:
     return [(sql.count("\n", 0, s.start) + 1, sql[s]) for s in slices]
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
     state = getattr(diag, "sqlstate", None)
@@ -87,7 +87,7 @@ def _connection(dsn: str | None) -> Iterator[tuple[Any, bool]]:
     try:
         conn = psycopg.connect(dsn, autocommit=False, connect_timeout=10)
     except psycopg.Error as exc:
-        raise VerifyError(f"cannot connect to --dsn: {_error_text(exc)}") from None
+        raise VerifyError(f"cannot connect to --dsn: {error_text(exc)}") from None
     try:
         yield conn, False
     finally:
@@ -118,7 +118,7 @@ def verify_sql(sql: str, *, dsn: str | None = None, plans: Any = None) -> Verify
                     with conn.transaction():  # a savepoint: a failure rolls back this statement only
                         conn.execute(statement)
             except psycopg.Error as exc:
-                error = _error_text(exc)
+                error = error_text(exc)
             report.statements.append(StatementResult(line, statement, error))
         if plans is not None:
             report.checks = plans(conn)
@@ -137,6 +137,35 @@ def schema_file(path: Path) -> Path:
     return path
 
 
+def access_patterns(design: dict[str, Any]) -> list[Any]:
+    """The access patterns a design.json declares (`database_schema.access_patterns`)."""
+    from .explain import AccessPattern
+
+    schema = design.get("database_schema") if isinstance(design.get("database_schema"), dict) else {}
+    out = []
+    for raw in schema.get("access_patterns") or []:
+        query = raw.get("query") or raw.get("sql") if isinstance(raw, dict) else None
+        if query:
+            index = raw.get("index") or raw.get("index_name") or None
+            out.append(AccessPattern(str(raw.get("name") or query[:40]), str(query), index))
+    return out
+
+
 def verify_design(sql_path: Path, *, dsn: str | None = None) -> VerifyReport:
     """Verify a schema file; beside a design.json, its access patterns' plans are checked too."""
-    return verify_sql(sql_path.read_text(encoding="utf-8"), dsn=dsn)
+    import json
+
+    patterns = []
+    design_path = sql_path.parent / "design.json"
+    if design_path.is_file():
+        try:
+            patterns = access_patterns(json.loads(design_path.read_text(encoding="utf-8")))
+        except (ValueError, AttributeError, OSError):
+            patterns = []  # a design.json we cannot read adds no plan checks; the schema is still verified
+
+    def plans(conn: Any) -> list[Any]:
+        from .explain import check_plans
+
+        return check_plans(conn, patterns)
+
+    return verify_sql(sql_path.read_text(encoding="utf-8"), dsn=dsn, plans=plans if patterns else None)

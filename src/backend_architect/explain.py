@@ -1,0 +1,124 @@
+"""EXPLAIN checks: does the planner serve each declared access pattern with the index the design names?
+
+Tables are empty on a throwaway server, so with default costs the planner would rightly pick a
+sequential scan for everything. `enable_seqscan = off` makes a sequential scan the last resort:
+if the query *can* use the declared index, the plan shows it; if it cannot (the index is missing,
+leads with the wrong column, or the column types do not match), the plan shows a sequential scan
+or another index, and the check fails. The plan is the generic one (parameters unknown), as a
+prepared statement in the application would get: `EXPLAIN (GENERIC_PLAN)` on PostgreSQL 16+, else
+PREPARE + EXPLAIN EXECUTE with typed placeholder values under `plan_cache_mode = force_generic_plan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["AccessPattern", "PlanCheck", "check_plans", "indexes_in_plan"]
+
+_PLACEHOLDER = {"integer": "1", "bigint": "1", "smallint": "1", "numeric": "1", "real": "1", "double precision": "1",
+                "text": "'x'", "character varying": "'x'", "character": "'x'", "citext": "'x'", "boolean": "true",
+                "uuid": "'00000000-0000-0000-0000-000000000000'", "timestamp with time zone": "now()",
+                "timestamp without time zone": "now()", "date": "current_date", "jsonb": "'{}'", "json": "'{}'"}
+
+
+@dataclass(frozen=True)
+class AccessPattern:
+    name: str
+    query: str  # SQL with $1, $2, ... parameters
+    index: str | None  # the index the design says serves it; None: the pattern claims no index
+
+
+@dataclass(frozen=True)
+class PlanCheck:
+    name: str
+    ok: bool
+    message: str
+    plan: str = ""
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans") or []:
+        yield from _nodes(child)
+
+
+def indexes_in_plan(plan: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(index names used, tables read by a sequential scan) anywhere in a JSON plan tree."""
+    used, seq = [], []
+    for node in _nodes(plan):
+        if node.get("Index Name"):
+            used.append(node["Index Name"])
+        if node.get("Node Type") == "Seq Scan":
+            seq.append(node.get("Relation Name", "?"))
+    return used, seq
+
+
+def _one_line(plan: dict[str, Any]) -> str:
+    return " → ".join(f"{n.get('Node Type')}" + (f" on {n['Relation Name']}" if n.get("Relation Name") else "")
+                      + (f" using {n['Index Name']}" if n.get("Index Name") else "") for n in _nodes(plan))
+
+
+def _explain(conn: Any, query: str, generic: bool) -> dict[str, Any]:
+    if generic:
+        row = conn.execute(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {query}").fetchone()
+        return row[0][0]["Plan"]
+    conn.execute("DEALLOCATE ALL")
+    conn.execute(f"PREPARE ba_access_pattern AS {query}")
+    types = conn.execute("SELECT parameter_types::text[] FROM pg_prepared_statements "
+                         "WHERE name = 'ba_access_pattern'").fetchone()[0] or []
+    values = []
+    for t in types:
+        label = conn.execute("SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = %s::regtype "
+                             "ORDER BY e.enumsortorder LIMIT 1", (t,)).fetchone()
+        value = f"'{label[0]}'" if label else _PLACEHOLDER.get(t, "NULL")
+        values.append(f"{value}::{t}")
+    args = f"({', '.join(values)})" if values else ""
+    row = conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE ba_access_pattern{args}").fetchone()
+    conn.execute("DEALLOCATE ba_access_pattern")
+    return row[0][0]["Plan"]
+
+
+def check_plans(conn: Any, patterns: list[AccessPattern], *, generic: bool | None = None) -> list[PlanCheck]:
+    """EXPLAIN each pattern's query; each runs in a savepoint (or its own transaction) so one failure stays local.
+
+    `generic`: use EXPLAIN (GENERIC_PLAN); by default when the server is PostgreSQL 16 or later.
+    """
+    import psycopg
+
+    if not patterns:
+        return []
+    if generic is None:
+        generic = int(conn.execute("SHOW server_version_num").fetchone()[0]) >= 160000
+    checks = []
+    for pattern in patterns:
+        try:
+            with conn.transaction():
+                # SET LOCAL: the planner settings end with this savepoint/transaction.
+                conn.execute("SET LOCAL enable_seqscan = off")
+                conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                plan = _explain(conn, pattern.query, generic)
+        except psycopg.Error as exc:
+            from .verify import error_text
+
+            checks.append(PlanCheck(pattern.name, False, f"the query fails: {error_text(exc)}"))
+            continue
+        exists = pattern.index is None or conn.execute(
+            "SELECT 1 FROM pg_class WHERE relkind IN ('i', 'I') AND relname = %s", (pattern.index,)).fetchone()
+        if not exists:
+            checks.append(PlanCheck(pattern.name, False, f"declares index {pattern.index}, which the schema does not "
+                                    "create"))
+            continue
+        used, seq = indexes_in_plan(plan)
+        shown = _one_line(plan)
+        if pattern.index is None:
+            checks.append(PlanCheck(pattern.name, True, f"no index claimed; plan: {shown}", shown))
+        elif pattern.index in used:
+            checks.append(PlanCheck(pattern.name, True, f"uses {pattern.index}", shown))
+        else:
+            why = f"a sequential scan of {', '.join(seq)}" if seq else f"{', '.join(used) or 'no index'}"
+            checks.append(PlanCheck(pattern.name, False, f"declares index {pattern.index} but the planner uses {why} "
+                                    f"even with enable_seqscan off (plan: {shown}); fix the index columns or the "
+                                    "query", shown))
+    return checks
