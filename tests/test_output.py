@@ -39,7 +39,8 @@ SCHEMA = DatabaseSchema.model_validate({
 
 API = ApiSpecification.model_validate({
     "title": "Shop API",
-    "authentication": {"scheme": "bearer_jwt"},
+    "authentication": {"schemes": [{"name": "bearerAuth", "type": "bearer_jwt"}]},
+    "versioning": {"deprecation_policy": "six months"},
     "rate_limits": [{"tier": "default", "requests": 1000, "period": "hour"}],
     "schemas": [{"name": "Order", "properties": [{"name": "id", "type": "string", "format": "uuid", "required": True}]}],
     "resources": [{"name": "orders", "endpoints": [

@@ -68,12 +68,10 @@ def render_markdown(design: Design) -> str:
     if api is None:
         add("_Not produced._\n")
     else:
-        auth = api.authentication
-        add(f"Base path `{api.base_path}`, versioning by {api.versioning.replace('_', ' ')}. "
-            f"Authentication: {auth.scheme.replace('_', ' ')}"
-            + (f", access tokens valid {auth.token_ttl_minutes} min" if auth.token_ttl_minutes else "")
-            + (f", refresh tokens {auth.refresh_token_ttl_days} days" if auth.refresh_token_ttl_days else "")
-            + ". Full contract: `openapi.yaml`.\n")
+        v = api.versioning
+        add(f"Base path `{api.base_path}`, version {v.current_version} by {v.strategy.replace('_', ' ')}. "
+            f"{v.deprecation_policy} Errors are RFC 9457 problem details (`application/problem+json`). "
+            "Full contract: `openapi.yaml`.\n")
         if api.rate_limits:
             add("| Rate limit tier | Requests | Per | Algorithm |\n| --- | --- | --- | --- |")
             for rl in api.rate_limits:

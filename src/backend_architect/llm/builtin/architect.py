@@ -215,6 +215,7 @@ class Plan:
                 {"method": "POST", "path": path, "operation_id": f"create{cls}",
                  "summary": "Sign up" if signup else f"Create a {name.replace('_', ' ')}",
                  "request_schema": f"{cls}Create", "auth_required": not signup,
+                 "roles": [] if signup else self._write_roles(name),
                  "responses": [{"status": 201, "description": "Created", "schema_ref": cls},
                                {"status": 409, "description": "Conflicts with an existing one", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"},
@@ -225,12 +226,13 @@ class Plan:
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *read_errors]},
                 {"method": "PATCH", "path": f"{path}/{{{pid}}}", "operation_id": f"update{cls}",
                  "parameters": [id_param], "summary": f"Update a {name.replace('_', ' ')}",
-                 "request_schema": f"{cls}Update",
+                 "request_schema": f"{cls}Update", "roles": self._write_roles(name),
                  "responses": [{"status": 200, "description": "Updated", "schema_ref": cls},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
                 {"method": "DELETE", "path": f"{path}/{{{pid}}}", "operation_id": f"delete{cls}",
                  "parameters": [id_param], "summary": f"Delete a {name.replace('_', ' ')}",
+                 "roles": self._write_roles(name),
                  "responses": [{"status": 204, "description": "Deleted"},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},
             ]
@@ -298,18 +300,71 @@ class Plan:
                                {"status": 410, "description": "Expired", "schema_ref": "Problem"},
                                {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}]}]})
             self.endpoints_by_entity["redirect"] = {"follow": f"GET /r/{{{code}}}", "owner": owner}
-        auth = {"scheme": "bearer_jwt", "description": "Short-lived JWT access tokens with rotating refresh tokens",
-                "token_ttl_minutes": self.kb.default("access_token_ttl_minutes", 15),
-                "refresh_token_ttl_days": self.kb.default("refresh_token_ttl_days", 30)}
         return {"title": f"{self.brief.title} API", "version": "1.0.0",
                 "base_path": self.kb.default("api_base_path", "/api/v1"),
-                "versioning": self.kb.default("versioning", "url_path"), "authentication": auth,
-                "rate_limits": [
-                    {"tier": "anonymous", "requests": self.kb.default("rate_limit_default_per_hour", 1000),
-                     "period": "hour", "algorithm": "token_bucket"},
-                    {"tier": "authenticated", "requests": self.kb.default("rate_limit_authenticated_per_hour", 5000),
-                     "period": "hour", "algorithm": "token_bucket"}],
-                "schemas": schemas, "resources": resources}
+                "versioning": self._versioning(), "authentication": self._authentication(),
+                "rate_limits": self._rate_limits(), "schemas": schemas, "resources": resources}
+
+    def _versioning(self) -> dict[str, Any]:
+        months = int(self.kb.default("deprecation_window_months", 6))
+        return {"strategy": self.kb.default("versioning", "url_path"), "current_version": "v1",
+                "sunset_after_months": months,
+                "deprecation_policy": f"Additive changes ship in v1; a breaking change ships as v2 beside it. A "
+                                      f"superseded operation is marked deprecated, answers with Deprecation and "
+                                      f"Sunset headers (RFC 9745, RFC 8594) and a successor Link, and is removed "
+                                      f"{months} months later."}
+
+    def _partner_access(self) -> bool:
+        return bool(re.search(r"\b(api keys?|partners?|integrations?|third[- ]party|webhooks?|machine clients?)\b",
+                              self.domain.corpus))
+
+    def _authentication(self) -> dict[str, Any]:
+        jwt = {"name": "bearerAuth", "type": "bearer_jwt",
+               "description": "Short-lived JWT access tokens; refresh tokens rotate on every use",
+               "token_ttl_minutes": self.kb.default("access_token_ttl_minutes", 15),
+               "refresh_token_ttl_days": self.kb.default("refresh_token_ttl_days", 30)}
+        if "auth" in self.endpoints_by_entity:
+            jwt["refresh_endpoint"] = self.endpoints_by_entity["auth"]["login"]
+        schemes = [jwt]
+        if self._partner_access():
+            schemes.append({"name": "apiKeyAuth", "type": "api_key", "api_key_header": "X-API-Key",
+                            "description": "Per-partner keys for server-to-server integrations, stored hashed"})
+        return {"description": "Users sign in for a JWT; roles decide what they may change.",
+                "schemes": schemes, "roles": self.roles}
+
+    def _rate_limits(self) -> list[dict[str, Any]]:
+        limits = [{"tier": "anonymous", "requests": self.kb.default("rate_limit_default_per_hour", 1000),
+                   "period": "hour", "algorithm": "token_bucket", "key": "ip"},
+                  {"tier": "authenticated", "requests": self.kb.default("rate_limit_authenticated_per_hour", 5000),
+                   "period": "hour", "algorithm": "token_bucket", "key": "user"}]
+        if self._partner_access():
+            limits.append({"tier": "partner", "requests": 100, "period": "second", "algorithm": "sliding_window",
+                           "key": "api_key"})
+        return limits
+
+    @property
+    def privileged_role(self) -> str | None:
+        match = re.search(r"\b(staff|admins?|administrators?|managers?|moderators?|operators?|employees?)\b",
+                          self.domain.corpus)
+        if not match:
+            return None
+        word = match.group(1)
+        return "staff" if word == "staff" else ("admin" if word.startswith("admin") else word.rstrip("s"))
+
+    @property
+    def roles(self) -> list[str]:
+        first = self.domain.actor or "user"
+        return list(dict.fromkeys([first] + ([self.privileged_role] if self.privileged_role else [])))
+
+    def _write_roles(self, name: str) -> list[str]:
+        """Reference data (not owned by the signed-in actor) is changed by the privileged role only."""
+        d = self.domain
+        role = self.privileged_role
+        if role is None or name in (d.actor, d.tenant) or role == d.actor:
+            return []
+        if any(p == d.actor for p, _ in d.entities[name].parents):
+            return []
+        return [role]
 
     # --- services and traceability: see services.py -------------------------------------------
 

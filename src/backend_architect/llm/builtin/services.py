@@ -108,14 +108,14 @@ def plan_services(plan: Plan) -> dict[str, Any]:
             continue
         event = f"{name}.deleted"
         events.append({"name": event, "description": f"A {name.replace('_', ' ')} was deleted; dependants clean up "
-                       "or archive what refers to it", "payload_fields": ["id", "deleted_at"]})
+                       "or archive what refers to it", "payload": _payload(name, ["deleted_at"]), "key": "id"})
         services[entity.context]["events_published"].append(event)
         for sub in sorted(subscribers):
             services[sub]["events_subscribed"].append(event)
         if entity.field("status"):
             event = f"{name}.status_changed"
             events.append({"name": event, "description": f"A {name.replace('_', ' ')} moved to another status",
-                           "payload_fields": ["id", "old_status", "new_status", "changed_at"]})
+                           "payload": _payload(name, ["old_status", "new_status", "changed_at"]), "key": "id"})
             services[entity.context]["events_published"].append(event)
             for sub in sorted(subscribers):
                 services[sub]["events_subscribed"].append(event)
@@ -135,6 +135,17 @@ def plan_services(plan: Plan) -> dict[str, Any]:
     }
     return {"style": style, "rationale": rationale, "services": list(services.values()), "events": events,
             "infrastructure": infra}
+
+
+def _payload(entity: str, fields: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"name": "event_id", "type": "string", "format": "uuid",
+                                  "description": "unique per event, for idempotent consumers"},
+                                 {"name": "id", "type": "string", "format": "uuid",
+                                  "description": f"the {entity.replace('_', ' ')}"}]
+    for name in fields:
+        stamp = name.endswith("_at")
+        out.append({"name": name, "type": "string", "format": "date-time" if stamp else None})
+    return out
 
 
 def _full(base: str, endpoint: str) -> str:
