@@ -6,8 +6,13 @@ import re
 from typing import Any
 
 from ...brief import Brief
+from ...capacity import estimate_capacity
 from ...knowledge import KnowledgeBase
+from ...spec.capacity import CapacityInputs
+from .capabilities import capacity_inputs, data_capabilities
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain
+from .graphql import plan_graphql
+from .operations import plan_decisions, plan_performance
 
 __all__ = ["NothingToDesign", "Plan", "plan_design"]
 
@@ -38,9 +43,27 @@ class Plan:
             raise NothingToDesign("no entities (things such as users, orders, bookings) found in the brief")
         self.tables: dict[str, str] = {n: plural(n) for n in self.domain.entities}
         self.endpoints_by_entity: dict[str, dict[str, str]] = {}
+        redirect = next(((n, f.name) for n, e in self.domain.entities.items() for f in e.fields
+                         if f.unique and re.search(r"(code|slug)", f.name)), None)
+        self.redirect_owner, self.redirect_code = redirect if redirect and "redirect" in self.domain.features \
+            else (None, None)
+        inputs, self.assumptions = capacity_inputs(self)
+        self.capacity_args = {"inputs": inputs}
+        self.capacity = estimate_capacity(CapacityInputs.model_validate(inputs))
+        peak = self.capacity.value("peak_read_qps") + self.capacity.value("peak_write_qps")
+        self.large = peak >= self.kb.default("large_scale_min_peak_rps", 5000)
+        from .services import choose_style
+
+        self.style, self.style_rationale = choose_style(self)
         self.schema = self._schema()
         self.api = self._api()
+        self.graphql = plan_graphql(self) if re.search(r"\bgraphql\b", self.domain.corpus) else None
         self.services = self._services()
+        self.performance = plan_performance(self)
+        self.services["infrastructure"]["caches"] = [
+            f"{c['technology']} ({c['layer']}): {c['what']}" for c in self.performance["caching"]
+            if c["layer"] == "application"]
+        self.decisions = plan_decisions(self)
         self.finish = self._finish()
 
     # --- database -----------------------------------------------------------------------------
@@ -129,7 +152,24 @@ class Plan:
             relationships.append({"from_table": table, "to_table": left, "kind": "many_to_many", "via": table,
                                   "description": f"{left} ↔ {right}"})
             self.tables[f"join:{join.left}:{join.right}"] = table
-        return {"engine": "postgresql", "enums": enums, "tables": tables, "relationships": relationships}
+        from .services import outbox_contexts, outbox_table
+
+        for context in outbox_contexts(self):
+            tables.append({"name": outbox_table(context), "description": f"Transactional outbox of the {context} "
+                           "context: events written in the same transaction as the change, relayed to the broker",
+                           "columns": [
+                               {"name": "id", "type": "bigserial", "primary_key": True, "not_null": True},
+                               {"name": "event_type", "type": "text", "not_null": True},
+                               {"name": "aggregate_id", "type": pk_type, "not_null": True},
+                               {"name": "payload", "type": "jsonb", "not_null": True},
+                               {"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"},
+                               {"name": "published_at", "type": ts_type}],
+                           "indexes": [{"name": f"ix_{outbox_table(context)}_unpublished", "columns": ["id"],
+                                        "where": "published_at IS NULL",
+                                        "reason": "the relay reads unpublished events in order"}]})
+        schema = {"engine": "postgresql", "enums": enums, "tables": tables, "relationships": relationships}
+        data_capabilities(self, schema)
+        return schema
 
     # --- API ----------------------------------------------------------------------------------
 
@@ -287,10 +327,8 @@ class Plan:
                                {"status": 401, "description": "Wrong credentials", "schema_ref": "Problem"},
                                {"status": 429, "description": "Too many attempts", "schema_ref": "Problem"}]}]})
             self.endpoints_by_entity["auth"] = {"login": "POST /auth/tokens"}
-        redirect_field = next(((n, f.name) for n, e in d.entities.items() for f in e.fields
-                               if f.unique and re.search(r"(code|slug)", f.name)), None)
-        if "redirect" in d.features and redirect_field:
-            owner, code = redirect_field
+        if self.redirect_owner and self.redirect_code:
+            owner, code = self.redirect_owner, self.redirect_code
             resources.append({"name": "redirects", "description": "Public redirects by short code", "endpoints": [
                 {"method": "GET", "path": f"/r/{{{code}}}", "operation_id": "followRedirect", "auth_required": False,
                  "summary": f"Redirect to the {owner}'s target URL",
