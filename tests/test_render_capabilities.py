@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 import re
@@ -264,6 +265,21 @@ def test_migration_is_a_loadable_alembic_revision(tmp_path: Path) -> None:
     assert callable(module.upgrade) and callable(module.downgrade)
     with pytest.raises(ValueError, match="revision"):
         alembic_migration(hand_schema(), revision="0001\nimport os")
+
+
+def _executed(text: str, function: str) -> list[str]:
+    """The SQL literals a function of the migration passes to op.execute(_sql(...)), in order."""
+    tree = ast.parse(text)
+    body = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function)
+    return [ast.literal_eval(call.args[0]) for call in ast.walk(body)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "_sql"]
+
+
+def test_upgrade_runs_exactly_the_statements_of_schema_sql() -> None:
+    schema = hand_schema()
+    text = alembic_migration(schema)
+    assert _executed(text, "upgrade") == [statement for _, statement in sql_statements(schema)]
+    assert _executed(text, "downgrade") == downgrade_statements(schema)
 
 
 def test_downgrade_drops_cycle_keys_first_then_tables_then_types() -> None:

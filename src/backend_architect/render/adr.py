@@ -90,4 +90,5 @@ def adr_files(decisions: list[Decision]) -> list[tuple[str, str]]:
 
 def adr_index(decisions: list[Decision]) -> list[tuple[str, str]]:
     """('NNNN. Title', relative path) for each decision: what design.md lists and links."""
-    return [(f"{i:04d}. {_one_line(d.title)}", path) for i, (path, d) in enumerate(zip(_paths(decisions), decisions), 1)]
+    paths = _paths(decisions)
+    return [(f"{i:04d}. {_one_line(d.title)}", path) for i, (path, d) in enumerate(zip(paths, decisions), 1)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..spec.data import DatabaseSchema
-from .sql import quote_ident, sql_statements, table_order
+from .sql import quote_ident, sql_statements
 
 __all__ = ["alembic_migration", "downgrade_statements"]
 
@@ -57,16 +57,17 @@ def downgrade_statements(schema: DatabaseSchema) -> list[str]:
     extension is shared by the whole database and may be used by objects this migration did not
     create (sql_statements emits none today, but a future one would stay put by the same rule).
     """
+    # Read from the upgrade's own statements, so the order is the exact mirror of what ran.
+    created = list(reversed(sql_statements(schema)))
     out: list[str] = []
-    for label, statement in reversed(sql_statements(schema)):
+    for label, statement in created:
         if label.startswith("foreign key "):
             match = _CONSTRAINT.match(statement)
             if match is None:  # the round-trip test on PostgreSQL guards this coupling with sql.py
                 raise ValueError(f"cannot tell the constraint name of {label}: {statement!r}")
             out.append(f"ALTER TABLE {match.group(1)} DROP CONSTRAINT {match.group(2)};")
-    tables, _ = table_order(schema)
-    out += [f"DROP TABLE {quote_ident(t.name)};" for t in reversed(tables)]
-    out += [f"DROP TYPE {quote_ident(e.name)};" for e in reversed(schema.enums)]
+    out += [f"DROP TABLE {quote_ident(label[len('table '):])};" for label, _ in created if label.startswith("table ")]
+    out += [f"DROP TYPE {quote_ident(label[len('enum '):])};" for label, _ in created if label.startswith("enum ")]
     return out
 
 
