@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import copy
 import importlib.util
+import io
 import re
 from pathlib import Path, PurePosixPath
 from types import ModuleType
@@ -268,11 +269,11 @@ def test_migration_is_a_loadable_alembic_revision(tmp_path: Path) -> None:
 
 
 def _executed(text: str, function: str) -> list[str]:
-    """The SQL literals a function of the migration passes to op.execute(_sql(...)), in order."""
+    """The SQL literals a function of the migration passes to _execute(...), in order."""
     tree = ast.parse(text)
     body = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function)
     return [ast.literal_eval(call.args[0]) for call in ast.walk(body)
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "_sql"]
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "_execute"]
 
 
 def test_upgrade_runs_exactly_the_statements_of_schema_sql() -> None:
@@ -280,6 +281,22 @@ def test_upgrade_runs_exactly_the_statements_of_schema_sql() -> None:
     text = alembic_migration(schema)
     assert _executed(text, "upgrade") == [statement for _, statement in sql_statements(schema)]
     assert _executed(text, "downgrade") == downgrade_statements(schema)
+
+
+def test_offline_mode_writes_the_statements_unchanged(tmp_path: Path) -> None:
+    """`alembic upgrade --sql` output for a DBA: no doubled "%", no doubled ";"."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    schema = hand_schema()
+    module = load_migration(alembic_migration(schema), tmp_path)
+    buffer = io.StringIO()
+    context = MigrationContext.configure(dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer})
+    with Operations.context(context):
+        module.upgrade()
+        module.downgrade()
+    expected = [statement for _, statement in sql_statements(schema)] + downgrade_statements(schema)
+    assert buffer.getvalue() == "".join(f"{statement}\n\n" for statement in expected)
 
 
 def test_downgrade_drops_cycle_keys_first_then_tables_then_types() -> None:

@@ -39,11 +39,16 @@ branch_labels = None
 depends_on = None
 
 
-def _sql(statement: str) -> sa.TextClause:
-    # op.execute wraps a plain string in text(), which reads ":name" as a bind parameter, so a colon
-    # in a comment, default or enum value would fail. text() turns "\\:" back into ":"; "::" casts
-    # are not parameters and are left alone.
-    return sa.text(re.sub(r"(?<!:):(?!:)", r"\\:", statement))
+def _execute(statement: str) -> None:
+    context = op.get_context()
+    if context.as_sql:
+        # Offline (`alembic upgrade --sql`): write the statement exactly. Compiling it through
+        # text() would double every "%" (alembic issue #562) and append a second ";".
+        context.impl.static_output(statement)
+        return
+    # Online, op.execute reads ":name" in text() as a bind parameter, so a colon in a comment,
+    # default or enum value would fail. text() turns "\\:" back into ":"; "::" casts are left alone.
+    op.execute(sa.text(re.sub(r"(?<!:):(?!:)", r"\\:", statement)))
 
 '''
 
@@ -85,8 +90,8 @@ def _literal(statement: str, indent: str) -> str:
 def _call(statement: str, comment: str | None = None) -> str:
     head = f"    # {comment}\n" if comment else ""
     if "\n" not in statement:
-        return f"{head}    op.execute(_sql({statement!r}))\n"
-    return f"{head}    op.execute(_sql(\n        {_literal(statement, '        ')}\n    ))\n"
+        return f"{head}    _execute({statement!r})\n"
+    return f"{head}    _execute(\n        {_literal(statement, '        ')}\n    )\n"
 
 
 def _docstring_text(text: str) -> str:
