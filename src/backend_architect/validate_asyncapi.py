@@ -3,16 +3,17 @@ the schema cannot express.
 
 The JSON Schema (vendored from `@asyncapi/specs`, see schemas/README.md) checks shapes, but a
 `$ref` to nothing is still a well-formed Reference Object, and 3.0's rule that an operation's
-messages come from its own channel is prose in the specification. Both are checked here so a
-document that passes is one an AsyncAPI parser accepts.
+messages come from its own channel is prose in the specification. Both are checked here, as the
+official parser checks them; the specification's other prose-only rules are not.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any, Iterator
+from typing import Any
 
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError, best_match
