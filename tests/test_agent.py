@@ -44,13 +44,19 @@ def _script(route, bodies):
 
 
 def _happy(plan):
-    return [
-        completion(("search_knowledge", {"query": "indexing foreign keys", "k": 2}), turn=1),
-        completion(("emit_database_schema", {"database_schema": plan.schema}), turn=2),
-        completion(("emit_api_spec", {"api_specification": plan.api}), turn=3),
-        completion(("emit_service_architecture", {"microservices": plan.services}), turn=4),
-        completion(("finish_design", plan.finish), turn=5),
+    """A model that uses every tool once, in the persona's order (GraphQL only when the brief asks for it)."""
+    steps = [
+        ("search_knowledge", {"query": "indexing foreign keys", "k": 2}),
+        ("estimate_capacity", plan.capacity_args),
+        ("emit_database_schema", {"database_schema": plan.schema}),
+        ("emit_api_spec", {"api_specification": plan.api}),
+        *([("emit_graphql_schema", {"graphql": plan.graphql})] if plan.graphql else []),
+        ("emit_service_architecture", {"microservices": plan.services}),
+        ("emit_performance_plan", {"performance": plan.performance}),
+        ("record_decisions", {"decisions": plan.decisions}),
+        ("finish_design", plan.finish),
     ]
+    return [completion(step, turn=i) for i, step in enumerate(steps, start=1)]
 
 
 @respx.mock(base_url=BASE_URL, assert_all_called=True)
@@ -59,13 +65,14 @@ def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brie
     _script(route, _happy(shop_plan))
     events, transcript = _run(shop_brief, persona, knowledge)
 
-    assert route.call_count == 5
+    assert route.call_count == 8
     first = json.loads(route.calls[0].request.content)
     assert first["model"] == "gpt-test"
     assert first["messages"][0] == {"role": "system", "content": persona.system_prompt}
     assert "```yaml" in first["messages"][1]["content"] and "R6" in first["messages"][1]["content"]
     assert {t["function"]["name"] for t in first["tools"]} == {
-        "search_knowledge", "emit_database_schema", "emit_api_spec", "emit_service_architecture", "finish_design"}
+        "search_knowledge", "estimate_capacity", "emit_database_schema", "emit_api_spec", "emit_graphql_schema",
+        "emit_service_architecture", "emit_performance_plan", "record_decisions", "finish_design"}
     # The tool result of turn 1 is sent back with the matching id on turn 2.
     second = json.loads(route.calls[1].request.content)
     assert second["messages"][-1]["role"] == "tool" and second["messages"][-1]["tool_call_id"] == "call_1_0"
@@ -75,11 +82,13 @@ def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brie
     assert isinstance(final, RunFinished)
     assert final.design.status == "complete"
     assert {t.requirement_id for t in final.design.traceability} == set(shop_brief.requirement_ids())
-    assert final.usage.requests == 5 and final.usage.total_tokens == 5 * 120
+    assert final.usage.requests == 8 and final.usage.total_tokens == 8 * 120
+    assert final.design.capacity is not None and final.design.performance is not None
+    assert len(final.design.decisions) == len(shop_plan.decisions)
     # The key went over HTTP, but never into the transcript.
     assert route.calls[0].request.headers["authorization"] == f"Bearer {API_KEY}"
     assert API_KEY not in transcript.text()
-    assert len(transcript.lines) == 10
+    assert len(transcript.lines) == 16
 
 
 @respx.mock(base_url=BASE_URL)
@@ -87,7 +96,7 @@ def test_invalid_arguments_are_sent_back_and_repaired(respx_mock, shop_brief, pe
     broken = copy.deepcopy(shop_plan.schema)
     broken["tables"][2]["columns"][1]["references"]["table"] = "kategories"
     bodies = _happy(shop_plan)
-    bodies[1:1] = [
+    bodies[2:2] = [
         completion(("emit_database_schema", '{"database_schema": {"tables": [{"name": "x"'), turn=2),  # truncated
         completion(("emit_database_schema", {"database_schema": broken}), turn=3),
     ]
@@ -96,11 +105,11 @@ def test_invalid_arguments_are_sent_back_and_repaired(respx_mock, shop_brief, pe
     events, _ = _run(shop_brief, persona, knowledge)
 
     assert isinstance(events[-1], RunFinished)
-    assert route.call_count == 7
-    truncated_result = json.loads(route.calls[2].request.content)["messages"][-1]
+    assert route.call_count == 10
+    truncated_result = json.loads(route.calls[3].request.content)["messages"][-1]
     assert truncated_result["role"] == "tool"
     assert "not valid JSON" in truncated_result["content"]
-    fk_result = json.loads(json.loads(route.calls[3].request.content)["messages"][-1]["content"])
+    fk_result = json.loads(json.loads(route.calls[4].request.content)["messages"][-1]["content"])
     assert fk_result["ok"] is False
     assert any("kategories" in e for e in fk_result["errors"])
     assert "call emit_database_schema again" in fk_result["instruction"]
@@ -129,7 +138,7 @@ def test_exhausted_repair_budget_fails_cleanly_and_keeps_the_valid_part(
     assert final.design.database_schema is not None and final.design.api_specification is None
 
     written = {f.path.name for f in write_design(tmp_path, final.design, transcript.text())}
-    assert written == {"design.md", "design.json", "schema.sql", "transcript.jsonl"}
+    assert written == {"design.md", "design.json", "schema.sql", "0001_initial.py", "transcript.jsonl"}
     assert json.loads((tmp_path / "design.json").read_text())["status"] == "incomplete"
     assert "Incomplete design" in (tmp_path / "design.md").read_text()
 
@@ -163,7 +172,7 @@ def test_an_answer_without_choices_is_asked_again_once(respx_mock, shop_brief, p
     route.side_effect = [httpx.Response(200, json=empty)] + [httpx.Response(200, json=b) for b in bodies]
     events, _ = _run(shop_brief, persona, knowledge)
     assert isinstance(events[-1], RunFinished)
-    assert route.call_count == 6
+    assert route.call_count == 9
 
 
 @respx.mock(base_url=BASE_URL)

@@ -20,6 +20,7 @@ from backend_architect.llm.builtin import BuiltinModel
 from backend_architect.output import write_design
 from backend_architect.spec import Design
 from backend_architect.transcript import Transcript
+from backend_architect.validate_asyncapi import check_asyncapi
 
 from .conftest import EXAMPLES
 
@@ -74,8 +75,19 @@ def test_builtin_designs_validate_for_every_brief(raw, suffix, tmp_path, knowled
     brief = parse_brief(raw, suffix=suffix).brief
     final, transcript = _design(brief, knowledge, persona)
     assert isinstance(final, RunFinished), getattr(final, "reason", "")
-    files = {f.path.name for f in write_design(tmp_path, final.design, transcript.text())}
-    assert files == {"design.md", "design.json", "openapi.yaml", "schema.sql", "services.yaml", "transcript.jsonl"}
+    files = {str(f.path.relative_to(tmp_path)) for f in write_design(tmp_path, final.design, transcript.text())}
+    core = {"design.md", "design.json", "openapi.yaml", "schema.sql", "services.yaml", "transcript.jsonl",
+            "migrations/versions/0001_initial.py"}
+    assert core <= files
+    adrs = {f for f in files if f.startswith("adr/")}
+    assert len(adrs) == len(final.design.decisions) >= 3
+    assert ("asyncapi.yaml" in files) == bool(final.design.microservices.events)
+    assert ("schema.graphql" in files) == (final.design.graphql is not None)
+    assert files == core | adrs | ({"asyncapi.yaml"} & files) | ({"schema.graphql"} & files)
+    if "asyncapi.yaml" in files:
+        assert check_asyncapi(yaml.safe_load((tmp_path / "asyncapi.yaml").read_text())) == []
+    compile((tmp_path / "migrations/versions/0001_initial.py").read_text(), "0001_initial.py", "exec")
+    assert final.design.capacity is not None and final.design.performance is not None
 
     validate(yaml.safe_load((tmp_path / "openapi.yaml").read_text()))  # raises when invalid
     statements = pglast.parse_sql((tmp_path / "schema.sql").read_text())

@@ -116,8 +116,9 @@ def test_the_public_surface_is_small():
     assert backend_architect.__all__ == ["__version__"]
     from backend_architect import spec
 
-    assert set(spec.__all__) == {"ApiSpecification", "DatabaseSchema", "Design", "FinishDesign",
-                                 "ServiceArchitecture", "TraceItem", "cross_check"}
+    assert set(spec.__all__) == {"ApiSpecification", "CapacityEstimate", "CapacityInputs", "DatabaseSchema",
+                                 "Decision", "Design", "FinishDesign", "GraphQLSpecification", "PerformancePlan",
+                                 "RecordDecisions", "ServiceArchitecture", "TraceItem", "cross_check"}
 
 
 def test_an_output_path_that_is_a_file_is_a_one_line_failure(tmp_path):

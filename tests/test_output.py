@@ -39,7 +39,8 @@ SCHEMA = DatabaseSchema.model_validate({
 
 API = ApiSpecification.model_validate({
     "title": "Shop API",
-    "authentication": {"scheme": "bearer_jwt"},
+    "authentication": {"schemes": [{"name": "bearerAuth", "type": "bearer_jwt"}]},
+    "versioning": {"deprecation_policy": "six months"},
     "rate_limits": [{"tier": "default", "requests": 1000, "period": "hour"}],
     "schemas": [{"name": "Order", "properties": [{"name": "id", "type": "string", "format": "uuid", "required": True}]}],
     "resources": [{"name": "orders", "endpoints": [
@@ -175,10 +176,11 @@ def test_write_design_writes_every_artifact(tmp_path):
     out = tmp_path / "out"
     full = design(api_specification=API, database_schema=SCHEMA, microservices=SERVICES)
     written = write_design(out, full)
-    names = {w.path.name for w in written}
-    assert names == {"design.md", "design.json", "openapi.yaml", "schema.sql", "services.yaml"}
+    names = {str(w.path.relative_to(out)) for w in written}
+    assert names == {"design.md", "design.json", "openapi.yaml", "schema.sql", "services.yaml",
+                     "migrations/versions/0001_initial.py"}
     for w in written:
-        assert w.path.parent == out and w.size == len(w.path.read_bytes()) > 0
+        assert out in w.path.parents and w.size == len(w.path.read_bytes()) > 0
     reloaded = Design.model_validate_json((out / "design.json").read_text(encoding="utf-8"))
     assert reloaded == full
     assert yaml.safe_load((out / "openapi.yaml").read_text(encoding="utf-8"))["openapi"].startswith("3.1")
@@ -191,9 +193,9 @@ def test_write_design_writes_every_artifact(tmp_path):
 def test_write_design_removes_stale_artifacts(tmp_path):
     out = tmp_path / "out"
     write_design(out, design(api_specification=API, database_schema=SCHEMA, microservices=SERVICES))
-    written = write_design(out, design(database_schema=SCHEMA))
-    assert {w.path.name for w in written} == {"design.md", "design.json", "schema.sql"}
-    assert sorted(p.name for p in out.iterdir()) == ["design.json", "design.md", "schema.sql"]
+    written = write_design(out, design(api_specification=API))
+    assert {w.path.name for w in written} == {"design.md", "design.json", "openapi.yaml"}
+    assert sorted(p.name for p in out.iterdir()) == ["design.json", "design.md", "openapi.yaml"]
 
 
 def test_write_design_with_transcript(tmp_path):

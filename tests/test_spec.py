@@ -13,7 +13,8 @@ from backend_architect.spec import ApiSpecification, DatabaseSchema, FinishDesig
 
 API: dict[str, Any] = {
     "title": "Shop API",
-    "authentication": {"scheme": "bearer_jwt"},
+    "authentication": {"schemes": [{"name": "bearerAuth", "type": "bearer_jwt"}]},
+    "versioning": {"deprecation_policy": "six months"},
     "schemas": [{"name": "Order", "properties": [{"name": "id", "type": "string", "format": "uuid", "required": True}]}],
     "resources": [{"name": "orders", "endpoints": [
         {"method": "GET", "path": "/orders/{order_id}", "operation_id": "getOrder", "summary": "Get an order",
@@ -117,9 +118,9 @@ def test_get_with_request_body():
 
 
 def test_unknown_field_forbidden():
-    data = changed(API, lambda d: _endpoint(d).update(deprecated=True))
+    data = changed(API, lambda d: _endpoint(d).update(obsolete=True))
     message = rejected(ApiSpecification, data)
-    assert "deprecated" in message and "Extra inputs are not permitted" in message
+    assert "obsolete" in message and "Extra inputs are not permitted" in message
 
 
 # --- database rejections ----------------------------------------------------------------------
@@ -262,5 +263,5 @@ def test_cross_check_finish_unknown_refs():
     errors = cross_check(BRIEF, *models(), finish(GOOD_TRACE[0], item))
     assert len(errors) == 3
     assert any("'GET /api/v1/carts'" in e for e in errors)
-    assert any("unknown table 'carts'" in e for e in errors)
-    assert any("unknown service 'cart'" in e for e in errors)
+    assert any("'carts', which is not a known table" in e for e in errors)
+    assert any("'cart', which is not a known service" in e for e in errors)

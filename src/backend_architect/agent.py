@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_none
 
-from . import __version__
 from .brief import Brief
 from .config import BUILTIN_NOTICE
 from .events import (
@@ -31,7 +30,6 @@ from .events import (
 from .knowledge import KnowledgeBase
 from .prompts import Persona
 from .spec import Design
-from .spec.design import GeneratedBy
 from .tools import DesignState, ToolRegistry, default_registry
 from .transcript import Transcript, redact
 
@@ -184,18 +182,4 @@ def _describe_error(exc: Exception) -> str:
 
 
 def _assemble(state: DesignState, *, model: str, builtin: bool, failure: str | None) -> Design:
-    finish = state.finish
-    return Design(
-        title=state.brief.title,
-        status="complete" if failure is None else "incomplete",
-        failure=failure,
-        generated_by=GeneratedBy(model=model, builtin=builtin, tool_version=__version__),
-        brief=state.brief,
-        summary=finish.summary if finish else "",
-        api_specification=state.api,
-        database_schema=state.data,
-        microservices=state.services,
-        traceability=list(finish.traceability) if finish else [],
-        open_questions=list(finish.open_questions) if finish else [],
-        knowledge_consulted=list(state.consulted),
-    )
+    return state.design(model=model, builtin=builtin, failure=failure)

@@ -48,11 +48,14 @@ class NonFunctional(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     daily_active_users: int | None = Field(default=None, ge=0)
+    writes_per_month: float | None = Field(default=None, ge=0, description="e.g. 10 million new pastes a month")
+    reads_per_month: float | None = Field(default=None, ge=0)
     peak_rps: float | None = Field(default=None, ge=0)
     read_write_ratio: float | None = Field(default=None, gt=0, description="reads per write")
     data_retention_years: float | None = Field(default=None, ge=0)
     avg_payload_kb: float | None = Field(default=None, ge=0)
     latency_p99_ms: float | None = Field(default=None, gt=0)
+    team_size: int | None = Field(default=None, ge=1, description="engineers building and running it")
     availability: float | None = Field(default=None, gt=0, lt=100, description="percent, e.g. 99.9")
     regions: list[str] = Field(default_factory=list)
     compliance: list[str] = Field(default_factory=list)
@@ -69,6 +72,22 @@ class NonFunctional(BaseModel):
                 if writes == 0:
                     raise ValueError("the write side of the ratio is 0")
                 return reads / writes
+        return value
+
+    @field_validator("daily_active_users", "writes_per_month", "reads_per_month", "peak_rps", mode="before")
+    @classmethod
+    def _magnitude(cls, value: Any) -> Any:
+        # "10M", "10 million", "2.5k", "10,000,000": how people write load figures.
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)*)\s*(k|thousand|m|million|mn|b|bn|billion)?\s*", value.lower())
+            if match:
+                digits = match.group(1)
+                number = float(digits.replace(",", "")) if re.fullmatch(r"\d{1,3}(,\d{3})+", digits) else \
+                    float(digits.replace(",", "."))
+                scale = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9,
+                         "billion": 1e9}.get(match.group(2) or "", 1)
+                number *= scale
+                return int(number) if number.is_integer() else number
         return value
 
     @field_validator("availability", mode="before")

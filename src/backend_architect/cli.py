@@ -175,7 +175,7 @@ def _summary(written, out_dir: Path, final) -> None:  # type: ignore[no-untyped-
     table.add_column("bytes", justify="right")
     table.add_column("what")
     for item in written:
-        table.add_row(item.path.name, str(item.size), item.what)
+        table.add_row(str(item.path.relative_to(out_dir)), str(item.size), item.what)
     console.print(table)
 
 

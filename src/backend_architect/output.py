@@ -11,6 +11,9 @@ from pathlib import Path
 
 import yaml
 
+from .render.adr import ADR_DIR, adr_files
+from .render.alembic import alembic_migration
+from .render.asyncapi import render_asyncapi_yaml
 from .render.markdown import render_markdown
 from .render.openapi import openapi_document
 from .render.services_yaml import render_services_yaml
@@ -36,13 +39,28 @@ def slugify(text: str, *, max_length: int = 60) -> str:
     return slug or "design"
 
 
+MIGRATION = "migrations/versions/0001_initial.py"
+# Artifacts a run may or may not produce: when it does not, an earlier run's copy must go.
+_OPTIONAL = ("openapi.yaml", "schema.sql", "services.yaml", "schema.graphql", "asyncapi.yaml", MIGRATION)
+
+
 def _confined(directory: Path, name: str) -> Path:
-    if not name or "/" in name or "\\" in name or "\x00" in name or name in {".", ".."} or os.path.isabs(name):
-        raise OutputError(f"refusing to write {name!r}: not a plain file name")
-    target = directory / name
-    if target.is_symlink():
-        raise OutputError(f"refusing to write through the symbolic link {target}")
-    if target.resolve().parent != directory.resolve():
+    """`name` (a relative path with '/' separators) inside `directory`, or an OutputError.
+
+    Every part is checked: no absolute paths, no '..', no backslashes or NUL bytes, and no symbolic
+    link anywhere between the directory and the file, so nothing can be written outside it.
+    """
+    parts = name.split("/") if name else []
+    if (not parts or "\\" in name or "\x00" in name or os.path.isabs(name)
+            or any(part in {"", ".", ".."} for part in parts)):
+        raise OutputError(f"refusing to write {name!r}: not a plain relative file name")
+    target = directory
+    for part in parts:
+        target = target / part
+        if target.is_symlink():
+            raise OutputError(f"refusing to write through the symbolic link {target}")
+    root = directory.resolve()
+    if root not in target.resolve().parents:
         raise OutputError(f"refusing to write {target}: outside {directory}")
     return target
 
@@ -72,8 +90,17 @@ def render_files(design: Design, transcript: str | None = None) -> list[tuple[st
                       "OpenAPI 3.1"))
     if design.database_schema is not None:
         files.append(("schema.sql", render_sql(design.database_schema), "PostgreSQL DDL"))
+    if design.database_schema is not None:
+        files.append((MIGRATION, alembic_migration(design.database_schema), "Alembic migration (upgrade/downgrade)"))
+    if design.graphql is not None:
+        files.append(("schema.graphql", design.graphql.sdl.rstrip() + "\n", "GraphQL SDL"))
     if design.microservices is not None:
         files.append(("services.yaml", render_services_yaml(design.microservices), "service architecture"))
+        if design.microservices.events:
+            files.append(("asyncapi.yaml", render_asyncapi_yaml(design.microservices, title=design.title),
+                          "AsyncAPI 3.0 events"))
+    for path, text in adr_files(design.decisions):
+        files.append((path, text, "architecture decision record"))
     if transcript is not None:
         files.append(("transcript.jsonl", transcript, "every model request and response"))
     return files
@@ -84,14 +111,24 @@ def write_design(directory: Path, design: Design, transcript: str | None = None)
     directory.mkdir(parents=True, exist_ok=True)
     # Files of an earlier run that this run does not produce would mislead: remove them.
     produced = {name for name, _, _ in files}
-    for stale in ("openapi.yaml", "schema.sql", "services.yaml"):
-        if stale not in produced:
-            path = _confined(directory, stale)
-            if path.exists():
-                path.unlink()
+    stale = [name for name in _OPTIONAL if name not in produced]
+    adr_dir = directory / ADR_DIR
+    if adr_dir.is_dir() and not adr_dir.is_symlink():
+        stale += [f"{ADR_DIR}/{p.name}" for p in adr_dir.glob("[0-9][0-9][0-9][0-9]-*.md")
+                  if f"{ADR_DIR}/{p.name}" not in produced]
+    for name in stale:
+        path = _confined(directory, name)
+        if path.exists():
+            path.unlink()
+            # Leave no empty folders behind (adr/, migrations/versions/): they would suggest content.
+            parent = path.parent
+            while parent != directory and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
     written = []
     for name, content, what in files:
         path = _confined(directory, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, content)
         written.append(WrittenFile(path=path, size=len(content.encode()), what=what))
     return written

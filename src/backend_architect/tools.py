@@ -14,9 +14,24 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import __version__
 from .brief import Brief
 from .knowledge import KnowledgeBase
-from .spec import ApiSpecification, DatabaseSchema, FinishDesign, ServiceArchitecture, cross_check
+from .spec import (
+    ApiSpecification,
+    CapacityEstimate,
+    CapacityInputs,
+    DatabaseSchema,
+    Decision,
+    Design,
+    FinishDesign,
+    GraphQLSpecification,
+    PerformancePlan,
+    RecordDecisions,
+    ServiceArchitecture,
+    cross_check,
+)
+from .spec.design import GeneratedBy
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
 
@@ -44,6 +59,21 @@ class EmitServiceArchitecture(BaseModel):
     microservices: ServiceArchitecture
 
 
+class EstimateCapacity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    inputs: CapacityInputs
+
+
+class EmitGraphQLSchema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    graphql: GraphQLSpecification
+
+
+class EmitPerformancePlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    performance: PerformancePlan
+
+
 @dataclass
 class DesignState:
     """What the run has accepted so far. Only valid artifacts ever land here."""
@@ -53,14 +83,59 @@ class DesignState:
     api: ApiSpecification | None = None
     data: DatabaseSchema | None = None
     services: ServiceArchitecture | None = None
+    graphql: GraphQLSpecification | None = None
+    capacity: CapacityEstimate | None = None
+    performance: PerformancePlan | None = None
+    decisions: list[Decision] = field(default_factory=list)
     finish: FinishDesign | None = None
     consulted: list[str] = field(default_factory=list)
+    # finish_design reminds the model once of the capability tools it skipped, then lets it finish.
+    reminded: bool = False
 
     @property
     def missing(self) -> list[str]:
+        """The artifacts a design cannot be finished without."""
         wanted = [("emit_database_schema", self.data), ("emit_api_spec", self.api),
                   ("emit_service_architecture", self.services)]
         return [name for name, value in wanted if value is None]
+
+    @property
+    def skipped(self) -> list[str]:
+        """Capabilities a complete design covers; finishing without them is allowed after one reminder."""
+        wanted = [("estimate_capacity", self.capacity), ("emit_performance_plan", self.performance),
+                  ("record_decisions", self.decisions or None)]
+        return [name for name, value in wanted if value is None]
+
+    def graphql_fields(self) -> set[str] | None:
+        if self.graphql is None:
+            return None
+        from graphql import build_schema
+
+        schema = build_schema(self.graphql.sdl)
+        roots = [t for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t]
+        return {f"{root.name}.{name}" for root in roots for name in root.fields}
+
+    def design(self, *, model: str, builtin: bool, failure: str | None = None) -> Design:
+        """The design as it stands: only accepted artifacts, `incomplete` when the run did not finish."""
+        finish = self.finish
+        return Design(
+            title=self.brief.title,
+            status="complete" if failure is None else "incomplete",
+            failure=failure,
+            generated_by=GeneratedBy(model=model, builtin=builtin, tool_version=__version__),
+            brief=self.brief,
+            summary=finish.summary if finish else "",
+            api_specification=self.api,
+            database_schema=self.data,
+            microservices=self.services,
+            graphql=self.graphql,
+            capacity=self.capacity,
+            performance=self.performance,
+            decisions=list(self.decisions),
+            traceability=list(finish.traceability) if finish else [],
+            open_questions=list(finish.open_questions) if finish else [],
+            knowledge_consulted=list(self.consulted),
+        )
 
 
 @dataclass
@@ -166,18 +241,57 @@ def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
     return ToolOutcome(ok=True, content=json.dumps(body), summary=summary)
 
 
+def _check_access(schema: DatabaseSchema) -> list[str]:
+    """Each access pattern's query must parse and read its table; each index must be justified."""
+    import pglast
+    from pglast.parser import ParseError
+    from pglast.visitors import referenced_relations
+
+    errors = []
+    for pattern in schema.access_patterns:
+        try:
+            parsed = pglast.parse_sql(pattern.query)
+        except ParseError as exc:
+            errors.append(f"access pattern {pattern.name}: PostgreSQL rejects the query: {exc}")
+            continue
+        if len(parsed) != 1:
+            errors.append(f"access pattern {pattern.name}: the query must be one statement")
+            continue
+        relations = {name.rsplit(".", 1)[-1] for name in referenced_relations(pattern.query)}
+        if pattern.table not in relations:
+            errors.append(f"access pattern {pattern.name}: the query does not read {pattern.table}")
+        unknown = sorted(relations - schema.table_names())
+        if unknown:
+            errors.append(f"access pattern {pattern.name}: the query reads unknown tables {unknown}")
+    served = {p.index for p in schema.access_patterns}
+    for table in schema.tables:
+        fk_columns = {c.name for c in table.columns if c.references}
+        for index in table.indexes:
+            if index.name in served or index.unique or index.column_names()[0] in fk_columns:
+                continue
+            errors.append(f"index {index.name} on {table.name} serves no declared access pattern and no constraint; "
+                          "add the access pattern it serves (name, query, index) or drop it")
+    return errors
+
+
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     from .render.sql import sql_statements
     from .validate import check_sql
 
     schema = args.database_schema
     errors = check_sql(sql_statements(schema))
+    errors += _check_access(schema)
     errors += cross_check(state.brief, state.api, schema, state.services)
     if errors:
         return _failure("emit_database_schema", errors)
     state.data = schema
+    scaling = schema.scaling
+    extra = (f", {len(schema.access_patterns)} access patterns"
+             + (f", {scaling.read_replicas} read replicas" if scaling and scaling.read_replicas else "")
+             + (f", sharded by {scaling.sharding.shard_key}" if scaling and scaling.sharding else ""))
     return _success("emit_database_schema", f"accepted: {len(schema.tables)} tables, "
-                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums", "database_schema")
+                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}",
+                    "database_schema")
 
 
 def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
@@ -186,7 +300,7 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
 
     api = args.api_specification
     errors = check_openapi(openapi_document(api))
-    errors += cross_check(state.brief, api, state.data, state.services)
+    errors += cross_check(state.brief, api, state.data, state.services, performance=state.performance)
     if errors:
         return _failure("emit_api_spec", errors)
     state.api = api
@@ -194,9 +308,23 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
                     "openapi.yaml validates", "api_specification")
 
 
+def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
+    from .validate import check_graphql
+
+    errors = check_graphql(args.graphql.sdl)
+    if errors:
+        return _failure("emit_graphql_schema", errors)
+    state.graphql = args.graphql
+    fields = state.graphql_fields() or set()
+    return _success("emit_graphql_schema", f"accepted: {len(fields)} root fields; schema.graphql builds",
+                    "graphql")
+
+
 def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOutcome:
     services = args.microservices
-    errors = cross_check(state.brief, state.api, state.data, services)
+    errors = [f"microservices: event {e.name} has no payload fields; list what consumers receive"
+              for e in services.events if not e.payload]
+    errors += cross_check(state.brief, state.api, state.data, services)
     if errors:
         return _failure("emit_service_architecture", errors)
     state.services = services
@@ -205,10 +333,47 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
                     "microservices")
 
 
+def _estimate(args: EstimateCapacity, state: DesignState) -> ToolOutcome:
+    from .capacity import estimate_capacity
+
+    estimate = estimate_capacity(args.inputs)
+    state.capacity = estimate
+    figures = [{"name": f.name, "value": f.value, "unit": f.unit} for f in estimate.figures]
+    body = {"ok": True, "tool": "estimate_capacity", "result": "computed; use these figures, do not recompute them",
+            "figures": figures, "assumptions": estimate.assumptions}
+    peak = estimate.value("peak_read_qps") + estimate.value("peak_write_qps")
+    return ToolOutcome(ok=True, content=json.dumps(body), artifact="capacity",
+                       summary=f"{peak:,.4g} req/s at peak, {estimate.value('storage_per_month_gb'):,.4g} GB/month")
+
+
+def _emit_performance(args: EmitPerformancePlan, state: DesignState) -> ToolOutcome:
+    plan = args.performance
+    errors = cross_check(state.brief, state.api, state.data, state.services, performance=plan)
+    if errors:
+        return _failure("emit_performance_plan", errors)
+    state.performance = plan
+    return _success("emit_performance_plan", f"accepted: {len(plan.caching)} cache layers, {len(plan.scaling)} "
+                    f"scaling rules, {len(plan.bottlenecks)} bottlenecks", "performance")
+
+
+def _record_decisions(args: RecordDecisions, state: DesignState) -> ToolOutcome:
+    by_title = {d.title.lower(): d for d in state.decisions}
+    for decision in args.decisions:
+        by_title[decision.title.lower()] = decision  # a decision recorded again replaces the earlier one
+    state.decisions = list(by_title.values())
+    return _success("record_decisions", f"{len(state.decisions)} decision(s) recorded", "decisions")
+
+
 def _finish(args: FinishDesign, state: DesignState) -> ToolOutcome:
     if state.missing:
         return _failure("finish_design", [f"not finished yet: call {name} first" for name in state.missing])
-    errors = cross_check(state.brief, state.api, state.data, state.services, args)
+    if state.skipped and not state.reminded:
+        state.reminded = True
+        return _failure("finish_design", [f"{name} was not called; a complete design covers it" for name in
+                                          state.skipped] + ["call those tools, or call finish_design again to finish "
+                                                            "without them (the design will say they are missing)"])
+    errors = cross_check(state.brief, state.api, state.data, state.services, args, performance=state.performance,
+                         graphql_fields=state.graphql_fields())
     if errors:
         return _failure("finish_design", errors)
     state.finish = args
@@ -220,15 +385,37 @@ def default_registry() -> ToolRegistry:
         Tool("search_knowledge", "Search the capability knowledge base (API design, database architecture, "
              "microservices, performance and scalability). Returns the best sections with decision criteria and "
              "defaults.", SearchKnowledge, _search),
-        Tool("emit_database_schema", "Emit the whole PostgreSQL database schema: tables, columns, enums, indexes "
-             "(each with the access pattern it serves) and relationships. Validated by PostgreSQL's parser.",
-             EmitDatabaseSchema, _emit_schema),
-        Tool("emit_api_spec", "Emit the whole REST API specification: base path, versioning, authentication, rate "
-             "limits, schemas and resources with endpoints. Rendered to OpenAPI 3.1 and validated.",
+        Tool("estimate_capacity", "Compute capacity figures from load inputs you choose from the brief: average and "
+             "peak read/write requests per second, storage per month and over the retention, bandwidth, cache "
+             "memory, app instances and database connections. Never do this arithmetic yourself.",
+             EstimateCapacity, _estimate),
+        Tool("emit_database_schema", "Emit the whole PostgreSQL database schema: tables, columns, enums, indexes, "
+             "relationships; the normal form and deliberate denormalizations; access patterns (a named SQL query "
+             "with $1 parameters and the index serving it; every index must serve an access pattern or a "
+             "constraint); NoSQL models only where an access pattern calls for one; the migration strategy; "
+             "replication, partitioning and sharding only when the numbers need them. Validated by PostgreSQL's "
+             "parser.", EmitDatabaseSchema, _emit_schema),
+        Tool("emit_api_spec", "Emit the whole REST API specification: base path, versioning with its deprecation "
+             "policy, authentication schemes (bearer JWT with a refresh endpoint, OAuth2 scopes, API keys) and "
+             "roles, rate limits per tier, schemas and resources with endpoints (public ones marked "
+             "auth_required false). Rendered to OpenAPI 3.1 with problem+json errors and validated.",
              EmitApiSpec, _emit_api),
-        Tool("emit_service_architecture", "Emit the service architecture: style with rationale, services with "
-             "owned tables and endpoints ('METHOD /path'), events, and infrastructure (gateway, discovery, broker).",
-             EmitServiceArchitecture, _emit_services),
+        Tool("emit_graphql_schema", "Only when the brief asks for GraphQL or clients need flexible reads across "
+             "entities: the GraphQL SDL with Query, Mutation, input types and Relay connections (first/after, "
+             "edges, pageInfo). Built and checked by graphql-core.", EmitGraphQLSchema, _emit_graphql),
+        Tool("emit_service_architecture", "Emit the service architecture: style with rationale (a modular monolith "
+             "unless team size and load justify services), services with bounded context, owned tables and "
+             "endpoints ('METHOD /path'), each dependency's protocol and reason, events with typed payloads, sagas "
+             "with compensations, the outbox where events follow a database write, and infrastructure (gateway "
+             "routes and features, discovery, broker).", EmitServiceArchitecture, _emit_services),
+        Tool("emit_performance_plan", "Emit the performance plan: cache layers (what, where, TTL, invalidation, "
+             "stampede protection), load balancing, scaling per component, monitoring (SLOs, RED and USE metrics, "
+             "alerts) and bottlenecks in the order they bind, using the figures from estimate_capacity.",
+             EmitPerformancePlan, _emit_performance),
+        Tool("record_decisions", "Record architecture decisions (MADR): for each significant choice the context, "
+             "drivers, at least two considered options with pros and cons, the chosen option and its "
+             "consequences. Call again to add or replace decisions by title.", RecordDecisions, _record_decisions),
         Tool("finish_design", "Finish the design once every artifact is accepted: a summary, a traceability item "
-             "for every requirement id, and open questions.", FinishDesign, _finish),
+             "for every requirement id (endpoints, tables, services, events, access patterns, GraphQL fields), and "
+             "open questions.", FinishDesign, _finish),
     ])

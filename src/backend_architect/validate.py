@@ -1,4 +1,4 @@
-"""Real validators for the artifacts we emit: openapi-spec-validator and PostgreSQL's own parser.
+"""Real validators for the artifacts we emit: openapi-spec-validator, PostgreSQL's own parser, graphql-core.
 
 Each returns a list of human-readable problems; empty means valid.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check_openapi", "check_sql"]
+__all__ = ["check_graphql", "check_openapi", "check_sql"]
 
 
 def check_openapi(document: dict[str, Any], *, limit: int = 10, version: str = "3.1") -> list[str]:
@@ -41,3 +41,38 @@ def check_sql(statements: list[tuple[str, str]]) -> list[str]:
         if len(parsed) != 1:
             problems.append(f"{label}: expected one SQL statement, found {len(parsed)}")
     return problems
+
+
+def check_graphql(sdl: str, *, limit: int = 10) -> list[str]:
+    """Build the SDL with graphql-core, then hold lists to the Relay connection shape the design promises."""
+    from graphql import GraphQLError, build_schema, get_named_type, is_object_type, validate_schema
+
+    try:
+        schema = build_schema(sdl)
+    except GraphQLError as exc:
+        where = f" at line {exc.locations[0].line}" if exc.locations else ""
+        return [f"schema.graphql{where}: {exc.message}"]
+    except Exception as exc:  # noqa: BLE001 - graphql-core raises TypeError for some semantic problems
+        return [f"schema.graphql: {exc}"]
+    problems = [f"schema.graphql: {error.message}" for error in validate_schema(schema)]
+    if schema.query_type is None:
+        problems.append("schema.graphql: there is no Query type")
+    for type_name, gql_type in sorted(schema.type_map.items()):
+        if type_name.startswith("__") or not is_object_type(gql_type):
+            continue
+        for field_name, field in gql_type.fields.items():
+            target = get_named_type(field.type)
+            if not target.name.endswith("Connection") or not is_object_type(target):
+                continue
+            missing = [arg for arg in ("first", "after") if arg not in field.args]
+            if missing:
+                problems.append(f"schema.graphql: {type_name}.{field_name} returns {target.name} but has no "
+                                f"{' or '.join(missing)} argument (Relay pagination)")
+            edges = target.fields.get("edges")
+            if edges is None or "pageInfo" not in target.fields:
+                problems.append(f"schema.graphql: {target.name} needs 'edges' and 'pageInfo' fields")
+                continue
+            edge = get_named_type(edges.type)
+            if not is_object_type(edge) or not {"node", "cursor"} <= set(edge.fields):
+                problems.append(f"schema.graphql: {edge.name} needs 'node' and 'cursor' fields")
+    return list(dict.fromkeys(problems))[:limit]

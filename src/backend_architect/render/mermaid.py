@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from ..spec.data import DatabaseSchema
-from ..spec.services import ServiceArchitecture
+from ..spec.services import Saga, ServiceArchitecture
 
-__all__ = ["er_diagram", "service_flowchart"]
+__all__ = ["er_diagram", "saga_sequence", "service_flowchart"]
 
 
 def _ident(text: str) -> str:
@@ -59,4 +59,26 @@ def service_flowchart(arch: ServiceArchitecture) -> str:
             for event in svc.events_subscribed:
                 if event in publishers:
                     lines.append(f"    bus -.->|{event}| {_ident(svc.name)}")
+    return "\n".join(lines)
+
+
+def _text(text: str) -> str:
+    # Mermaid ends a message at ';' and a line at '#'; neither belongs in a label.
+    return re.sub(r"[;#\n]", ",", text)
+
+
+def saga_sequence(saga: Saga) -> str:
+    """The happy path, then the compensations in reverse, as a sequence diagram."""
+    lead = saga.orchestrator or saga.steps[0].service
+    lines = ["sequenceDiagram"]
+    for name in dict.fromkeys([lead] + [s.service for s in saga.steps]):
+        lines.append(f"    participant {_ident(name)} as {name}")
+    for step in saga.steps:
+        lines.append(f"    {_ident(lead)}->>{_ident(step.service)}: {_text(step.action)}")
+    compensable = [s for s in saga.steps if s.compensation]
+    if compensable:
+        lines.append("    alt a later step fails")
+        for step in reversed(compensable):
+            lines.append(f"        {_ident(lead)}->>{_ident(step.service)}: {_text(step.compensation or '')}")
+        lines.append("    end")
     return "\n".join(lines)

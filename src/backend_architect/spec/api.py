@@ -25,6 +25,9 @@ __all__ = [
     "Resource",
     "Response",
     "SchemaDef",
+    "Scope",
+    "SecurityScheme",
+    "Versioning",
 ]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -86,8 +89,15 @@ class Endpoint(StrictModel):
     parameters: list[Parameter] = Field(default_factory=list)
     request_schema: str | None = None
     responses: list[Response] = Field(min_length=1)
-    auth_required: bool = True
-    scopes: list[str] = Field(default_factory=list)
+    auth_required: bool = Field(default=True, description="false marks a public operation (security: [])")
+    security: list[str] = Field(default_factory=list,
+                                description="names of the security schemes this operation accepts; empty = all")
+    scopes: list[str] = Field(default_factory=list, description="OAuth2 scopes the caller needs")
+    roles: list[str] = Field(default_factory=list, description="roles allowed, from authentication.roles")
+    deprecated: bool = False
+    sunset: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                               description="date (YYYY-MM-DD) after which a deprecated operation is removed")
+    replacement: str | None = Field(default=None, description="'METHOD /path' that replaces a deprecated operation")
 
     @model_validator(mode="after")
     def _check(self) -> Endpoint:
@@ -107,6 +117,11 @@ class Endpoint(StrictModel):
         _no_duplicates([r.status for r in self.responses], "response status")
         if self.request_schema and self.method in ("GET", "DELETE"):
             raise ValueError(f"{self.method} {self.path} must not take a request body")
+        if self.sunset and not self.deprecated:
+            raise ValueError(f"{self.method} {self.path} has a sunset date but is not marked deprecated")
+        if not self.auth_required and (self.scopes or self.roles or self.security):
+            raise ValueError(f"{self.method} {self.path} is public (auth_required false) but names scopes, roles or "
+                             "security schemes")
         return self
 
     @property
@@ -121,26 +136,77 @@ class Resource(StrictModel):
 
 
 class RateLimit(StrictModel):
-    tier: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="e.g. anonymous, authenticated")
+    tier: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="e.g. anonymous, authenticated, partner")
     requests: int = Field(gt=0)
     period: Literal["second", "minute", "hour", "day"]
     algorithm: Literal["token_bucket", "sliding_window", "fixed_window", "leaky_bucket"] = "token_bucket"
+    key: Literal["ip", "user", "api_key", "tenant"] = Field(default="ip", description="what the limit is counted per")
+    burst: int | None = Field(default=None, gt=0, description="bucket size of a token bucket")
 
 
-class Authentication(StrictModel):
-    scheme: Literal["bearer_jwt", "oauth2", "api_key", "none"]
+class Scope(StrictModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$", description="e.g. orders:write")
+    description: str = Field(min_length=1)
+
+
+class SecurityScheme(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$", description="e.g. bearerAuth, oauth2, apiKey")
+    type: Literal["bearer_jwt", "oauth2", "api_key"]
     description: str = ""
     token_ttl_minutes: int | None = Field(default=None, gt=0)
     refresh_token_ttl_days: int | None = Field(default=None, gt=0)
-    scopes: list[str] = Field(default_factory=list)
+    refresh_endpoint: str | None = Field(default=None, description="'POST /auth/tokens': where tokens are refreshed")
+    oauth2_flow: Literal["authorization_code", "client_credentials"] | None = None
+    authorization_url: str | None = None
+    token_url: str | None = None
+    api_key_header: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+    scopes: list[Scope] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> SecurityScheme:
+        _no_duplicates([s.name for s in self.scopes], f"scope of {self.name}")
+        if self.type == "oauth2" and self.oauth2_flow is None:
+            raise ValueError(f"security scheme {self.name}: oauth2 needs oauth2_flow")
+        if self.type != "oauth2" and (self.oauth2_flow or self.authorization_url):
+            raise ValueError(f"security scheme {self.name}: oauth2_flow and authorization_url are for oauth2 only")
+        if self.type != "api_key" and self.api_key_header:
+            raise ValueError(f"security scheme {self.name}: api_key_header is for api_key schemes only")
+        return self
+
+
+class Authentication(StrictModel):
+    description: str = ""
+    schemes: list[SecurityScheme] = Field(default_factory=list, description="empty only when every operation is "
+                                          "public")
+    roles: list[str] = Field(default_factory=list, description="e.g. customer, staff, admin")
+
+    @model_validator(mode="after")
+    def _unique(self) -> Authentication:
+        _no_duplicates([s.name for s in self.schemes], "security scheme")
+        _no_duplicates(self.roles, "role")
+        return self
+
+    def scope_names(self) -> set[str]:
+        return {scope.name for scheme in self.schemes for scope in scheme.scopes}
+
+
+class Versioning(StrictModel):
+    strategy: Literal["url_path", "header", "media_type"] = "url_path"
+    current_version: str = Field(default="v1", pattern=r"^v?\d+(\.\d+)?$")
+    header_name: str | None = Field(default=None, description="for the header strategy, e.g. Api-Version")
+    deprecation_policy: str = Field(min_length=1, description="how long an old version or operation lives, and "
+                                    "how clients learn of it (Deprecation and Sunset headers)")
+    sunset_after_months: int = Field(default=6, ge=1, le=60)
 
 
 class ApiSpecification(StrictModel):
     title: str = Field(min_length=1)
     version: str = "1.0.0"
     base_path: str = Field(default="/api/v1", pattern=r"^(/[a-z0-9._-]+)*$")
-    versioning: Literal["url_path", "header", "media_type"] = "url_path"
+    versioning: Versioning
     authentication: Authentication
+    error_format: Literal["problem_json"] = Field(default="problem_json",
+                                                  description="RFC 9457 problem details for every 4xx/5xx")
     rate_limits: list[RateLimit] = Field(default_factory=list)
     schemas: list[SchemaDef] = Field(default_factory=list)
     resources: list[Resource] = Field(min_length=1)
@@ -169,7 +235,37 @@ class ApiSpecification(StrictModel):
                     raise ValueError(f"{ep.key} has no success (2xx/3xx) response")
         _no_duplicates(keys, "endpoint")
         _no_duplicates(op_ids, "operation_id")
+        self._check_security(set(keys))
+        v = self.versioning
+        if v.strategy == "url_path" and v.current_version not in self.base_path.split("/"):
+            raise ValueError(f"versioning is url_path but base_path {self.base_path!r} has no {v.current_version!r} "
+                             "segment")
+        if v.strategy == "header" and not v.header_name:
+            raise ValueError("versioning is header: set versioning.header_name (e.g. Api-Version)")
         return self
+
+    def _check_security(self, keys: set[str]) -> None:
+        auth = self.authentication
+        schemes = {s.name for s in auth.schemes}
+        scopes = auth.scope_names()
+        for scheme in auth.schemes:
+            if scheme.refresh_endpoint and scheme.refresh_endpoint not in keys:
+                raise ValueError(f"security scheme {scheme.name}: refresh_endpoint {scheme.refresh_endpoint!r} is not "
+                                 "an endpoint ('METHOD /path' relative to base_path)")
+        for ep in self.endpoints():
+            if ep.auth_required and not schemes:
+                raise ValueError(f"{ep.key} requires authentication but authentication.schemes is empty")
+            for name in ep.security:
+                if name not in schemes:
+                    raise ValueError(f"{ep.key} names unknown security scheme {name!r}")
+            for scope in ep.scopes:
+                if scope not in scopes:
+                    raise ValueError(f"{ep.key} needs scope {scope!r}, which no security scheme declares")
+            for role in ep.roles:
+                if role not in auth.roles:
+                    raise ValueError(f"{ep.key} allows role {role!r}, which is not in authentication.roles")
+            if ep.replacement and ep.replacement not in keys:
+                raise ValueError(f"{ep.key}: replacement {ep.replacement!r} is not an endpoint")
 
     def endpoints(self) -> list[Endpoint]:
         return [ep for resource in self.resources for ep in resource.endpoints]

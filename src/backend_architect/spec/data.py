@@ -9,7 +9,27 @@ from pydantic import Field, model_validator
 
 from ._base import StrictModel, no_duplicates as _no_duplicates
 
-__all__ = ["Column", "DatabaseSchema", "EnumType", "ForeignKey", "Index", "Relationship", "Table"]
+__all__ = [
+    "AccessPattern",
+    "Column",
+    "DataScaling",
+    "DatabaseSchema",
+    "Denormalization",
+    "EnumType",
+    "ForeignKey",
+    "Index",
+    "MigrationPlan",
+    "MigrationStep",
+    "NoSqlAccess",
+    "NoSqlItem",
+    "NoSqlModel",
+    "Normalization",
+    "Partitioning",
+    "Relationship",
+    "RiskyChange",
+    "Sharding",
+    "Table",
+]
 
 IDENT = r"^[a-z_][a-z0-9_]{0,62}$"
 # A PostgreSQL type name as people write it: `text`, `numeric(12,2)`, `timestamp with time zone`,
@@ -83,6 +103,12 @@ class Table(StrictModel):
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def index_names(self) -> set[str]:
+        """Explicit indexes plus the ones PostgreSQL creates for the primary key and unique columns."""
+        implicit = {f"{self.name}_pkey"} | {f"{self.name}_{c.name}_key" for c in self.columns
+                                           if c.unique and not c.primary_key}
+        return {i.name for i in self.indexes} | implicit
+
 
 class EnumType(StrictModel):
     name: str = Field(pattern=IDENT)
@@ -105,11 +131,130 @@ class Relationship(StrictModel):
     description: str = ""
 
 
+class AccessPattern(StrictModel):
+    """A query the application runs, and the index that serves it: what `verify` proves with EXPLAIN."""
+
+    name: str = Field(pattern=IDENT, description="snake_case, e.g. orders_by_customer_newest")
+    description: str = Field(min_length=1)
+    table: str = Field(pattern=IDENT, description="the table the query reads first")
+    query: str = Field(min_length=1, description="one SQL statement with $1, $2 … parameters")
+    index: str = Field(pattern=IDENT, description="the index serving it: a name from the table's indexes, "
+                       "<table>_pkey for the primary key, or <table>_<column>_key for a unique column")
+    frequency: Literal["hot", "warm", "cold"] = "warm"
+
+    @model_validator(mode="after")
+    def _one_statement(self) -> AccessPattern:
+        self.query = self.query.strip().rstrip(";").strip()
+        if ";" in self.query or "--" in self.query:
+            raise ValueError(f"access pattern {self.name!r}: the query must be one statement without comments")
+        return self
+
+
+class Denormalization(StrictModel):
+    table: str = Field(pattern=IDENT)
+    column: str = Field(pattern=IDENT)
+    source: str = Field(min_length=1, description="where the value really lives, e.g. sum of order_items")
+    reason: str = Field(min_length=1)
+    kept_in_sync_by: str = Field(min_length=1, description="e.g. same transaction, trigger, event handler")
+
+
+class Normalization(StrictModel):
+    target: Literal["1NF", "2NF", "3NF", "BCNF"] = "3NF"
+    rationale: str = Field(min_length=1)
+    denormalizations: list[Denormalization] = Field(default_factory=list)
+
+
+class NoSqlItem(StrictModel):
+    entity: str = Field(min_length=1)
+    partition_key: str = Field(min_length=1, description="key pattern, e.g. URL#{code}")
+    sort_key: str | None = Field(default=None, description="e.g. CLICK#{timestamp}")
+    attributes: list[str] = Field(min_length=1)
+
+
+class NoSqlAccess(StrictModel):
+    name: str = Field(pattern=IDENT)
+    key_condition: str = Field(min_length=1, description="e.g. GET URL#{code}, or PK = USER#{id} AND SK > …")
+    description: str = Field(min_length=1)
+
+
+class NoSqlModel(StrictModel):
+    name: str = Field(pattern=IDENT)
+    engine: Literal["dynamodb", "mongodb", "redis", "cassandra"]
+    kind: Literal["key_value", "document", "wide_column"]
+    reasoning: str = Field(min_length=1, description="why this access pattern is better served outside PostgreSQL")
+    source_of_truth: str = Field(min_length=1, description="e.g. 'a read model of table links, written on create'")
+    items: list[NoSqlItem] = Field(min_length=1)
+    access_patterns: list[NoSqlAccess] = Field(min_length=1)
+    ttl_attribute: str | None = None
+
+
+class MigrationStep(StrictModel):
+    phase: Literal["expand", "migrate", "contract"]
+    description: str = Field(min_length=1)
+
+
+class RiskyChange(StrictModel):
+    name: str = Field(min_length=1, description="e.g. rename customers.full_name to display_name")
+    steps: list[MigrationStep] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RiskyChange:
+        order = {"expand": 0, "migrate": 1, "contract": 2}
+        phases = [order[step.phase] for step in self.steps]
+        if phases != sorted(phases):
+            raise ValueError(f"risky change {self.name!r}: steps must go expand → migrate → contract")
+        return self
+
+
+class MigrationPlan(StrictModel):
+    tool: Literal["alembic"] = "alembic"
+    strategy: str = Field(min_length=1, description="how changes ship without downtime (expand/contract)")
+    rules: list[str] = Field(default_factory=list, description="e.g. CREATE INDEX CONCURRENTLY, lock_timeout")
+    risky_changes: list[RiskyChange] = Field(default_factory=list)
+
+
+class Partitioning(StrictModel):
+    table: str = Field(pattern=IDENT)
+    column: str = Field(pattern=IDENT)
+    strategy: Literal["range", "hash", "list"]
+    scheme: str = Field(min_length=1, description="e.g. monthly partitions, 16 hash partitions")
+    reason: str = Field(min_length=1)
+
+
+class Sharding(StrictModel):
+    shard_key: str = Field(pattern=IDENT, description="a column every sharded table carries")
+    strategy: Literal["hash", "range", "directory", "geo"]
+    shards: int = Field(ge=2)
+    tables: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=1, description="the numbers that make one primary insufficient")
+    rebalancing: str = Field(min_length=1)
+
+
+class DataScaling(StrictModel):
+    read_replicas: int = Field(default=0, ge=0, le=15)
+    replication: Literal["none", "async_streaming", "sync_streaming", "multi_region"] = "none"
+    failover: str = ""
+    partitioning: list[Partitioning] = Field(default_factory=list)
+    sharding: Sharding | None = None
+    rationale: str = Field(min_length=1, description="the load that needs (or does not need) these")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DataScaling:
+        if self.read_replicas and self.replication == "none":
+            raise ValueError("read_replicas need a replication mode (e.g. async_streaming)")
+        return self
+
+
 class DatabaseSchema(StrictModel):
     engine: Literal["postgresql"] = "postgresql"
     enums: list[EnumType] = Field(default_factory=list)
     tables: list[Table] = Field(min_length=1)
     relationships: list[Relationship] = Field(default_factory=list)
+    normalization: Normalization | None = None
+    access_patterns: list[AccessPattern] = Field(default_factory=list)
+    nosql_models: list[NoSqlModel] = Field(default_factory=list)
+    migrations: MigrationPlan | None = None
+    scaling: DataScaling | None = None
 
     @model_validator(mode="after")
     def _references(self) -> DatabaseSchema:
@@ -142,7 +287,40 @@ class DatabaseSchema(StrictModel):
             for name in (rel.from_table, rel.to_table):
                 if name not in tables:
                     raise ValueError(f"relationship {rel.from_table} -> {rel.to_table}: unknown table {name!r}")
+        self._check_capabilities(tables)
         return self
+
+    def _check_capabilities(self, tables: dict[str, Table]) -> None:
+        _no_duplicates([p.name for p in self.access_patterns], "access pattern")
+        _no_duplicates([m.name for m in self.nosql_models], "NoSQL model")
+        for pattern in self.access_patterns:
+            table = tables.get(pattern.table)
+            if table is None:
+                raise ValueError(f"access pattern {pattern.name!r}: unknown table {pattern.table!r}")
+            if pattern.index not in table.index_names():
+                raise ValueError(f"access pattern {pattern.name!r}: {pattern.table} has no index {pattern.index!r} "
+                                 f"(its indexes: {', '.join(sorted(table.index_names()))})")
+        columns = [(d.table, d.column, "denormalization") for d in (self.normalization.denormalizations
+                                                                   if self.normalization else [])]
+        scaling = self.scaling
+        if scaling:
+            columns += [(p.table, p.column, "partitioning") for p in scaling.partitioning]
+            if scaling.sharding:
+                columns += [(t, scaling.sharding.shard_key, "sharding") for t in scaling.sharding.tables]
+        for table_name, column, what in columns:
+            table = tables.get(table_name)
+            if table is None or table.column(column) is None:
+                raise ValueError(f"{what}: {table_name}.{column} is not a column of the schema")
+
+    def index_for(self, name: str) -> tuple[Table, Index | None] | None:
+        """The table and explicit index a name refers to (None for the implicit primary-key/unique indexes)."""
+        for table in self.tables:
+            for index in table.indexes:
+                if index.name == name:
+                    return table, index
+            if name in table.index_names():
+                return table, None
+        return None
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)

@@ -6,8 +6,13 @@ import re
 from typing import Any
 
 from ...brief import Brief
+from ...capacity import estimate_capacity
 from ...knowledge import KnowledgeBase
+from ...spec.capacity import CapacityInputs
+from .capabilities import capacity_inputs, data_capabilities
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain
+from .graphql import plan_graphql
+from .operations import plan_decisions, plan_performance
 
 __all__ = ["NothingToDesign", "Plan", "plan_design"]
 
@@ -38,9 +43,27 @@ class Plan:
             raise NothingToDesign("no entities (things such as users, orders, bookings) found in the brief")
         self.tables: dict[str, str] = {n: plural(n) for n in self.domain.entities}
         self.endpoints_by_entity: dict[str, dict[str, str]] = {}
+        redirect = next(((n, f.name) for n, e in self.domain.entities.items() for f in e.fields
+                         if f.unique and re.search(r"(code|slug)", f.name)), None)
+        self.redirect_owner, self.redirect_code = redirect if redirect and "redirect" in self.domain.features \
+            else (None, None)
+        inputs, self.assumptions = capacity_inputs(self)
+        self.capacity_args = {"inputs": inputs}
+        self.capacity = estimate_capacity(CapacityInputs.model_validate(inputs))
+        peak = self.capacity.value("peak_read_qps") + self.capacity.value("peak_write_qps")
+        self.large = peak >= self.kb.default("large_scale_min_peak_rps", 5000)
+        from .services import choose_style
+
+        self.style, self.style_rationale = choose_style(self)
         self.schema = self._schema()
         self.api = self._api()
+        self.graphql = plan_graphql(self) if re.search(r"\bgraphql\b", self.domain.corpus) else None
         self.services = self._services()
+        self.performance = plan_performance(self)
+        self.services["infrastructure"]["caches"] = [
+            f"{c['technology']} ({c['layer']}): {c['what']}" for c in self.performance["caching"]
+            if c["layer"] == "application"]
+        self.decisions = plan_decisions(self)
         self.finish = self._finish()
 
     # --- database -----------------------------------------------------------------------------
@@ -129,7 +152,24 @@ class Plan:
             relationships.append({"from_table": table, "to_table": left, "kind": "many_to_many", "via": table,
                                   "description": f"{left} ↔ {right}"})
             self.tables[f"join:{join.left}:{join.right}"] = table
-        return {"engine": "postgresql", "enums": enums, "tables": tables, "relationships": relationships}
+        from .services import outbox_contexts, outbox_table
+
+        for context in outbox_contexts(self):
+            tables.append({"name": outbox_table(context), "description": f"Transactional outbox of the {context} "
+                           "context: events written in the same transaction as the change, relayed to the broker",
+                           "columns": [
+                               {"name": "id", "type": "bigserial", "primary_key": True, "not_null": True},
+                               {"name": "event_type", "type": "text", "not_null": True},
+                               {"name": "aggregate_id", "type": pk_type, "not_null": True},
+                               {"name": "payload", "type": "jsonb", "not_null": True},
+                               {"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"},
+                               {"name": "published_at", "type": ts_type}],
+                           "indexes": [{"name": f"ix_{outbox_table(context)}_unpublished", "columns": ["id"],
+                                        "where": "published_at IS NULL",
+                                        "reason": "the relay reads unpublished events in order"}]})
+        schema = {"engine": "postgresql", "enums": enums, "tables": tables, "relationships": relationships}
+        data_capabilities(self, schema)
+        return schema
 
     # --- API ----------------------------------------------------------------------------------
 
@@ -215,6 +255,7 @@ class Plan:
                 {"method": "POST", "path": path, "operation_id": f"create{cls}",
                  "summary": "Sign up" if signup else f"Create a {name.replace('_', ' ')}",
                  "request_schema": f"{cls}Create", "auth_required": not signup,
+                 "roles": [] if signup else self._write_roles(name),
                  "responses": [{"status": 201, "description": "Created", "schema_ref": cls},
                                {"status": 409, "description": "Conflicts with an existing one", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"},
@@ -225,12 +266,13 @@ class Plan:
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *read_errors]},
                 {"method": "PATCH", "path": f"{path}/{{{pid}}}", "operation_id": f"update{cls}",
                  "parameters": [id_param], "summary": f"Update a {name.replace('_', ' ')}",
-                 "request_schema": f"{cls}Update",
+                 "request_schema": f"{cls}Update", "roles": self._write_roles(name),
                  "responses": [{"status": 200, "description": "Updated", "schema_ref": cls},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
                 {"method": "DELETE", "path": f"{path}/{{{pid}}}", "operation_id": f"delete{cls}",
                  "parameters": [id_param], "summary": f"Delete a {name.replace('_', ' ')}",
+                 "roles": self._write_roles(name),
                  "responses": [{"status": 204, "description": "Deleted"},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},
             ]
@@ -285,10 +327,8 @@ class Plan:
                                {"status": 401, "description": "Wrong credentials", "schema_ref": "Problem"},
                                {"status": 429, "description": "Too many attempts", "schema_ref": "Problem"}]}]})
             self.endpoints_by_entity["auth"] = {"login": "POST /auth/tokens"}
-        redirect_field = next(((n, f.name) for n, e in d.entities.items() for f in e.fields
-                               if f.unique and re.search(r"(code|slug)", f.name)), None)
-        if "redirect" in d.features and redirect_field:
-            owner, code = redirect_field
+        if self.redirect_owner and self.redirect_code:
+            owner, code = self.redirect_owner, self.redirect_code
             resources.append({"name": "redirects", "description": "Public redirects by short code", "endpoints": [
                 {"method": "GET", "path": f"/r/{{{code}}}", "operation_id": "followRedirect", "auth_required": False,
                  "summary": f"Redirect to the {owner}'s target URL",
@@ -298,18 +338,71 @@ class Plan:
                                {"status": 410, "description": "Expired", "schema_ref": "Problem"},
                                {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}]}]})
             self.endpoints_by_entity["redirect"] = {"follow": f"GET /r/{{{code}}}", "owner": owner}
-        auth = {"scheme": "bearer_jwt", "description": "Short-lived JWT access tokens with rotating refresh tokens",
-                "token_ttl_minutes": self.kb.default("access_token_ttl_minutes", 15),
-                "refresh_token_ttl_days": self.kb.default("refresh_token_ttl_days", 30)}
         return {"title": f"{self.brief.title} API", "version": "1.0.0",
                 "base_path": self.kb.default("api_base_path", "/api/v1"),
-                "versioning": self.kb.default("versioning", "url_path"), "authentication": auth,
-                "rate_limits": [
-                    {"tier": "anonymous", "requests": self.kb.default("rate_limit_default_per_hour", 1000),
-                     "period": "hour", "algorithm": "token_bucket"},
-                    {"tier": "authenticated", "requests": self.kb.default("rate_limit_authenticated_per_hour", 5000),
-                     "period": "hour", "algorithm": "token_bucket"}],
-                "schemas": schemas, "resources": resources}
+                "versioning": self._versioning(), "authentication": self._authentication(),
+                "rate_limits": self._rate_limits(), "schemas": schemas, "resources": resources}
+
+    def _versioning(self) -> dict[str, Any]:
+        months = int(self.kb.default("deprecation_window_months", 6))
+        return {"strategy": self.kb.default("versioning", "url_path"), "current_version": "v1",
+                "sunset_after_months": months,
+                "deprecation_policy": f"Additive changes ship in v1; a breaking change ships as v2 beside it. A "
+                                      f"superseded operation is marked deprecated, answers with Deprecation and "
+                                      f"Sunset headers (RFC 9745, RFC 8594) and a successor Link, and is removed "
+                                      f"{months} months later."}
+
+    def _partner_access(self) -> bool:
+        return bool(re.search(r"\b(api keys?|partners?|integrations?|third[- ]party|webhooks?|machine clients?)\b",
+                              self.domain.corpus))
+
+    def _authentication(self) -> dict[str, Any]:
+        jwt = {"name": "bearerAuth", "type": "bearer_jwt",
+               "description": "Short-lived JWT access tokens; refresh tokens rotate on every use",
+               "token_ttl_minutes": self.kb.default("access_token_ttl_minutes", 15),
+               "refresh_token_ttl_days": self.kb.default("refresh_token_ttl_days", 30)}
+        if "auth" in self.endpoints_by_entity:
+            jwt["refresh_endpoint"] = self.endpoints_by_entity["auth"]["login"]
+        schemes = [jwt]
+        if self._partner_access():
+            schemes.append({"name": "apiKeyAuth", "type": "api_key", "api_key_header": "X-API-Key",
+                            "description": "Per-partner keys for server-to-server integrations, stored hashed"})
+        return {"description": "Users sign in for a JWT; roles decide what they may change.",
+                "schemes": schemes, "roles": self.roles}
+
+    def _rate_limits(self) -> list[dict[str, Any]]:
+        limits = [{"tier": "anonymous", "requests": self.kb.default("rate_limit_default_per_hour", 1000),
+                   "period": "hour", "algorithm": "token_bucket", "key": "ip"},
+                  {"tier": "authenticated", "requests": self.kb.default("rate_limit_authenticated_per_hour", 5000),
+                   "period": "hour", "algorithm": "token_bucket", "key": "user"}]
+        if self._partner_access():
+            limits.append({"tier": "partner", "requests": 100, "period": "second", "algorithm": "sliding_window",
+                           "key": "api_key"})
+        return limits
+
+    @property
+    def privileged_role(self) -> str | None:
+        match = re.search(r"\b(staff|admins?|administrators?|managers?|moderators?|operators?|employees?)\b",
+                          self.domain.corpus)
+        if not match:
+            return None
+        word = match.group(1)
+        return "staff" if word == "staff" else ("admin" if word.startswith("admin") else word.rstrip("s"))
+
+    @property
+    def roles(self) -> list[str]:
+        first = self.domain.actor or "user"
+        return list(dict.fromkeys([first] + ([self.privileged_role] if self.privileged_role else [])))
+
+    def _write_roles(self, name: str) -> list[str]:
+        """Reference data (not owned by the signed-in actor) is changed by the privileged role only."""
+        d = self.domain
+        role = self.privileged_role
+        if role is None or name in (d.actor, d.tenant) or role == d.actor:
+            return []
+        if any(p == d.actor for p, _ in d.entities[name].parents):
+            return []
+        return [role]
 
     # --- services and traceability: see services.py -------------------------------------------
 

@@ -14,9 +14,13 @@ from .architect import NothingToDesign, Plan
 __all__ = ["BUILTIN_NOTICE", "BuiltinModel"]
 
 _STEPS = [
+    ("estimate_capacity", "inputs"),
     ("emit_database_schema", "database_schema"),
     ("emit_api_spec", "api_specification"),
+    ("emit_graphql_schema", "graphql"),
     ("emit_service_architecture", "microservices"),
+    ("emit_performance_plan", "performance"),
+    ("record_decisions", "decisions"),
 ]
 _QUERIES = [
     "REST resource design pagination status codes",
@@ -24,6 +28,7 @@ _QUERIES = [
     "schema design normalization indexing foreign keys",
     "decomposition modular monolith bounded contexts data ownership",
     "capacity planning caching bottleneck",
+    "event-driven sagas outbox",
 ]
 
 
@@ -101,9 +106,11 @@ class BuiltinModel:
                     "model.", [])
         if "search_knowledge" in offered and "search_knowledge" not in done:
             return None, [("search_knowledge", {"query": q, "k": 1}) for q in _QUERIES]
-        payloads = {"database_schema": plan.schema, "api_specification": plan.api, "microservices": plan.services}
+        payloads = {"inputs": plan.capacity_args["inputs"], "database_schema": plan.schema,
+                    "api_specification": plan.api, "graphql": plan.graphql, "microservices": plan.services,
+                    "performance": plan.performance, "decisions": plan.decisions}
         for tool, key in _STEPS:
-            if tool in offered and tool not in done:
+            if tool in offered and tool not in done and payloads[key] is not None:
                 return None, [(tool, {key: payloads[key]})]
         if "finish_design" in offered and "finish_design" not in done:
             return None, [("finish_design", plan.finish)]

@@ -42,8 +42,16 @@ def choose_style(plan: Plan) -> tuple[str, str]:
     if re.search(r"\bmicroservices?\b", corpus):
         reasons.append("the brief asks for independently deployable services")
     contexts = {e.context for e in plan.domain.entities.values()}
+    min_team = kb.default("microservices_min_team_size", 25)
+    if reasons and nfr.team_size is not None and nfr.team_size < min_team:
+        return "modular_monolith", (
+            f"A modular monolith, although the load is high ({'; '.join(reasons)}): a team of {nfr.team_size} "
+            f"(below {min_team} engineers) cannot own several services' deployments and on-call; the monolith "
+            "scales horizontally behind the load balancer, and its modules keep the bounded contexts apart.")
     if reasons and len(contexts) > 1:
-        return "microservices", "Microservices, one per bounded context, because of the " + "; ".join(reasons) + "."
+        team = f"; a team of {nfr.team_size} engineers" if nfr.team_size else ""
+        return "microservices", ("Microservices, one per bounded context, because of the " + "; ".join(reasons)
+                                 + team + ".")
     stated = []
     if nfr.peak_rps is not None:
         stated.append(f"{nfr.peak_rps:g} requests/s at peak")
@@ -56,9 +64,32 @@ def choose_style(plan: Plan) -> tuple[str, str]:
         "boundaries without the network, deployment and consistency costs; a module can be extracted later.")
 
 
+def event_subscribers(plan: Plan) -> dict[str, list[str]]:
+    """Entity → the other contexts that refer to it, and so must hear of its changes."""
+    d = plan.domain
+    out: dict[str, list[str]] = {}
+    for name, entity in d.entities.items():
+        subscribers = sorted({e.context for e in d.entities.values()
+                              if any(p == name for p, _ in e.parents) and e.context != entity.context})
+        if subscribers:
+            out[name] = subscribers
+    return out
+
+
+def outbox_table(context: str) -> str:
+    return f"{context}_outbox"
+
+
+def outbox_contexts(plan: Plan) -> list[str]:
+    """Services that publish events after a database write need an outbox (in a monolith, one transaction does)."""
+    if plan.style != "microservices":
+        return []
+    return sorted({plan.domain.entities[name].context for name in event_subscribers(plan)})
+
+
 def plan_services(plan: Plan) -> dict[str, Any]:
     d = plan.domain
-    style, rationale = choose_style(plan)
+    style, rationale = plan.style, plan.style_rationale
     micro = style == "microservices"
     base = plan.kb.default("api_base_path", "/api/v1")
     contexts: dict[str, list[str]] = {}
@@ -72,7 +103,7 @@ def plan_services(plan: Plan) -> dict[str, Any]:
     services: dict[str, dict[str, Any]] = {}
     for context, names in contexts.items():
         services[context] = {
-            "name": service_name(context), "kind": "service" if micro else "module",
+            "name": service_name(context), "kind": "service" if micro else "module", "bounded_context": context,
             "description": f"The {context.replace('_', ' ')} context: {', '.join(plan.tables[n] for n in names)}.",
             "responsibilities": [f"Owns and validates {plan.tables[n].replace('_', ' ')}" for n in names],
             "owned_tables": [plan.tables[n] for n in names],
@@ -102,23 +133,29 @@ def plan_services(plan: Plan) -> dict[str, Any]:
             if parent in d.entities and d.entities[parent].context != entity.context:
                 _depend(services, entity.context, d.entities[parent].context, micro,
                         f"checks that the referenced {parent.replace('_', ' ')} exists")
-        subscribers = {e.context for e in d.entities.values()
-                       if any(p == name for p, _ in e.parents) and e.context != entity.context}
-        if not subscribers:
-            continue
+    for name, subscribers in event_subscribers(plan).items():
+        entity = d.entities[name]
         event = f"{name}.deleted"
         events.append({"name": event, "description": f"A {name.replace('_', ' ')} was deleted; dependants clean up "
-                       "or archive what refers to it", "payload_fields": ["id", "deleted_at"]})
+                       "or archive what refers to it", "payload": _payload(name, ["deleted_at"]), "key": "id"})
         services[entity.context]["events_published"].append(event)
-        for sub in sorted(subscribers):
+        for sub in subscribers:
             services[sub]["events_subscribed"].append(event)
         if entity.field("status"):
             event = f"{name}.status_changed"
             events.append({"name": event, "description": f"A {name.replace('_', ' ')} moved to another status",
-                           "payload_fields": ["id", "old_status", "new_status", "changed_at"]})
+                           "payload": _payload(name, ["old_status", "new_status", "changed_at"]), "key": "id"})
             services[entity.context]["events_published"].append(event)
-            for sub in sorted(subscribers):
+            for sub in subscribers:
                 services[sub]["events_subscribed"].append(event)
+    outbox = []
+    for context in outbox_contexts(plan):
+        table = outbox_table(context)
+        services[context]["owned_tables"].append(table)
+        services[context]["responsibilities"].append("Publishes its events through the transactional outbox")
+        outbox.append({"service": services[context]["name"], "table": table,
+                       "events": list(services[context]["events_published"]),
+                       "relay": "cdc" if plan.large else "polling"})
     for svc in services.values():
         svc["endpoints"] = list(dict.fromkeys(svc["endpoints"]))
     gateway = {"name": "api-gateway" if micro else "edge-proxy",
@@ -134,7 +171,48 @@ def plan_services(plan: Plan) -> dict[str, Any]:
         "caches": [],
     }
     return {"style": style, "rationale": rationale, "services": list(services.values()), "events": events,
-            "infrastructure": infra}
+            "sagas": _sagas(plan, services) if micro else [], "outbox": outbox, "infrastructure": infra}
+
+
+def _sagas(plan: Plan, services: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A saga wherever a stateful entity's child with its own status lives in another context: placing the
+    parent and settling the child cannot share one database transaction."""
+    d = plan.domain
+    sagas = []
+    for name, entity in d.entities.items():
+        if not entity.field("status"):
+            continue
+        for child_name, child in d.entities.items():
+            if child.context == entity.context or not child.field("status") or \
+                    not any(p == name for p, _ in child.parents):
+                continue
+            owner, other = services[entity.context]["name"], services[child.context]["name"]
+            sagas.append({
+                "name": f"{name}-{child_name}".replace("_", "-"),
+                "description": f"Create a {name.replace('_', ' ')} and settle its {child_name.replace('_', ' ')} "
+                               "across two services without a distributed transaction",
+                "coordination": "orchestration", "orchestrator": owner,
+                "steps": [
+                    {"service": owner, "action": f"create the {name.replace('_', ' ')} as pending",
+                     "compensation": f"mark the {name.replace('_', ' ')} cancelled"},
+                    {"service": other, "action": f"create the {child_name.replace('_', ' ')} for it",
+                     "compensation": f"void the {child_name.replace('_', ' ')}",
+                     "event": f"{child_name}.status_changed" if child_name in event_subscribers(plan) else None},
+                    {"service": owner, "action": f"confirm the {name.replace('_', ' ')} once the "
+                                                 f"{child_name.replace('_', ' ')} succeeded (pivot; retried until "
+                                                 "it succeeds)"}]})
+    return sagas
+
+
+def _payload(entity: str, fields: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"name": "event_id", "type": "string", "format": "uuid",
+                                  "description": "unique per event, for idempotent consumers"},
+                                 {"name": "id", "type": "string", "format": "uuid",
+                                  "description": f"the {entity.replace('_', ' ')}"}]
+    for name in fields:
+        stamp = name.endswith("_at")
+        out.append({"name": name, "type": "string", "format": "date-time" if stamp else None})
+    return out
 
 
 def _full(base: str, endpoint: str) -> str:
@@ -148,7 +226,12 @@ def _depend(services: dict[str, dict[str, Any]], frm: str, to: str, micro: bool,
     target = services[to]["name"]
     deps = services[frm]["depends_on"]
     if not any(dep["service"] == target for dep in deps):
-        deps.append({"service": target, "protocol": "rest" if micro else "in_process", "reason": reason})
+        if micro:
+            deps.append({"service": target, "protocol": "rest", "timeout_ms": 300,
+                         "resilience": "2 retries with jittered backoff on idempotent calls, circuit breaker",
+                         "reason": f"synchronous: it {reason} before answering, so it needs the answer now"})
+        else:
+            deps.append({"service": target, "protocol": "in_process", "reason": f"a function call: it {reason}"})
 
 
 def _routes(plan: Plan, services: dict[str, dict[str, Any]], base: str) -> list[dict[str, str]]:
