@@ -66,3 +66,12 @@ def test_verify_design_checks_the_plans_beside_schema_sql(tmp_path: Path, pg_dsn
     report = verify_design(tmp_path / "schema.sql", dsn=pg_dsn)
     assert all(s.ok for s in report.statements)
     assert [c.ok for c in report.checks] == [True, False] and len(report.failures) == 1
+
+
+def test_an_equally_cheap_competitor_is_set_aside(conn) -> None:
+    # On empty tables both indexes lead with customer_id and cost the same; the declared one can serve the query.
+    conn.execute("CREATE INDEX ix_orders_customer_status ON orders (customer_id, status, created_at DESC)")
+    conn.execute("CREATE INDEX ix_orders_customer_total ON orders (customer_id, total)")
+    [check] = check_plans(conn, [GOOD])
+    assert check.ok
+    assert conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'orders'").fetchone()[0] == 5  # restored
