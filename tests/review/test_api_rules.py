@@ -72,6 +72,19 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         with_schemas(doc({}), A={"properties": {"first_name": {"type": "string"}, "last_name": {"type": "string"},
                                                 "createdAt": {"type": "string"}}}),
         with_schemas(doc({}), A={"properties": {"first_name": {"type": "string"}, "id": {"type": "string"}}})),
+    "api-rate-limit-headers": (
+        doc({"/things": {"get": op(responses={"200": {"description": "ok"}, "429": {"description": "slow"}})}}),
+        doc({"/things": {"get": op(responses={"200": {"description": "ok"}, "429": {
+            "description": "slow", "headers": {"Retry-After": {"schema": {"type": "integer"}}}}})}})),
+    "api-problem-json": (
+        doc({"/things": {"get": op(responses={"200": {"description": "ok"}, "404": {
+            "description": "no", "content": {"application/json": {"schema": {"type": "object"}}}}})}}),
+        doc({"/things": {"get": op(responses={"200": {"description": "ok"}, "404": {
+            "description": "no", "content": {"application/problem+json": {"schema": {"type": "object"}}}}})}})),
+    "api-deprecated-sunset": (
+        doc({"/things": {"get": op(deprecated=True)}}),
+        doc({"/things": {"get": op(deprecated=True, responses={"200": {
+            "description": "ok", "headers": {"Sunset": {"schema": {"type": "string"}}}}})}})),
     "api-typed-enum": (
         with_schemas(doc({}), A={"properties": {"s": {"type": "integer", "enum": ["a", 1]}}}),
         with_schemas(doc({}), A={"properties": {"s": {"type": ["string", "null"], "enum": ["a", None]}}})),

@@ -34,6 +34,7 @@ def test_broken_design_has_the_expected_findings() -> None:
     warnings = {rule for sev, rule in got if sev == "warning"}
     assert warnings == {"api-list-pagination", "api-path-no-trailing-slash", "api-path-no-verbs",
                         "api-path-plural-resources", "api-property-casing", "api-rate-limit-429", "api-typed-enum",
+                        "api-rate-limit-headers", "svc-sync-call-timeout",
                         "cross-resource-backed", "data-duplicate-index", "data-entity-attribute-value",
                         "data-enum-constrained", "data-foreign-key-indexed", "data-multi-valued-attribute",
                         "data-timestamp-with-time-zone"}

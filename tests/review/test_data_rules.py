@@ -46,7 +46,24 @@ def test_rule_triggers_and_passes(rule_id: str) -> None:
 def test_every_data_rule_has_a_case() -> None:
     from backend_architect.review import all_rules
 
-    assert {r.id for r in all_rules() if r.artifact == "data"} == set(CASES)
+    assert {r.id for r in all_rules() if r.artifact == "data"} == set(CASES) | {"data-index-justified"}
+
+
+def test_index_justified_by_access_pattern_constraint_or_foreign_key() -> None:
+    from backend_architect.spec.data import AccessPattern
+
+    sql = (PARENT + "CREATE TABLE posts (id uuid PRIMARY KEY, user_id uuid REFERENCES users (id), slug text, "
+           "title text);\nCREATE INDEX ix_user ON posts (user_id);\nCREATE UNIQUE INDEX ux_slug ON posts (slug);\n"
+           "CREATE INDEX ix_title ON posts (title);")
+    schema = parse_ddl(sql)[0]
+    assert run_rules("data", schema, only=["data-index-justified"]) == []  # no access patterns declared: not judged
+    pattern = AccessPattern.model_construct(name="posts_by_title", description="d", table="posts",
+                                            query="SELECT * FROM posts WHERE title = $1", index="ix_title")
+    other = AccessPattern.model_construct(name="posts_by_id", description="d", table="posts",
+                                          query="SELECT * FROM posts WHERE id = $1", index="posts_pkey")
+    found = run_rules("data", schema.model_copy(update={"access_patterns": [other]}), only=["data-index-justified"])
+    assert [f.location for f in found] == ["posts.ix_title"]
+    assert run_rules("data", schema.model_copy(update={"access_patterns": [pattern]}), only=["data-index-justified"]) == []
 
 
 def test_ddl_reading_keeps_keys_indexes_enums_and_lines() -> None:

@@ -17,11 +17,15 @@ def svc(name: str, **extra: Any) -> dict[str, Any]:
 
 BASE: dict[str, Any] = {
     "architecture": {"style": "microservices", "rationale": "r"},
-    "microservices": [svc("orders", database={"tables": ["orders"]}, endpoints=["GET /api/v1/orders"],
+    "microservices": [svc("orders", database={"tables": ["orders", "orders_outbox"]}, endpoints=["GET /api/v1/orders"],
                           events_published=["order.placed"]),
                       svc("billing", database={"tables": ["payments"]}, events_subscribed=["order.placed"],
-                          depends_on=[{"service": "orders", "protocol": "rest", "reason": "read orders"}])],
+                          depends_on=[{"service": "orders", "protocol": "rest", "reason": "read orders",
+                                       "timeout_ms": 500}])],
     "events": [{"name": "order.placed", "description": "d"}],
+    "sagas": [{"name": "checkout", "description": "d", "coordination": "choreography", "steps": [
+        {"service": "orders", "action": "place", "compensation": "cancel"}, {"service": "billing", "action": "charge"}]}],
+    "outbox": [{"service": "orders", "table": "orders_outbox", "events": ["order.placed"], "relay": "polling"}],
     "infrastructure": {"api_gateway": {"routes": [{"path_prefix": "/api/v1/orders", "service": "orders"}]}},
 }
 
@@ -37,6 +41,9 @@ CASES: dict[str, Any] = {
     "svc-single-writer": lambda d: d["microservices"][1]["database"]["tables"].append("orders"),
     "svc-no-sync-cycles": lambda d: d["microservices"][0].update(
         depends_on=[{"service": "billing", "protocol": "grpc", "reason": "charge"}]),
+    "svc-saga-compensation": lambda d: d["sagas"][0]["steps"][0].pop("compensation"),
+    "svc-outbox-owned": lambda d: d["microservices"][0]["database"]["tables"].remove("orders_outbox"),
+    "svc-sync-call-timeout": lambda d: d["microservices"][1]["depends_on"][0].pop("timeout_ms"),
     "svc-gateway-route-target": lambda d: d["infrastructure"]["api_gateway"]["routes"].append(
         {"path_prefix": "/api/v1/payments", "service": "orders"}),
 }
@@ -57,7 +64,7 @@ def test_every_services_rule_has_a_case() -> None:
 
 def test_event_dependencies_are_not_sync_cycles() -> None:
     doc = variant(lambda d: d["microservices"][0].update(
-        depends_on=[{"service": "billing", "protocol": "event", "reason": "payment.settled"}]))
+        depends_on=[{"service": "billing", "protocol": "event", "reason": "payment.settled", "timeout_ms": 1}]))
     assert run_rules("services", services_from_document(doc), only=["svc-no-sync-cycles"]) == []
 
 

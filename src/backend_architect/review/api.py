@@ -280,3 +280,47 @@ def typed_enum(api: ApiIndex) -> Found:
                      for t in types)
             if not ok:
                 yield ptr, f"enum value {value!r} is not of type {'/'.join(map(str, types))}"
+
+
+def _error_statuses(op: Any) -> list[tuple[str, Any]]:
+    return [(str(s), r) for s, r in op.responses().items() if str(s)[:1] in ("4", "5")]
+
+
+@rule("api-rate-limit-headers", "warning", "api",
+      "Zalando #153 and IETF draft-ietf-httpapi-ratelimit-headers: a 429 tells the client when to retry.")
+def rate_limit_headers(api: ApiIndex) -> Found:
+    """429 responses carry Retry-After or RateLimit headers"""
+    for op in api.operations:
+        response = api.resolve(op.responses().get("429", op.responses().get(429)))
+        if not isinstance(response, dict):
+            continue
+        headers = {h.lower() for h in (response.get("headers") or {})} if isinstance(response.get("headers"), dict) else set()
+        if not headers & {"retry-after", "ratelimit", "ratelimit-reset", "x-ratelimit-reset"}:
+            yield op.ptr + "/responses/429", f"{op.label}: the 429 response has no Retry-After (or RateLimit) header"
+
+
+@rule("api-problem-json", "warning", "api",
+      "Zalando #176 (use Problem JSON) / RFC 9457: error bodies are application/problem+json.")
+def problem_json(api: ApiIndex) -> Found:
+    """Error responses use application/problem+json"""
+    for op in api.operations:
+        for status, response in _error_statuses(op):
+            content = api.resolve(response).get("content") if isinstance(api.resolve(response), dict) else None
+            if isinstance(content, dict) and content and not any("problem+json" in str(m) for m in content):
+                yield f"{op.ptr}/responses/{status}/content", (f"{op.label}: the {status} body is "
+                                                               f"{', '.join(map(str, content))}; use "
+                                                               "application/problem+json (RFC 9457)")
+
+
+@rule("api-deprecated-sunset", "warning", "api",
+      "Zalando #189 (add Deprecation and Sunset headers) / RFC 8594: deprecated operations say when they go.")
+def deprecated_sunset(api: ApiIndex) -> Found:
+    """Deprecated operations announce their Sunset"""
+    for op in api.operations:
+        if op.op.get("deprecated") is not True or op.op.get("x-sunset"):
+            continue
+        has_sunset = any(isinstance(api.resolve(r), dict) and isinstance(api.resolve(r).get("headers"), dict)
+                         and any(h.lower() == "sunset" for h in api.resolve(r)["headers"])
+                         for s, r in op.responses().items() if _success(str(s)))
+        if not has_sunset:
+            yield op.ptr, f"{op.label} is deprecated but no success response declares a Sunset header; add one"

@@ -20,7 +20,8 @@ _SENSITIVE_COLUMN = re.compile(r"(^|_)token(_|$)", re.I)
 _MONEY = re.compile(r"(^|_)(price|amount|cost|total|balance|fee|fees|salary|money|subtotal|tax|refund|payment"
                     r"|revenue|discount|charge)(_|$)")
 _FLOAT = {"real", "float", "float4", "float8", "double precision", "double"}
-_ENUMISH = re.compile(r"(^|_)(status|state|kind|role|category|level|priority|stage|gender|visibility|tier|type)$")
+# `type` only on its own: event_type, content_type, mime_type hold open-ended values.
+_ENUMISH = re.compile(r"(^|_)(status|state|kind|role|category|level|priority|stage|gender|visibility|tier)$|^type$")
 _TEXTUAL = re.compile(r"^(text|varchar|character varying|char|character|bpchar|citext)(\(\d+\))?$")
 
 
@@ -146,3 +147,20 @@ def enum_constrained(schema: DatabaseSchema) -> Found:
             if _ENUMISH.search(col.name) and _TEXTUAL.match(col.type) and not constrained:
                 yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is free {col.type}; use an enum type "
                                                    "or a CHECK (... IN (...)) constraint")
+
+
+@rule("data-index-justified", "warning", "data",
+      "splinter 0005_unused_index / sqlcheck Index Overuse: each index serves a declared access pattern or a constraint.")
+def index_justified(schema: DatabaseSchema) -> Found:
+    """Every index serves an access pattern or a constraint"""
+    if not schema.access_patterns:
+        return  # a schema without declared access patterns (a user's DDL) gives nothing to justify against
+    used = {p.index for p in schema.access_patterns}
+    for table in schema.tables:
+        fk_columns = {c.name for c in table.columns if c.references}
+        for index in table.indexes:
+            if index.unique or index.name in used or index.column_names()[0] in fk_columns:
+                continue
+            yield f"{table.name}.{index.name}", (f"index {index.name} on {table.name} serves no declared access "
+                                                 "pattern, unique constraint or foreign key; declare the query it "
+                                                 "serves or drop it")

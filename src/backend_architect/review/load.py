@@ -154,8 +154,8 @@ def _load_design(bundle: Bundle, path: Path, doc: dict[str, Any]) -> None:
 
 def services_from_document(doc: dict[str, Any]) -> Any:
     """A services YAML in the shape `render/services_yaml.py` writes, as a `ServiceArchitecture` (unvalidated)."""
-    from ..spec.services import (ApiGateway, Dependency, Event, GatewayRoute, Infrastructure, Service,
-                                 ServiceArchitecture)
+    from ..spec.services import (ApiGateway, Dependency, Event, GatewayRoute, Infrastructure, Outbox, Saga, SagaStep,
+                                 Service, ServiceArchitecture)
 
     def strings(value: Any) -> list[str]:
         return [str(v) for v in value] if isinstance(value, list) else []
@@ -166,7 +166,8 @@ def services_from_document(doc: dict[str, Any]) -> Any:
             raise ValueError("each item of 'microservices' needs a name")
         database = raw.get("database") if isinstance(raw.get("database"), dict) else {}
         deps = [Dependency.model_construct(service=str(d.get("service")), protocol=str(d.get("protocol", "rest")),
-                                           reason=str(d.get("reason", "")))
+                                           reason=str(d.get("reason", "")), timeout_ms=d.get("timeout_ms"),
+                                           resilience=str(d.get("resilience", "")))
                 for d in raw.get("depends_on") or [] if isinstance(d, dict)]
         services.append(Service.model_construct(
             name=str(raw["name"]), kind=str(raw.get("kind", "service")), description=str(raw.get("description", "")),
@@ -186,9 +187,19 @@ def services_from_document(doc: dict[str, Any]) -> Any:
     events = [Event.model_construct(name=str(e.get("name")), description=str(e.get("description", "")),
                                     payload_fields=strings(e.get("payload_fields")))
               for e in doc.get("events") or [] if isinstance(e, dict)]
+    sagas = [Saga.model_construct(
+        name=str(g.get("name")), description=str(g.get("description", "")),
+        coordination=str(g.get("coordination", "choreography")), orchestrator=g.get("orchestrator"),
+        steps=[SagaStep.model_construct(service=str(st.get("service")), action=str(st.get("action", "")),
+                                        compensation=st.get("compensation"), event=st.get("event"))
+               for st in g.get("steps") or [] if isinstance(st, dict)])
+        for g in doc.get("sagas") or [] if isinstance(g, dict)]
+    outbox = [Outbox.model_construct(service=str(b.get("service")), table=str(b.get("table")),
+                                     events=strings(b.get("events")), relay=str(b.get("relay", "polling")))
+              for b in doc.get("outbox") or [] if isinstance(b, dict)]
     architecture = doc.get("architecture") if isinstance(doc.get("architecture"), dict) else {}
     return ServiceArchitecture.model_construct(
         style=str(architecture.get("style", "microservices")), rationale=str(architecture.get("rationale", "")),
-        services=services, events=events,
+        services=services, events=events, sagas=sagas, outbox=outbox,
         infrastructure=Infrastructure.model_construct(api_gateway=gateway, service_discovery="", message_broker=None,
                                                       databases=[], caches=[]))

@@ -89,3 +89,38 @@ def gateway_route_target(arch: ServiceArchitecture) -> Found:
         if not any(p == prefix or p.startswith(prefix + "/") or not prefix for p in paths):
             yield where, (f"gateway route {route.path_prefix} goes to {route.service}, which serves no endpoint under "
                           "that prefix; fix the prefix or the target")
+
+
+@rule("svc-saga-compensation", "error", "services",
+      "Saga pattern (Garcia-Molina & Salem; microservices.io Saga): every step but the last can be compensated.")
+def saga_compensation(arch: ServiceArchitecture) -> Found:
+    """Saga steps have compensations"""
+    for saga in arch.sagas:
+        for i, step in enumerate(saga.steps[:-1], start=1):
+            if not step.compensation:
+                yield f"sagas/{saga.name}/steps/{i}", (f"saga {saga.name}: step {i} ({step.service}: {step.action}) "
+                                                       "has no compensation; say what undoes it if a later step fails")
+
+
+@rule("svc-outbox-owned", "error", "services",
+      "Transactional outbox (microservices.io): the outbox table is written in the publisher's own transaction.")
+def outbox_owned(arch: ServiceArchitecture) -> Found:
+    """Each outbox table is owned by the service that publishes through it"""
+    for box in arch.outbox:
+        owner = arch.owner_of(box.table)
+        if owner != box.service:
+            holder = f"owned by {owner}" if owner else "owned by no service"
+            yield f"outbox/{box.table}", (f"outbox {box.table} relays events of {box.service} but is {holder}; add it "
+                                          f"to {box.service}'s owned tables")
+
+
+@rule("svc-sync-call-timeout", "warning", "services",
+      "Release It! (Nygard) timeouts; microservices.io circuit breaker: a synchronous call has a timeout.")
+def sync_call_timeout(arch: ServiceArchitecture) -> Found:
+    """Synchronous calls between services declare a timeout"""
+    for service in arch.services:
+        for dep in service.depends_on:
+            if dep.protocol in ("rest", "grpc") and not dep.timeout_ms:
+                yield f"services/{service.name}/depends_on/{dep.service}", (
+                    f"{service.name} calls {dep.service} over {dep.protocol} with no timeout_ms; set one (and a "
+                    "retry or circuit-breaker policy)")
