@@ -138,7 +138,7 @@ def test_exhausted_repair_budget_fails_cleanly_and_keeps_the_valid_part(
     assert final.design.database_schema is not None and final.design.api_specification is None
 
     written = {f.path.name for f in write_design(tmp_path, final.design, transcript.text())}
-    assert written == {"design.md", "design.json", "schema.sql", "0001_initial.py", "transcript.jsonl"}
+    assert written == {"design.md", "design.json", "review.json", "schema.sql", "0001_initial.py", "transcript.jsonl"}
     assert json.loads((tmp_path / "design.json").read_text())["status"] == "incomplete"
     assert "Incomplete design" in (tmp_path / "design.md").read_text()
 

@@ -76,7 +76,7 @@ def test_builtin_designs_validate_for_every_brief(raw, suffix, tmp_path, knowled
     final, transcript = _design(brief, knowledge, persona)
     assert isinstance(final, RunFinished), getattr(final, "reason", "")
     files = {str(f.path.relative_to(tmp_path)) for f in write_design(tmp_path, final.design, transcript.text())}
-    core = {"design.md", "design.json", "openapi.yaml", "schema.sql", "services.yaml", "transcript.jsonl",
+    core = {"design.md", "design.json", "review.json", "openapi.yaml", "schema.sql", "services.yaml", "transcript.jsonl",
             "migrations/versions/0001_initial.py"}
     assert core <= files
     adrs = {f for f in files if f.startswith("adr/")}

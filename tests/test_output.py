@@ -177,7 +177,7 @@ def test_write_design_writes_every_artifact(tmp_path):
     full = design(api_specification=API, database_schema=SCHEMA, microservices=SERVICES)
     written = write_design(out, full)
     names = {str(w.path.relative_to(out)) for w in written}
-    assert names == {"design.md", "design.json", "openapi.yaml", "schema.sql", "services.yaml",
+    assert names == {"design.md", "design.json", "review.json", "openapi.yaml", "schema.sql", "services.yaml",
                      "migrations/versions/0001_initial.py"}
     for w in written:
         assert out in w.path.parents and w.size == len(w.path.read_bytes()) > 0
@@ -194,14 +194,14 @@ def test_write_design_removes_stale_artifacts(tmp_path):
     out = tmp_path / "out"
     write_design(out, design(api_specification=API, database_schema=SCHEMA, microservices=SERVICES))
     written = write_design(out, design(api_specification=API))
-    assert {w.path.name for w in written} == {"design.md", "design.json", "openapi.yaml"}
-    assert sorted(p.name for p in out.iterdir()) == ["design.json", "design.md", "openapi.yaml"]
+    assert {w.path.name for w in written} == {"design.md", "design.json", "review.json", "openapi.yaml"}
+    assert sorted(p.name for p in out.iterdir()) == ["design.json", "design.md", "openapi.yaml", "review.json"]
 
 
 def test_write_design_with_transcript(tmp_path):
     written = write_design(tmp_path, design(), transcript='{"turn": 1}\n')
     assert (tmp_path / "transcript.jsonl").read_text(encoding="utf-8") == '{"turn": 1}\n'
-    assert {w.path.name for w in written} == {"design.md", "design.json", "transcript.jsonl"}
+    assert {w.path.name for w in written} == {"design.md", "design.json", "review.json", "transcript.jsonl"}
 
 
 def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path):

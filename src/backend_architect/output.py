@@ -82,8 +82,12 @@ def write_atomic(path: Path, data: str) -> None:
 
 def render_files(design: Design, transcript: str | None = None) -> list[tuple[str, str, str]]:
     """(file name, content, what it is) for every artifact the design has."""
-    files = [("design.md", render_markdown(design), "the design document"),
-             ("design.json", design.model_dump_json(indent=2) + "\n", "the whole validated design")]
+    from .review.report import review_design, review_json, review_markdown
+
+    findings = review_design(design)
+    files = [("design.md", render_markdown(design) + "\n" + review_markdown(findings), "the design document"),
+             ("design.json", design.model_dump_json(indent=2) + "\n", "the whole validated design"),
+             ("review.json", review_json(findings), "findings of the review rules")]
     if design.api_specification is not None:
         doc = openapi_document(design.api_specification, description=design.brief.summary)
         files.append(("openapi.yaml", yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110),

@@ -274,6 +274,18 @@ def _check_access(schema: DatabaseSchema) -> list[str]:
     return errors
 
 
+def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str]:
+    """The review rules over an emitted artifact: errors go back to the model to repair; warnings are
+    named in the acceptance (and land in review.json), so the model may improve them but need not."""
+    from .review.report import artifact_findings
+
+    findings = artifact_findings(kind, subject, data=state.data)
+    errors = [f"{f.rule_id} at {f.location}: {f.message}" for f in findings if f.severity == "error"]
+    warnings = sorted({f.rule_id for f in findings if f.severity == "warning"})
+    noted = f"; review warnings: {', '.join(warnings)}" if warnings else ""
+    return errors, noted
+
+
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     from .render.sql import sql_statements
     from .validate import check_sql
@@ -282,15 +294,16 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     errors = check_sql(sql_statements(schema))
     errors += _check_access(schema)
     errors += cross_check(state.brief, state.api, schema, state.services)
-    if errors:
-        return _failure("emit_database_schema", errors)
+    review_errors, noted = _review("data", schema, state)
+    if errors or review_errors:
+        return _failure("emit_database_schema", errors + review_errors)
     state.data = schema
     scaling = schema.scaling
     extra = (f", {len(schema.access_patterns)} access patterns"
              + (f", {scaling.read_replicas} read replicas" if scaling and scaling.read_replicas else "")
              + (f", sharded by {scaling.sharding.shard_key}" if scaling and scaling.sharding else ""))
     return _success("emit_database_schema", f"accepted: {len(schema.tables)} tables, "
-                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}",
+                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}{noted}",
                     "database_schema")
 
 
@@ -301,11 +314,12 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
     api = args.api_specification
     errors = check_openapi(openapi_document(api))
     errors += cross_check(state.brief, api, state.data, state.services, performance=state.performance)
-    if errors:
-        return _failure("emit_api_spec", errors)
+    review_errors, noted = _review("api", api, state)
+    if errors or review_errors:
+        return _failure("emit_api_spec", errors + review_errors)
     state.api = api
     return _success("emit_api_spec", f"accepted: {len(api.resources)} resources, {len(api.endpoints())} endpoints; "
-                    "openapi.yaml validates", "api_specification")
+                    f"openapi.yaml validates{noted}", "api_specification")
 
 
 def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
@@ -325,12 +339,13 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
     errors = [f"microservices: event {e.name} has no payload fields; list what consumers receive"
               for e in services.events if not e.payload]
     errors += cross_check(state.brief, state.api, state.data, services)
-    if errors:
-        return _failure("emit_service_architecture", errors)
+    review_errors, noted = _review("services", services, state)
+    if errors or review_errors:
+        return _failure("emit_service_architecture", errors + review_errors)
     state.services = services
     return _success("emit_service_architecture",
-                    f"accepted: {services.style}, {len(services.services)} services, {len(services.events)} events",
-                    "microservices")
+                    f"accepted: {services.style}, {len(services.services)} services, {len(services.events)} events"
+                    f"{noted}", "microservices")
 
 
 def _estimate(args: EstimateCapacity, state: DesignState) -> ToolOutcome:

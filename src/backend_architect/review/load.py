@@ -125,7 +125,6 @@ def _load_ddl(bundle: Bundle, path: Path, text: str) -> None:
 def _load_design(bundle: Bundle, path: Path, doc: dict[str, Any]) -> None:
     from pydantic import ValidationError
 
-    from ..render.openapi import openapi_document
     from ..spec import Design
 
     try:
@@ -136,20 +135,28 @@ def _load_design(bundle: Bundle, path: Path, doc: dict[str, Any]) -> None:
         bundle.problems.append(_problem(path, f"not a valid design.json ({exc.error_count()} errors; first at {where}: "
                                               f"{first['msg']})"))
         return
+    fill_from_design(bundle, design, path.parent, path)
+
+
+def fill_from_design(bundle: Bundle, design: Any, directory: Path | None = None, source: Path | None = None) -> None:
+    """Put a `Design`'s artifacts in the bundle; files beside it (openapi.yaml, ...) are named as their sources."""
+    from ..render.openapi import openapi_document
+
+    def beside(name: str) -> Path:
+        candidate = directory / name if directory is not None else None
+        return candidate if candidate is not None and candidate.is_file() else (source or Path(name))
+
     bundle.brief = design.brief
     bundle.traceability = list(design.traceability) if design.status == "complete" else None
-    bundle.files["design"] = str(path)
-    directory = path.parent
+    if source is not None:
+        bundle.files["design"] = str(source)
     if design.api_specification is not None:
-        doc_path = directory / "openapi.yaml"
-        _set(bundle, "api", doc_path if doc_path.is_file() else path, "openapi",
+        _set(bundle, "api", beside("openapi.yaml"), "openapi",
              openapi_document(design.api_specification, description=design.brief.summary))
     if design.database_schema is not None:
-        _set(bundle, "data", directory / "schema.sql" if (directory / "schema.sql").is_file() else path,
-             "data", design.database_schema)
+        _set(bundle, "data", beside("schema.sql"), "data", design.database_schema)
     if design.microservices is not None:
-        _set(bundle, "services", directory / "services.yaml" if (directory / "services.yaml").is_file() else path,
-             "services", design.microservices)
+        _set(bundle, "services", beside("services.yaml"), "services", design.microservices)
 
 
 def services_from_document(doc: dict[str, Any]) -> Any:

@@ -1,0 +1,58 @@
+"""The review rules inside the design loop: errors go back to the model, which repairs them; the written
+design carries review.json and a Review section."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import respx
+
+from backend_architect.events import RunFinished, ToolCalled
+from tests.conftest import BASE_URL, completion
+from tests.test_agent import _happy, _run, _script
+
+
+def _money_as_float(schema: dict) -> dict:
+    broken = copy.deepcopy(schema)
+    for table in broken["tables"]:
+        for column in table["columns"]:
+            if column["name"] in ("total_amount", "price", "amount", "unit_price"):
+                column["type"] = "double precision"
+                return broken
+    raise AssertionError("the shop schema has no money column")
+
+
+@respx.mock(base_url=BASE_URL, assert_all_called=True)
+def test_a_rule_error_goes_back_to_the_model_and_is_repaired(respx_mock, shop_brief, persona, knowledge, shop_plan):
+    bodies = _happy(shop_plan)
+    bodies[2:2] = [completion(("emit_database_schema", {"database_schema": _money_as_float(shop_plan.schema)}), turn=2)]
+    route = respx_mock.post("/chat/completions")
+    _script(route, bodies)
+    events, _ = _run(shop_brief, persona, knowledge)
+
+    assert isinstance(events[-1], RunFinished)
+    result = json.loads(json.loads(route.calls[3].request.content)["messages"][-1]["content"])
+    assert result["ok"] is False
+    assert any(e.startswith("data-money-not-float at ") for e in result["errors"])
+    attempts = [e.ok for e in events if isinstance(e, ToolCalled) and e.name == "emit_database_schema"]
+    assert attempts == [False, True]
+
+
+def test_written_designs_carry_the_review(builtin_designs: dict[str, Path]) -> None:
+    for directory in builtin_designs.values():
+        review = json.loads((directory / "review.json").read_text())
+        assert review["summary"]["error"] == 0
+        assert set(review) == {"summary", "findings"}
+        assert "## Review" in (directory / "design.md").read_text()
+
+
+def test_review_warnings_are_named_in_the_acceptance(shop_brief, knowledge, shop_plan) -> None:
+    from backend_architect.tools import DesignState, default_registry
+
+    schema = copy.deepcopy(shop_plan.schema)
+    schema["tables"][0]["columns"].append({"name": "legacy_seen_at", "type": "timestamp"})
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
+                                      DesignState(brief=shop_brief, knowledge=knowledge))
+    assert outcome.ok and "review warnings: data-timestamp-with-time-zone" in outcome.summary
