@@ -76,3 +76,10 @@ def test_verify_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr("backend_architect.pg.find_binaries", lambda: None)
     result = runner.invoke(app, ["verify", str(BROKEN)])
     assert result.exit_code == 2 and "pip install 'backend-architect[verify]'" in result.output
+
+
+def test_design_with_verify_proves_the_schema(tmp_path: Path) -> None:
+    brief = Path(__file__).resolve().parents[1] / "examples" / "briefs" / "url-shortener.yaml"
+    result = runner.invoke(app, ["design", str(brief), "-o", str(tmp_path / "out"), "--model", "builtin", "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "statements applied" in result.stdout and "access patterns use their index" in result.stdout

@@ -63,6 +63,8 @@ def design(
     persona: Annotated[str, typer.Option("--persona", help="A persona file of prompts/.")] = "backend-architect",
     max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=100, help="Turn budget.")] = 16,
     max_repairs: Annotated[int, typer.Option("--max-repairs", min=0, max=20, help="Repairs per tool.")] = 3,
+    verify: Annotated[bool, typer.Option("--verify", help="Then prove schema.sql and the access patterns on a "
+                                         "throwaway PostgreSQL (the [verify] extra).")] = False,
 ) -> None:
     """Design a backend from a requirements brief and write the artifacts."""
     from rich.console import Console
@@ -99,6 +101,10 @@ def design(
 
     if isinstance(final, RunFailed):
         raise _fail(err, f"{final.reason} (valid parts saved in {out_dir})", EXIT_FAILED)
+    if verify:
+        from .cli_review import verify_written
+
+        verify_written(out_dir)
 
 
 async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console):  # type: ignore[no-untyped-def]

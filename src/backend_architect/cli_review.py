@@ -198,6 +198,13 @@ def verify(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def verify_written(out_dir: Path) -> None:
+    """`design --verify`: verify the schema just written; exit 1 on failures, 2 when no server is available."""
+    if not (out_dir / "schema.sql").is_file():
+        return
+    verify(out_dir, dsn=None)
+
+
 def print_verify(console: Console, report: VerifyReport, sql_path: Path) -> None:
     from rich.markup import escape
 
