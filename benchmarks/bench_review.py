@@ -35,7 +35,8 @@ def generate(resources: int) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Problem": {"type": "object", "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}}}}
-    errors = {"400": problem("bad request"), "401": problem("unauthorised"), "429": problem("slow down"),
+    slow_down = {**problem("slow down"), "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+    errors = {"400": problem("bad request"), "401": problem("unauthorised"), "429": slow_down,
               "500": problem("server error")}
     for i in range(resources):
         name, schema = f"things{i}", f"Thing{i}"

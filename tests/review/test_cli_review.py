@@ -131,13 +131,15 @@ def test_validate_flag_adds_schema_errors(tmp_path: Path) -> None:
 
 
 def test_pointer_lines_in_json_and_yaml() -> None:
-    from backend_architect.review.locate import pointer_line
-
-    doc = {"paths": {"/a": {"get": {"x": 1}}, "/b": {"get": {"responses": {"200": {}}}}}}
-    as_json = json.dumps(doc, indent=1)
-    assert as_json.splitlines()[pointer_line(as_json, "/paths/~1b/get/responses") - 1].strip().startswith('"responses"')
     import yaml
 
-    as_yaml = yaml.safe_dump(doc)
-    assert as_yaml.splitlines()[pointer_line(as_yaml, "/paths/~1b/get") - 1].strip() == "get:"
-    assert pointer_line(as_yaml, "/paths/~1c") == as_yaml.splitlines().index("paths:") + 1  # the deepest line found
+    from backend_architect.review.locate import Locator
+
+    doc = {"paths": {"/a": {"get": {"x": "get: not a key"}}, "/b": {"get": {"responses": {"200": {}}}}}}
+    as_json = Locator(json.dumps(doc, indent=1))
+    assert as_json.text.splitlines()[as_json.line("/paths/~1b/get/responses") - 1].strip().startswith('"responses"')
+    as_yaml = Locator(yaml.safe_dump(doc))
+    lines = as_yaml.text.splitlines()
+    assert lines[as_yaml.line("/paths/~1b/get") - 1].strip() == "get:"
+    assert lines[as_yaml.line("/paths/~1b/get") - 2].strip() == "/b:"
+    assert as_yaml.line("/paths/~1c") == lines.index("paths:") + 1  # the deepest place found

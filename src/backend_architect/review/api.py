@@ -172,7 +172,7 @@ def no_verbs(api: ApiIndex) -> Found:
 
 
 def _plural(word: str) -> bool:
-    word = word.lower()
+    word = word.lower().rstrip("0123456789")  # things2 is still things
     return word in _UNCOUNTABLE or (word.endswith("s") and not word.endswith("ss")) or word.endswith("ia")
 
 
