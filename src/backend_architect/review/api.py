@@ -41,24 +41,28 @@ def success_response(api: ApiIndex) -> Found:
             yield op.ptr + "/responses", f"{op.label} has no 2xx or 3xx response; add the response a client gets on success"
 
 
+def _without_status_class(api: ApiIndex, first_digit: str) -> Iterator[Any]:
+    """Operations with no response of the class (4xx, 5xx) and no `default` response standing in for it."""
+    for op in api.operations:
+        statuses = [str(s).upper() for s in op.responses()]
+        if not any(s.startswith(first_digit) or s == "DEFAULT" for s in statuses):
+            yield op
+
+
 @rule("api-error-responses", "warning", "api",
       "Zalando #151 (specify success and error responses); Spectral owasp:api8 define error responses.")
 def error_responses(api: ApiIndex) -> Found:
     """Operation defines client error (4xx) responses"""
-    for op in api.operations:
-        statuses = [str(s).upper() for s in op.responses()]
-        if not any(s.startswith("4") or s == "DEFAULT" for s in statuses):
-            yield op.ptr + "/responses", f"{op.label} defines no 4xx response; document the client errors it returns"
+    for op in _without_status_class(api, "4"):
+        yield op.ptr + "/responses", f"{op.label} defines no 4xx response; document the client errors it returns"
 
 
 @rule("api-server-error-response", "info", "api",
       "Zalando #151: document 5xx (or a default response) so clients know the error shape of server failures.")
 def server_error_response(api: ApiIndex) -> Found:
     """Operation documents server errors (5xx or default)"""
-    for op in api.operations:
-        statuses = [str(s).upper() for s in op.responses()]
-        if not any(s.startswith("5") or s == "DEFAULT" for s in statuses):
-            yield op.ptr + "/responses", f"{op.label} documents no 5xx or default response"
+    for op in _without_status_class(api, "5"):
+        yield op.ptr + "/responses", f"{op.label} documents no 5xx or default response"
 
 
 @rule("api-operation-security", "error", "api",

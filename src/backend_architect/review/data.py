@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..spec.data import DatabaseSchema, Index, Table
+from ..spec.data import Column, DatabaseSchema, Index, Table
 from .engine import rule
 
 __all__ = ["SENSITIVE", "is_sensitive"]
@@ -23,6 +23,12 @@ _FLOAT = {"real", "float", "float4", "float8", "double precision", "double"}
 # `type` only on its own: event_type, content_type, mime_type hold open-ended values.
 _ENUMISH = re.compile(r"(^|_)(status|state|kind|role|category|level|priority|stage|gender|visibility|tier)$|^type$")
 _TEXTUAL = re.compile(r"^(text|varchar|character varying|char|character|bpchar|citext)(\(\d+\))?$")
+
+
+def _columns(schema: DatabaseSchema) -> Iterator[tuple[Table, Column]]:
+    for table in schema.tables:
+        for col in table.columns:
+            yield table, col
 
 
 def is_sensitive(name: str, *, column: bool = False) -> bool:
@@ -53,11 +59,10 @@ def table_primary_key(schema: DatabaseSchema) -> Found:
       "splinter 0001_unindexed_foreign_keys: index every foreign key, or joins and parent deletes scan the child.")
 def foreign_key_indexed(schema: DatabaseSchema) -> Found:
     """Every foreign key is indexed"""
-    for table in schema.tables:
-        for col in table.columns:
-            if col.references and not _covered(table, [col.name]):
-                yield f"{table.name}.{col.name}", (f"foreign key {table.name}.{col.name} has no index leading with it; "
-                                                   f"add `CREATE INDEX ON {table.name} ({col.name})`")
+    for table, col in _columns(schema):
+        if col.references and not _covered(table, [col.name]):
+            yield f"{table.name}.{col.name}", (f"foreign key {table.name}.{col.name} has no index leading with it; "
+                                               f"add `CREATE INDEX ON {table.name} ({col.name})`")
 
 
 def _signature(index: Index) -> tuple[object, ...]:
@@ -93,14 +98,13 @@ def duplicate_index(schema: DatabaseSchema) -> Found:
       "sqlcheck Multi-Valued Attribute (Jaywalking): a comma list in a text column; use a child table or an array.")
 def multi_valued_attribute(schema: DatabaseSchema) -> Found:
     """No comma-separated lists in text columns"""
-    for table in schema.tables:
-        for col in table.columns:
-            textual = bool(_TEXTUAL.match(col.type))
-            listy = re.search(r"(_ids|_list|^tags|_tags)$", col.name) or re.search(
-                r"comma[- ]separated|separated by commas|csv", col.description, re.I)
-            if textual and listy:
-                yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} ({col.type}) holds a list; use a join "
-                                                   "table with a foreign key (or an array type) instead")
+    for table, col in _columns(schema):
+        textual = bool(_TEXTUAL.match(col.type))
+        listy = re.search(r"(_ids|_list|^tags|_tags)$", col.name) or re.search(
+            r"comma[- ]separated|separated by commas|csv", col.description, re.I)
+        if textual and listy:
+            yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} ({col.type}) holds a list; use a join "
+                                               "table with a foreign key (or an array type) instead")
 
 
 @rule("data-entity-attribute-value", "warning", "data",
@@ -120,33 +124,30 @@ def entity_attribute_value(schema: DatabaseSchema) -> Found:
       "sqlcheck Imprecise Data Type; PostgreSQL wiki Don't Do This: money in float loses cents; use numeric or integer cents.")
 def money_not_float(schema: DatabaseSchema) -> Found:
     """Money is not stored as a floating-point number"""
-    for table in schema.tables:
-        for col in table.columns:
-            if col.type in _FLOAT and _MONEY.search(col.name):
-                yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is money stored as {col.type}; use "
-                                                   "numeric(12,2) or integer minor units")
+    for table, col in _columns(schema):
+        if col.type in _FLOAT and _MONEY.search(col.name):
+            yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is money stored as {col.type}; use "
+                                               "numeric(12,2) or integer minor units")
 
 
 @rule("data-timestamp-with-time-zone", "warning", "data",
       "squawk prefer-timestamptz; PostgreSQL wiki Don't use timestamp (without time zone).")
 def timestamp_with_time_zone(schema: DatabaseSchema) -> Found:
     """Timestamps carry a time zone"""
-    for table in schema.tables:
-        for col in table.columns:
-            if re.fullmatch(r"timestamp(\(\d\))?( without time zone)?", col.type):
-                yield f"{table.name}.{col.name}", f"{table.name}.{col.name} is {col.type}; use timestamptz"
+    for table, col in _columns(schema):
+        if re.fullmatch(r"timestamp(\(\d\))?( without time zone)?", col.type):
+            yield f"{table.name}.{col.name}", f"{table.name}.{col.name} is {col.type}; use timestamptz"
 
 
 @rule("data-enum-constrained", "warning", "data",
       "sqlcheck Enumerated Types / Zalando #112: a status-like text column needs an enum type or a CHECK constraint.")
 def enum_constrained(schema: DatabaseSchema) -> Found:
     """Status-like columns are constrained to their values"""
-    for table in schema.tables:
-        for col in table.columns:
-            constrained = col.references is not None or "check" in col.description.lower()
-            if _ENUMISH.search(col.name) and _TEXTUAL.match(col.type) and not constrained:
-                yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is free {col.type}; use an enum type "
-                                                   "or a CHECK (... IN (...)) constraint")
+    for table, col in _columns(schema):
+        constrained = col.references is not None or "check" in col.description.lower()
+        if _ENUMISH.search(col.name) and _TEXTUAL.match(col.type) and not constrained:
+            yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is free {col.type}; use an enum type "
+                                               "or a CHECK (... IN (...)) constraint")
 
 
 @rule("data-index-justified", "warning", "data",
