@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,23 @@ def test_design_with_verify_proves_the_schema(tmp_path: Path) -> None:
     result = runner.invoke(app, ["design", str(brief), "-o", str(tmp_path / "out"), "--model", "builtin", "--verify"])
     assert result.exit_code == 0, result.output
     assert "statements applied" in result.stdout and "access patterns use their index" in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_binaries_in_a_private_directory_are_copied_for_the_server_user(tmp_path: Path) -> None:
+    import shutil
+
+    import psycopg
+
+    found = find_binaries()
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    for part in ("bin", "lib", "share"):
+        shutil.copytree(found.bindir.parent / part, private / "pg" / part, symlinks=True)
+    libdirs = []
+    for i, libdir in enumerate(found.libdirs):
+        shutil.copytree(libdir, private / f"libs{i}")
+        libdirs.append(private / f"libs{i}")
+    hidden = Binaries(private / "pg" / "bin", "env", tuple(libdirs))
+    with temporary_server(hidden) as dsn, psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)

@@ -37,6 +37,13 @@ class PostgresUnavailable(Exception):
 class Binaries:
     bindir: Path
     source: str  # "env", "pgserver" or "installed"
+    libdirs: tuple[Path, ...] = ()  # shared libraries outside the installation (a wheel's `pgserver.libs`)
+
+    def env(self) -> dict[str, str] | None:
+        if not self.libdirs:
+            return None
+        paths = [str(p) for p in self.libdirs] + [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]
+        return {**os.environ, "LD_LIBRARY_PATH": ":".join(paths)}
 
     def exe(self, name: str) -> str:
         return str(self.bindir / name)
@@ -55,7 +62,9 @@ def find_binaries() -> Binaries | None:
     if spec and spec.origin:
         bundled = Path(spec.origin).parent / "pginstall" / "bin"
         if _usable(bundled):
-            return Binaries(bundled, "pgserver")
+            # auditwheel puts the libraries the binaries link (libpq, ...) beside the package, found by RPATH.
+            libs = tuple(p for p in Path(spec.origin).parent.parent.glob("pgserver.libs") if p.is_dir())
+            return Binaries(bundled, "pgserver", libs)
     candidates = []
     if shutil.which("pg_config"):
         try:
@@ -85,6 +94,33 @@ def _run_as() -> str | None:
     raise PostgresUnavailable("running as root and no unprivileged user (postgres, nobody) exists to run PostgreSQL")
 
 
+def _reachable(binaries: Binaries, user: str | None, root: Path) -> Binaries:
+    """As root, the server runs as another user, who may not reach binaries inside a private directory (a
+    virtualenv under /root). Then the installation (bin, lib, share) is copied into the server's own
+    temporary directory rather than opening up the user's directories."""
+    if user is None:
+        return binaries
+    try:
+        subprocess.run([binaries.exe("postgres"), "--version"], capture_output=True, timeout=10, check=True, user=user,
+                       env=binaries.env())
+        return binaries
+    except (OSError, subprocess.SubprocessError):
+        pass
+    install = binaries.bindir.parent
+    target = root / "pginstall"
+    for part in ("bin", "lib", "share"):
+        if (install / part).is_dir():
+            shutil.copytree(install / part, target / part, symlinks=True)
+    libdirs = []
+    for i, libdir in enumerate(binaries.libdirs):
+        shutil.copytree(libdir, target / f"libs{i}", symlinks=True)
+        libdirs.append(target / f"libs{i}")
+    for path in [target, *target.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    return Binaries(target / "bin", binaries.source, tuple(libdirs))
+
+
 def _tail(path: Path, lines: int = 8) -> str:
     try:
         return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
@@ -107,11 +143,12 @@ def temporary_server(binaries: Binaries | None = None, *, timeout: float = 30.0)
         if user:
             entry = pwd.getpwnam(user)
             os.chown(root, entry.pw_uid, entry.pw_gid)
+        binaries = _reachable(binaries, user, root)
         initdb = [binaries.exe("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync",
                   "-E", "UTF8", "--locale=C"]
         try:
             subprocess.run(initdb, capture_output=True, text=True, timeout=timeout, check=True, user=user,
-                           cwd=root)
+                           cwd=root, env=binaries.env())
         except subprocess.CalledProcessError as exc:
             raise PostgresUnavailable(f"initdb failed ({binaries.bindir}): {exc.stderr.strip()[-400:]}") from None
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -121,7 +158,7 @@ def temporary_server(binaries: Binaries | None = None, *, timeout: float = 30.0)
                    "-c", "full_page_writes=off", "-c", "max_connections=20"]
         with open(log, "wb") as log_file:
             proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, user=user, cwd=root,
-                                    start_new_session=True)  # a terminal's Ctrl-C goes to us, and we stop it cleanly
+                                    env=binaries.env(), start_new_session=True)  # a terminal's Ctrl-C goes to us, and we stop it cleanly
         _wait_ready(proc, root, log, timeout)
         yield f"host={root} port={PORT} user=postgres dbname=postgres"
     finally:
