@@ -27,7 +27,7 @@ def _round(value: float) -> float:
 def estimate_capacity(inputs: CapacityInputs) -> CapacityEstimate:
     i = inputs
     figures: list[CapacityFigure] = []
-    assumptions: list[str] = []
+    assumptions: list[str] = list(i.assumptions)
 
     def add(name: str, value: float, unit: str, formula: str) -> float:
         figures.append(CapacityFigure(name=name, value=_round(value), unit=unit, formula=formula))

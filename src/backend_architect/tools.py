@@ -339,13 +339,19 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
     errors = [f"microservices: event {e.name} has no payload fields; list what consumers receive"
               for e in services.events if not e.payload]
     errors += cross_check(state.brief, state.api, state.data, services)
+    if services.events and not errors:
+        from .render.asyncapi import asyncapi_document
+        from .validate_asyncapi import check_asyncapi
+
+        errors += [f"asyncapi.yaml at {e}" for e in check_asyncapi(asyncapi_document(services, title=state.brief.title))]
     review_errors, noted = _review("services", services, state)
     if errors or review_errors:
         return _failure("emit_service_architecture", errors + review_errors)
     state.services = services
     return _success("emit_service_architecture",
                     f"accepted: {services.style}, {len(services.services)} services, {len(services.events)} events"
-                    f"{noted}", "microservices")
+                    + ("; asyncapi.yaml validates" if services.events else "") + noted,
+                    "microservices")
 
 
 def _estimate(args: EstimateCapacity, state: DesignState) -> ToolOutcome:

@@ -32,7 +32,7 @@ def capacity_section(design: Design) -> list[str]:
         return out + ["_Not produced: estimate_capacity was not called, so the sizing below is not backed by "
                       "numbers._\n"]
     out.append("Computed by the `estimate_capacity` tool (30-day months, 1 KB = 1000 bytes), not by the model.\n")
-    inputs = [(k, v) for k, v in cap.inputs.model_dump().items() if v is not None]
+    inputs = [(k, v) for k, v in cap.inputs.model_dump(exclude={"assumptions"}).items() if v is not None]
     out.append("| Input | Value |\n| --- | --- |")
     out += [f"| {k.replace('_', ' ')} | {_number(v) if isinstance(v, float) else f'{v:,}'} |" for k, v in inputs]
     out.append("\n| Figure | Value | Unit | Formula |\n| --- | --- | --- | --- |")

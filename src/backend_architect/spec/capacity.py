@@ -31,6 +31,7 @@ class CapacityInputs(StrictModel):
     avg_query_ms: float = Field(default=5.0, gt=0, description="database time per request")
     instance_max_rps: float = Field(default=300.0, gt=0, description="requests/s one app instance serves")
     min_instances: int = Field(default=2, ge=1)
+    assumptions: list[str] = Field(default_factory=list, description="what you assumed where the brief is silent")
 
     @model_validator(mode="after")
     def _enough(self) -> CapacityInputs:

@@ -86,8 +86,12 @@ class Event(StrictModel):
     def _check(self) -> Event:
         names = [f.name for f in self.payload]
         _no_duplicates(names, f"payload field of {self.name}")
-        if self.key and self.key not in names:
-            raise ValueError(f"event {self.name}: key {self.key!r} is not a payload field")
+        if self.key:
+            field = next((f for f in self.payload if f.name == self.key), None)
+            if field is None:
+                raise ValueError(f"event {self.name}: key {self.key!r} is not a payload field")
+            if not field.required or field.type in ("object", "array"):
+                raise ValueError(f"event {self.name}: the partition key {self.key!r} must be a required scalar field")
         return self
 
 

@@ -47,7 +47,8 @@ class Plan:
                          if f.unique and re.search(r"(code|slug)", f.name)), None)
         self.redirect_owner, self.redirect_code = redirect if redirect and "redirect" in self.domain.features \
             else (None, None)
-        inputs, self.assumptions = capacity_inputs(self)
+        inputs, assumptions = capacity_inputs(self)
+        inputs["assumptions"] = assumptions
         self.capacity_args = {"inputs": inputs}
         self.capacity = estimate_capacity(CapacityInputs.model_validate(inputs))
         peak = self.capacity.value("peak_read_qps") + self.capacity.value("peak_write_qps")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .architect import Plan
 
-__all__ = ["capacity_inputs", "data_capabilities"]
+__all__ = ["cache_hit_ratio", "capacity_inputs", "data_capabilities"]
 
 _PAGE = 20
 
@@ -30,6 +30,8 @@ def capacity_inputs(plan: Plan) -> tuple[dict[str, Any], list[str]]:
             inputs["reads_per_month"] = nfr.reads_per_month
         elif ratio:
             inputs["read_write_ratio"] = ratio
+        if nfr.peak_rps is not None:
+            inputs["peak_rps"] = nfr.peak_rps
     elif nfr.peak_rps is not None:
         if ratio is None:
             ratio = 10.0
@@ -55,6 +57,16 @@ def capacity_inputs(plan: Plan) -> tuple[dict[str, Any], list[str]]:
     else:
         assumed.append("Data is kept 3 years (no retention was stated).")
     return inputs, assumed
+
+
+def cache_hit_ratio(plan: Plan) -> float:
+    """The share of reads a shared application cache absorbs: 0 when no such cache is warranted (reads do not
+    dominate writes, or the load is too small to need one)."""
+    cap, kb = plan.capacity, plan.kb
+    ratio = cap.value("avg_read_qps") / max(cap.value("avg_write_qps"), 1e-9)
+    if ratio >= kb.default("cache_min_read_write_ratio", 5) and cap.value("peak_read_qps") >= 100:
+        return float(kb.default("cache_hit_ratio_target", 0.9))
+    return 0.0
 
 
 def _pattern_name(table: str, columns: list[str]) -> str:
@@ -111,23 +123,39 @@ def _access_patterns(plan: Plan, tables: list[dict[str, Any]]) -> list[dict[str,
     return unique
 
 
+def _money(table: dict[str, Any], pattern: str) -> str | None:
+    return next((c["name"] for c in table["columns"] if re.search(pattern, c["name"])
+                 and c["type"].startswith("numeric")), None)
+
+
 def _normalization(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
-    denormalized = []
+    """Price snapshots on line items, and order totals kept beside their items: the two denormalizations
+    commerce schemas make on purpose."""
     by_name = {t["name"]: t for t in tables}
+    denormalized: list[dict[str, Any]] = []
+    lines: list[tuple[str, str, str | None]] = []  # (items table, parent table, priced table)
     for join in plan.domain.joins:
-        if not join.item:
+        if join.item:
+            lines.append((plan.tables[f"join:{join.left}:{join.right}"], plan.tables[join.left],
+                          plan.tables[join.right]))
+    for name, entity in plan.domain.entities.items():
+        table = by_name.get(plan.tables[name])
+        if table is None or not _money(table, r"^unit_price$"):
             continue
-        items = plan.tables[f"join:{join.left}:{join.right}"]
-        parent, product = plan.tables[join.left], plan.tables[join.right]
-        denormalized.append({"table": items, "column": "unit_price", "source": f"{product}.price at the time",
-                             "reason": f"a {join.left.replace('_', ' ')} keeps the price it was made at, whatever "
-                                       f"later happens to {product}",
-                             "kept_in_sync_by": "copied once when the item is created; never updated"})
-        total = next((c["name"] for c in by_name[parent]["columns"]
-                      if re.search(r"(total|amount)", c["name"]) and c["type"].startswith("numeric")), None)
+        parents = [plan.tables[p] for p, _ in entity.parents if p in plan.domain.entities]
+        priced = next((p for p in parents if _money(by_name[p], r"^price$")), None)
+        container = next((p for p in parents if p != priced), None)
+        if container:
+            lines.append((table["name"], container, priced))
+    for items, parent, priced in lines:
+        if priced:
+            denormalized.append({"table": items, "column": "unit_price", "source": f"{priced}.price at the time",
+                                 "reason": f"a line keeps the price it was made at, whatever later happens to "
+                                           f"{priced}",
+                                 "kept_in_sync_by": "copied once when the item is created; never updated"})
+        total = _money(by_name[parent], r"(total|amount)")
         if total:
-            denormalized.append({"table": parent, "column": total,
-                                 "source": f"sum of {items}.quantity × unit_price",
+            denormalized.append({"table": parent, "column": total, "source": f"sum of {items}.quantity × unit_price",
                                  "reason": f"listing {parent} with their totals must not aggregate {items} per row",
                                  "kept_in_sync_by": f"the same transaction that writes the {items}"})
     return {"target": "3NF", "denormalizations": denormalized,
@@ -163,7 +191,8 @@ def _migrations(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _scaling(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
     kb, cap, nfr = plan.kb, plan.capacity, plan.brief.non_functional
-    peak_reads, peak_writes = cap.value("peak_read_qps"), cap.value("peak_write_qps")
+    hit = cache_hit_ratio(plan)
+    peak_reads, peak_writes = cap.value("peak_read_qps") * (1 - hit), cap.value("peak_write_qps")
     stored_gb = cap.value("storage_retention_gb")
     max_reads = kb.default("postgres_primary_max_reads_per_second", 5000)
     max_writes = kb.default("postgres_primary_max_writes_per_second", 2000)
@@ -171,8 +200,9 @@ def _scaling(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
     shard_writes = kb.default("sharding_min_write_qps", max_writes)
     shard_storage_gb = kb.default("sharding_min_storage_tb", 2) * 1000
     out: dict[str, Any] = {"read_replicas": 0, "replication": "none", "partitioning": [], "sharding": None}
-    reasons = [f"{peak_reads:,.0f} reads/s and {peak_writes:,.0f} writes/s at peak, {stored_gb:,.0f} GB over the "
-               "retention period"]
+    reasons = [f"{peak_reads:,.0f} reads/s reach the database"
+               + (f" (after a {hit:.0%} cache hit ratio on {cap.value('peak_read_qps'):,.0f} reads/s)" if hit else "")
+               + f" and {peak_writes:,.0f} writes/s at peak, {stored_gb:,.0f} GB over the retention period"]
     if peak_reads >= replica_from:
         replicas = min(15, max(1, math.ceil(peak_reads / max_reads)))
         out.update(read_replicas=replicas, replication="async_streaming",
@@ -186,7 +216,7 @@ def _scaling(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
                        failover=f"a hot standby (not used for reads) for the {nfr.availability:g} % availability "
                                 "target, promoted automatically")
     largest = _largest_table(plan, tables)
-    if stored_gb >= kb.default("partitioning_min_storage_gb", 500) and largest:
+    if stored_gb >= kb.default("partitioning_min_storage_gb", 1000) and largest:
         out["partitioning"].append({"table": largest, "column": "created_at", "strategy": "range",
                                     "scheme": "monthly partitions, old ones detached and archived",
                                     "reason": f"{stored_gb:,.0f} GB over the retention: time-range partitions keep "

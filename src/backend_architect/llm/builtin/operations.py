@@ -29,10 +29,10 @@ def _caching(plan: Plan) -> list[dict[str, Any]]:
         "name": "http-validators", "layer": "client", "what": "GET responses of single resources",
         "technology": "ETag + If-None-Match, Cache-Control: private, max-age=0", "ttl_seconds": 0,
         "invalidation": "the ETag changes with updated_at; clients revalidate and get 304 when unchanged"}]
-    ratio = cap.value("avg_read_qps") / max(cap.value("avg_write_qps"), 1e-9)
-    read_heavy = ratio >= kb.default("cache_min_read_write_ratio", 5)
-    busy = cap.value("peak_read_qps") >= 100
-    if read_heavy and busy:
+    from .capabilities import cache_hit_ratio
+
+    cached = cache_hit_ratio(plan) > 0
+    if cached:
         layers.append({
             "name": "resource-cache", "layer": "application",
             "what": "hot single resources by id (cache-aside)", "technology": "Redis 7",
@@ -52,12 +52,14 @@ def _caching(plan: Plan) -> list[dict[str, Any]]:
         "name": "buffer-cache", "layer": "database", "what": "hot pages of tables and indexes",
         "technology": "PostgreSQL shared_buffers ≈ 25 % of RAM", "ttl_seconds": 0,
         "invalidation": "managed by PostgreSQL"})
-    if nfr.latency_p99_ms is not None and nfr.latency_p99_ms <= 100 and not (read_heavy and busy):
+    if nfr.latency_p99_ms is not None and nfr.latency_p99_ms <= 100 and not cached:
         layers[-1]["what"] += f" (the {nfr.latency_p99_ms:g} ms p99 target is met by indexes at this load)"
     return layers
 
 
 def _bottlenecks(plan: Plan) -> list[dict[str, Any]]:
+    from .capabilities import cache_hit_ratio
+
     kb, cap = plan.kb, plan.capacity
     reads, writes = cap.value("peak_read_qps"), cap.value("peak_write_qps")
     instances = int(cap.value("app_instances"))
@@ -67,18 +69,23 @@ def _bottlenecks(plan: Plan) -> list[dict[str, Any]]:
     replicas = plan.schema["scaling"]["read_replicas"]
     sharding = plan.schema["scaling"]["sharding"]
     shards = sharding["shards"] if sharding else 1
+    hit = cache_hit_ratio(plan)
+    # Cached reads never reach a database connection; 32 logical shards share a node.
+    connections = cap.value("db_connections_total") * (1 - hit * reads / max(reads + writes, 1e-9))
+    nodes = (1 + replicas) * max(1, shards // 32)
     candidates = [
         ("application instances", (reads + writes) / (instances * per_instance),
          f"{instances} instances × about {per_instance} req/s each", f"{instances * per_instance:,} req/s",
          "add instances (horizontal autoscaling on CPU); profile the slowest endpoints"),
-        ("database reads", reads / (max_reads * (1 + replicas)),
+        ("database reads", reads * (1 - cache_hit_ratio(plan)) / (max_reads * (1 + replicas)),
          f"about {max_reads:,} reads/s per PostgreSQL node × {1 + replicas} node(s)",
-         f"{max_reads * (1 + replicas):,} reads/s", "cache hot reads, then add read replicas"),
+         f"{max_reads * (1 + replicas):,} database reads/s (after the cache)",
+         "raise the cache hit ratio, then add read replicas"),
         ("database writes", writes / (max_writes * shards),
-         f"about {max_writes:,} writes/s per primary × {shards} primary(ies)", f"{max_writes * shards:,} writes/s",
+         f"about {max_writes:,} writes/s per primary × {shards} shard(s)", f"{max_writes * shards:,} writes/s",
          "batch writes and trim indexes; then partition, then shard by the tenant or user key"),
-        ("database connections", cap.value("db_connections_total") / 200,
-         "PostgreSQL's max_connections of about 200 per node", "200 connections",
+        ("database connections", connections / (200 * nodes),
+         f"max_connections of about 200 per PostgreSQL node × {nodes} node(s)", f"{200 * nodes:,} connections",
          "PgBouncer in transaction mode in front of each node"),
     ]
     candidates.sort(key=lambda c: c[1], reverse=True)
