@@ -6,6 +6,7 @@ Registered on the app by `cli.py`; heavy modules are imported inside the command
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -74,11 +75,12 @@ def review(
         findings = add_lines(findings)
     prose = _model_review(bundle, findings, model, base_url, err) if with_model else None
     if output_format == Format.table:
-        console = Console(file=open(output, "w", encoding="utf-8") if output else None, soft_wrap=True)  # noqa: SIM115
-        _print_table(console, findings, bundle.kinds)
-        if prose:
-            console.print("\n[bold]Model review[/]\n", highlight=False)
-            console.print(prose, highlight=False, markup=False)
+        with open(output, "w", encoding="utf-8") if output else nullcontext(None) as handle:
+            console = Console(file=handle, soft_wrap=True, width=160 if output else None)
+            _print_table(console, findings, bundle.kinds)
+            if prose:
+                console.print("\n[bold]Model review[/]\n", highlight=False)
+                console.print(prose, highlight=False, markup=False)
     else:
         from . import __version__
         from .review.sarif import sarif_log
@@ -129,8 +131,10 @@ def _print_table(console: Console, findings: list[Finding], kinds: list[str]) ->
     colours = {"error": "red", "warning": "yellow", "info": "cyan"}
     if findings:
         table = Table(title_justify="left", show_lines=False)
-        for column in ("severity", "rule", "where", "finding"):
-            table.add_column(column, overflow="fold")
+        table.add_column("severity", no_wrap=True)
+        table.add_column("rule", no_wrap=True)  # ids are what people search for: never broken
+        table.add_column("where", overflow="fold")
+        table.add_column("finding", overflow="fold", ratio=1)
         for f in findings:
             where = (f"{Path(f.file).name}:{f.line}" if f.line else Path(f.file).name) if f.file else ""
             where += f"\n{f.location}" if f.location and f.location != f.file else ""

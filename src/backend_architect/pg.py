@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -83,8 +82,10 @@ def find_binaries() -> Binaries | None:
 
 def _run_as() -> str | None:
     """PostgreSQL refuses to run as root; as root we run it as an unprivileged user that exists."""
-    if os.geteuid() != 0:
+    if getattr(os, "geteuid", lambda: 1)() != 0:
         return None
+    import pwd
+
     for name in ("postgres", "pgserver", "nobody"):
         try:
             pwd.getpwnam(name)
@@ -141,6 +142,8 @@ def temporary_server(binaries: Binaries | None = None, *, timeout: float = 30.0)
     proc: subprocess.Popen[bytes] | None = None
     try:
         if user:
+            import pwd
+
             entry = pwd.getpwnam(user)
             os.chown(root, entry.pw_uid, entry.pw_gid)
         binaries = _reachable(binaries, user, root)

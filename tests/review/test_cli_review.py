@@ -143,3 +143,9 @@ def test_pointer_lines_in_json_and_yaml() -> None:
     assert lines[as_yaml.line("/paths/~1b/get") - 1].strip() == "get:"
     assert lines[as_yaml.line("/paths/~1b/get") - 2].strip() == "/b:"
     assert as_yaml.line("/paths/~1c") == lines.index("paths:") + 1  # the deepest place found
+
+
+def test_table_report_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.txt"
+    result = runner.invoke(app, ["review", str(BROKEN / "schema.sql"), "-o", str(out)])
+    assert result.exit_code == 1 and "data-table-primary-key" in out.read_text()
