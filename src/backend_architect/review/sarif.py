@@ -11,7 +11,9 @@ __all__ = ["SARIF_SCHEMA", "sarif_log"]
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-INPUT_RULE = ("input-unparsable", "error", "A file given to review could not be read as an artifact.")
+# Findings that come from outside the rule registry: inputs that cannot be read, and `--validate`.
+EXTRA_RULES = (("input-unparsable", "error", "A file given to review could not be read as an artifact."),
+               ("api-oas-schema", "error", "The OpenAPI document breaks the OpenAPI schema (openapi-spec-validator)."))
 
 
 def _uri(file: str) -> str:
@@ -29,9 +31,9 @@ def sarif_log(findings: list[Finding], rules: list[Rule], *, version: str) -> di
          "defaultConfiguration": {"level": _LEVEL[r.severity]}, "properties": {"artifact": r.artifact}}
         for r in rules
     ]
-    rule_id, severity, text = INPUT_RULE
-    descriptors.append({"id": rule_id, "shortDescription": {"text": text},
-                        "defaultConfiguration": {"level": _LEVEL[severity]}})
+    for rule_id, severity, text in EXTRA_RULES:
+        descriptors.append({"id": rule_id, "shortDescription": {"text": text},
+                            "defaultConfiguration": {"level": _LEVEL[severity]}})
     position = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
     for f in findings:
