@@ -104,3 +104,13 @@ def test_binaries_in_a_private_directory_are_copied_for_the_server_user(tmp_path
     hidden = Binaries(private / "pg" / "bin", "env", tuple(libdirs))
     with temporary_server(hidden) as dsn, psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_verify_catches_missing_and_misordered_foreign_key_indexes() -> None:
+    result = runner.invoke(app, ["verify", str(Path(__file__).resolve().parent / "fixtures" / "missing-fk-index")],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    assert "orders_by_customer_newest: declares index ix_orders_customer_id_created_at, which the schema does not" \
+           in result.stdout
+    assert "leaves out its leading column created_at" in result.stdout
+    assert "1/3 access patterns use their index" in result.stdout

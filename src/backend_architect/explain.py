@@ -11,6 +11,7 @@ PREPARE + EXPLAIN EXECUTE with typed placeholder values under `plan_cache_mode =
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,26 @@ def indexes_in_plan(plan: dict[str, Any]) -> tuple[list[str], list[str]]:
         if node.get("Node Type") == "Seq Scan":
             seq.append(node.get("Relation Name", "?"))
     return used, seq
+
+
+def _leading_column(conn: Any, index: str) -> str | None:
+    """The first column of an index (None for an expression index)."""
+    row = conn.execute("SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                       "WHERE c.relname = %s", (index,)).fetchone()
+    return row[0] if row else None
+
+
+def _whole_index_scan(conn: Any, plan: dict[str, Any], index: str) -> str | None:
+    """Why using `index` is no real use: it has a condition that leaves out its leading column, so the scan
+    reads the whole index (an ORDER BY served with no condition at all is a real use)."""
+    leading = _leading_column(conn, index)
+    for node in _nodes(plan):
+        cond = node.get("Index Cond")
+        if node.get("Index Name") == index and cond and leading and not re.search(rf"\b{re.escape(leading)}\b", cond):
+            return (f"the plan reads all of {index} (condition {cond} leaves out its leading column {leading}); lead "
+                    f"the index with the columns the query filters on")
+    return None
 
 
 def _one_line(plan: dict[str, Any]) -> str:
@@ -112,6 +133,8 @@ def _check_one(conn: Any, pattern: AccessPattern, generic: bool) -> PlanCheck:
             shown = _one_line(plan)
             if pattern.index is None:
                 result = PlanCheck(pattern.name, True, f"no index claimed; plan: {shown}", shown)
+            elif pattern.index in used and (why := _whole_index_scan(conn, plan, pattern.index)):
+                result = PlanCheck(pattern.name, False, f"declares index {pattern.index} but {why}", shown)
             elif pattern.index in used:
                 note = (f" (after setting aside {', '.join(set_aside)}, which costs the same on empty tables)"
                         if set_aside else "")
