@@ -88,3 +88,12 @@ def test_token_columns_count_as_sensitive_only_when_stored() -> None:
     assert run_rules("cross", bundle(openapi=doc), only=["cross-sensitive-exposed"]) == []
     stored = parse_ddl(DDL + "\nCREATE TABLE sessions (id uuid PRIMARY KEY, access_token text);")[0]
     assert run_rules("cross", bundle(openapi=doc, data=stored), only=["cross-sensitive-exposed"])
+
+
+def test_names_about_secrets_are_not_secrets() -> None:
+    doc = copy.deepcopy(OPENAPI)
+    doc["components"]["schemas"]["Order"]["properties"].update({
+        "secret_scanning": {"type": "object"}, "verifiable_password_authentication": {"type": "string"},
+        "pin": {"type": "object"}, "has_secret": {"type": "boolean"}, "client_secret": {"type": "string"}})
+    found = run_rules("cross", bundle(openapi=doc), only=["cross-sensitive-exposed"])
+    assert [f.location.rsplit("/", 1)[-1] for f in found] == ["client_secret"]

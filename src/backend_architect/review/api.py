@@ -121,8 +121,9 @@ def operation_id_unique(api: ApiIndex) -> Found:
         op_id = op.op.get("operationId")
         if not op_id:
             yield op.ptr, f"{op.label} has no operationId; give it a unique camelCase id"
-        elif not re.fullmatch(r"[A-Za-z0-9_.~-]+", str(op_id)):
-            yield op.ptr + "/operationId", f"operationId {op_id!r} has characters unfit for URLs and code; use camelCase"
+        elif not re.fullmatch(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]+", str(op_id)):
+            # Spectral's operation-operationId-valid-in-url character set: RFC 3986 unreserved and reserved.
+            yield op.ptr + "/operationId", f"operationId {op_id!r} has characters unfit for URLs; use camelCase"
         elif counts[op_id] > 1:
             yield op.ptr + "/operationId", f"operationId {op_id!r} is used by {counts[op_id]} operations; make it unique"
 

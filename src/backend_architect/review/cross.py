@@ -72,7 +72,10 @@ def sensitive_exposed(bundle: Bundle) -> Found:
         props = schema.get("properties") if isinstance(schema, dict) else None
         for prop, sub in (props.items() if isinstance(props, dict) else []):
             column = _snake(str(prop))
-            if (column in sensitive or is_sensitive(column)) and not (isinstance(sub, dict) and sub.get("writeOnly")):
+            sub = sub if isinstance(sub, dict) else {}
+            if sub.get("writeOnly") or sub.get("type") == "boolean":
+                continue  # never sent back, or a flag about a secret rather than the secret
+            if column in sensitive or is_sensitive(column):
                 yield pointer("components", "schemas", name, "properties", prop), (
                     f"{name}.{prop} is sensitive and is returned in responses; remove it from response schemas or mark "
                     "it writeOnly")

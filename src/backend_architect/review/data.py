@@ -12,11 +12,13 @@ __all__ = ["SENSITIVE", "is_sensitive"]
 
 Found = Iterator[tuple[str, str]]
 
-# Secrets by name. Tokens are not here: a token endpoint rightly returns the token it issues; a token
-# *column* is still caught, because the cross rule also compares response fields with sensitive columns.
-SENSITIVE = re.compile(r"(^|_)(password|passwd|pwd|secret|api_key|apikey|private_key|salt|otp|ssn|pin_code"
-                       r"|credit_card|card_number|cvv)(_|$)|_hash$|^hash$", re.I)
-_SENSITIVE_COLUMN = re.compile(r"(^|_)token(_|$)", re.I)
+# Secrets by name: the secret noun ends the name (password, password_hash, client_secret), so that
+# secret_scanning or verifiable_password_authentication are not taken for secrets. Tokens are not here:
+# a token endpoint rightly returns the token it issues; a token *column* is still caught, because the
+# cross rule also compares response fields with sensitive columns.
+SENSITIVE = re.compile(r"(^|_)(password|passwd|secret|api_key|apikey|private_key|salt|otp|ssn|pin_code"
+                       r"|card_number|cvv|cvc)(_hash|_digest|_encrypted|_ciphertext)?$", re.I)
+_SENSITIVE_COLUMN = re.compile(r"(^|_)token(_hash|_digest)?$", re.I)
 _MONEY = re.compile(r"(^|_)(price|amount|cost|total|balance|fee|fees|salary|money|subtotal|tax|refund|payment"
                     r"|revenue|discount|charge)(_|$)")
 _FLOAT = {"real", "float", "float4", "float8", "double precision", "double"}
