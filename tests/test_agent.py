@@ -21,22 +21,11 @@ from backend_architect.llm import make_client
 from backend_architect.output import write_design
 from backend_architect.transcript import Transcript
 
-from .conftest import API_KEY, BASE_URL, completion
+from .conftest import API_KEY, BASE_URL, completion, run_agent
 
 
 def _run(brief, persona, knowledge, budgets=Budgets(), settings=None):
-    settings = settings or Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY, max_retries=0)
-    transcript = Transcript(secrets=settings.secrets())
-
-    async def go():
-        client = make_client(settings, http_client=httpx.AsyncClient())
-        try:
-            return [e async for e in run_design(brief, client=client, model=settings.model, persona=persona,
-                                                knowledge=knowledge, budgets=budgets, transcript=transcript)]
-        finally:
-            await client.close()
-
-    return asyncio.run(go()), transcript
+    return run_agent(brief, persona, knowledge, budgets, settings)
 
 
 def _script(route, bodies):
@@ -79,7 +68,8 @@ def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brie
     # The key went over HTTP, but never into the transcript.
     assert route.calls[0].request.headers["authorization"] == f"Bearer {API_KEY}"
     assert API_KEY not in transcript.text()
-    assert len(transcript.lines) == 10
+    assert [json.loads(line)["type"] for line in transcript.lines] == ["request", "response"] * 5 + ["outcome"]
+    assert json.loads(transcript.lines[-1])["body"]["usage"]["total_tokens"] == 600
 
 
 @respx.mock(base_url=BASE_URL)

@@ -63,6 +63,11 @@ def design(
     persona: Annotated[str, typer.Option("--persona", help="A persona file of prompts/.")] = "backend-architect",
     max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=100, help="Turn budget.")] = 16,
     max_repairs: Annotated[int, typer.Option("--max-repairs", min=0, max=20, help="Repairs per tool.")] = 3,
+    structured_output: Annotated[Optional[str], typer.Option(
+        "--structured-output", metavar="MODE", help="Force how tool calls are obtained: tools, tools-strict, "
+        "json_schema, json_object or text [default: the model's profile].")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="Total token budget of the "
+                                                      "run.")] = None,
 ) -> None:
     """Design a backend from a requirements brief and write the artifacts."""
     from rich.console import Console
@@ -77,7 +82,7 @@ def design(
     err = Console(stderr=True, soft_wrap=True)
     try:
         loaded = load_brief(brief)
-        settings = resolve_settings(model=model, base_url=base_url)
+        settings = resolve_settings(model=model, base_url=base_url, structured_output=structured_output)
         persona_obj = load_persona(persona)
     except (BriefError, ConfigError, PersonaError, FrontMatterError) as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
@@ -89,7 +94,8 @@ def design(
         err.print(f"[cyan]note:[/] using the builtin model ({BUILTIN_NOTICE}). Set OPENAI_API_KEY or --base-url "
                   "to design with a real model.", highlight=False)
     out_dir = output or Path("designs") / slugify(loaded.brief.title)
-    budgets = Budgets(max_turns=max_turns, max_repairs_per_tool=max_repairs)
+    budgets = Budgets(max_turns=max_turns, max_repairs_per_tool=max_repairs,
+                      max_total_tokens=max_tokens or settings.max_total_tokens, max_cost=settings.max_cost)
     try:
         final, written = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, out_dir, err))
     except (OutputError, OSError) as exc:
@@ -106,6 +112,8 @@ async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console
     from .events import RunFailed, RunFinished
     from .knowledge import load_knowledge
     from .llm import make_client
+    from .llm.client import retry_policy
+    from .llm.profiles import resolve_profile
     from .output import write_design
     from .transcript import Transcript
 
@@ -117,7 +125,9 @@ async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console
     try:
         async for event in run_design(brief, client=client, model=settings.model, persona=persona,
                                       knowledge=knowledge, budgets=budgets, transcript=transcript,
-                                      builtin=settings.builtin):
+                                      builtin=settings.builtin, retry=retry_policy(settings),
+                                      profile=resolve_profile(settings.model, settings.structured_output),
+                                      prices=settings.prices, base_url=settings.base_url):
             progress.show(event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event
@@ -154,9 +164,9 @@ class _Progress:
             for error in event.errors[:5]:
                 line += f"\n    - {error}"
         elif isinstance(event, RunFinished):
-            line = (f"finished: {event.usage.requests} requests, {event.usage.total_tokens} tokens")
+            line = f"finished: {event.usage.describe()}"
         elif isinstance(event, RunFailed):
-            line = f"stopped: {event.reason}"
+            line = f"stopped: {event.reason}\nusage: {event.usage.describe()}"
         if line:
             self.console.print(line, highlight=False, markup=False)
 

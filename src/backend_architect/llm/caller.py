@@ -1,0 +1,122 @@
+"""One model turn: build the request for the profile's mode, send it through the one retry layer,
+check the answer, and hand the loop plain tool calls.
+
+Failures come out as `ModelCallError` with an actionable message; nothing else escapes for a bad
+server or a bad answer. Two re-asks live here, apart from network retries, and they never stack
+with them because their triggers are disjoint: a 200 without choices (asked once more), and a 400
+refusing a structured-output parameter (the next mode down the profile's chain, immediately).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import ModelCallError, describe_error, unsupported_parameter
+from .profiles import Profile, fallback
+from .retry import RetryPolicy, call_with_retries
+from .structured import StructuredOutput, ToolRequest
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["ModelCaller", "ModelTurn"]
+
+EMPTY_ANSWER_ATTEMPTS = 2
+
+
+@dataclass
+class ModelTurn:
+    calls: list[ToolRequest]
+    text: str
+    finish_reason: str | None
+    assistant: dict[str, Any]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    system_fingerprint: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """Cut off at the output limit: any call in it may be half-written, so none is run."""
+        return self.finish_reason == "length"
+
+
+Recorder = Callable[[str, Any], None]
+
+
+@dataclass
+class ModelCaller:
+    client: AsyncOpenAI
+    model: str
+    tools: list[dict[str, Any]]
+    profile: Profile
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    base_url: str | None = None
+    record: Recorder = field(default=lambda kind, body: None)
+    fallbacks: list[str] = field(default_factory=list)  # what the server refused, in order
+
+    def __post_init__(self) -> None:
+        self.structured = StructuredOutput(self.tools, self.profile)
+
+    @property
+    def mode(self) -> str:
+        return self.structured.mode
+
+    async def turn(self, messages: list[dict[str, Any]]) -> ModelTurn:
+        empty = 0
+        while True:
+            request = self.structured.request(self.model, messages)
+            self.record("request", request)
+            try:
+                response = await call_with_retries(lambda: self.client.chat.completions.create(**request),
+                                                   self.policy, self._on_retry)
+            except Exception as exc:  # noqa: BLE001 - every SDK failure becomes one typed, described error
+                refused = unsupported_parameter(exc)
+                lower = fallback(self.structured.profile, refused) if refused else None
+                if lower is None:
+                    raise describe_error(exc, base_url=self.base_url, model=self.model) from None
+                self.fallbacks.append(refused or "")
+                self.record("fallback", {"refused": refused, "from": self.structured.mode, "to": lower.mode})
+                self.structured = StructuredOutput(self.tools, lower)
+                continue
+            try:
+                return self._check(response)
+            except ModelCallError as exc:
+                empty += 1
+                if not exc.retryable or empty >= EMPTY_ANSWER_ATTEMPTS:
+                    raise
+
+    def _on_retry(self, exc: BaseException, attempt: int, wait: float) -> None:
+        self.record("retry", {"attempt": attempt, "error": type(exc).__name__,
+                              "status": getattr(exc, "status_code", None), "wait_seconds": round(wait, 3)})
+
+    def _check(self, response: Any) -> ModelTurn:
+        if isinstance(response, (str, bytes)):
+            # The SDK hands back the text of a non-JSON 200 (an HTML login or error page).
+            start = str(response)[:60].strip().replace("\n", " ")
+            self.record("response", {"not_json": start})
+            where = f" at {self.base_url}" if self.base_url else ""
+            raise ModelCallError(f"the server{where} answered with something that is not JSON ({start!r}…): "
+                                 "check --base-url; OpenAI-compatible servers usually end in /v1", kind="not_json")
+        self.record("response", response.model_dump(mode="json", exclude_none=True))
+        choices = getattr(response, "choices", None)
+        message = getattr(choices[0], "message", None) if choices else None
+        if message is None:
+            raise ModelCallError("the server answered 200 with no choices, twice", kind="no_choices", retryable=True)
+        finish = getattr(choices[0], "finish_reason", None)
+        if finish == "content_filter":
+            raise ModelCallError("the server's content filter stopped the answer (finish_reason content_filter); "
+                                 "rephrase the brief or use another model", kind="content_filter")
+        calls, assistant = self.structured.parse(message)
+        usage = getattr(response, "usage", None)
+        return ModelTurn(
+            calls=calls, text=(getattr(message, "content", None) or "") if not calls else "",
+            finish_reason=finish, assistant=assistant,
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            system_fingerprint=getattr(response, "system_fingerprint", None),
+        )
+
+    def results(self, calls: list[ToolRequest], contents: list[str]) -> list[dict[str, Any]]:
+        return self.structured.results(calls, contents)
