@@ -30,6 +30,17 @@ def completion(*calls: tuple[str, dict[str, Any] | str], content: str | None = N
     }
 
 
+def happy_script(plan: Any) -> list[dict[str, Any]]:
+    """Five answers that design the shop: search, the three artifacts, finish."""
+    return [
+        completion(("search_knowledge", {"query": "indexing foreign keys", "k": 2}), turn=1),
+        completion(("emit_database_schema", {"database_schema": plan.schema}), turn=2),
+        completion(("emit_api_spec", {"api_specification": plan.api}), turn=3),
+        completion(("emit_service_architecture", {"microservices": plan.services}), turn=4),
+        completion(("finish_design", plan.finish), turn=5),
+    ]
+
+
 @pytest.fixture
 def shop_brief():
     from backend_architect.brief import load_brief
@@ -101,7 +112,7 @@ def run_agent(brief, persona, knowledge, budgets=None, settings=None, sleep=None
             return [e async for e in run_design(brief, client=client, model=settings.model, persona=persona,
                                                 knowledge=knowledge, budgets=budgets or Budgets(),
                                                 transcript=transcript, retry=policy, base_url=settings.base_url,
-                                                **kwargs)]
+                                                prices=settings.prices, **kwargs)]
         finally:
             await client.close()
 

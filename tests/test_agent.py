@@ -6,7 +6,6 @@ accepts and respx intercepts (the SDK's default httpx2 transport is invisible to
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 
@@ -14,14 +13,11 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.agent import Budgets, run_design
-from backend_architect.config import Settings
+from backend_architect.agent import Budgets
 from backend_architect.events import RunFailed, RunFinished, ToolCalled
-from backend_architect.llm import make_client
 from backend_architect.output import write_design
-from backend_architect.transcript import Transcript
 
-from .conftest import API_KEY, BASE_URL, completion, run_agent
+from .conftest import API_KEY, BASE_URL, completion, happy_script, run_agent
 
 
 def _run(brief, persona, knowledge, budgets=Budgets(), settings=None):
@@ -32,20 +28,10 @@ def _script(route, bodies):
     route.side_effect = [httpx.Response(200, json=b) for b in bodies]
 
 
-def _happy(plan):
-    return [
-        completion(("search_knowledge", {"query": "indexing foreign keys", "k": 2}), turn=1),
-        completion(("emit_database_schema", {"database_schema": plan.schema}), turn=2),
-        completion(("emit_api_spec", {"api_specification": plan.api}), turn=3),
-        completion(("emit_service_architecture", {"microservices": plan.services}), turn=4),
-        completion(("finish_design", plan.finish), turn=5),
-    ]
-
-
 @respx.mock(base_url=BASE_URL, assert_all_called=True)
 def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brief, persona, knowledge, shop_plan):
     route = respx_mock.post("/chat/completions")
-    _script(route, _happy(shop_plan))
+    _script(route, happy_script(shop_plan))
     events, transcript = _run(shop_brief, persona, knowledge)
 
     assert route.call_count == 5
@@ -76,7 +62,7 @@ def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brie
 def test_invalid_arguments_are_sent_back_and_repaired(respx_mock, shop_brief, persona, knowledge, shop_plan):
     broken = copy.deepcopy(shop_plan.schema)
     broken["tables"][2]["columns"][1]["references"]["table"] = "kategories"
-    bodies = _happy(shop_plan)
+    bodies = happy_script(shop_plan)
     bodies[1:1] = [
         completion(("emit_database_schema", '{"database_schema": {"tables": [{"name": "x"'), turn=2),  # truncated
         completion(("emit_database_schema", {"database_schema": broken}), turn=3),
@@ -138,7 +124,7 @@ def test_turn_budget_stops_a_model_that_never_finishes(respx_mock, shop_brief, p
 @respx.mock(base_url=BASE_URL)
 def test_unknown_tool_is_told_which_tools_exist(respx_mock, shop_brief, persona, knowledge, shop_plan):
     route = respx_mock.post("/chat/completions")
-    _script(route, [completion(("run_shell", {"cmd": "rm -rf /"}), turn=1)] + _happy(shop_plan))
+    _script(route, [completion(("run_shell", {"cmd": "rm -rf /"}), turn=1)] + happy_script(shop_plan))
     events, _ = _run(shop_brief, persona, knowledge)
     answer = json.loads(json.loads(route.calls[1].request.content)["messages"][-1]["content"])
     assert answer["ok"] is False and "emit_api_spec" in answer["errors"][0]
@@ -149,7 +135,7 @@ def test_unknown_tool_is_told_which_tools_exist(respx_mock, shop_brief, persona,
 def test_an_answer_without_choices_is_asked_again_once(respx_mock, shop_brief, persona, knowledge, shop_plan):
     empty = {"id": "x", "object": "chat.completion", "created": 0, "model": "gpt-test", "choices": []}
     route = respx_mock.post("/chat/completions")
-    bodies = _happy(shop_plan)
+    bodies = happy_script(shop_plan)
     route.side_effect = [httpx.Response(200, json=empty)] + [httpx.Response(200, json=b) for b in bodies]
     events, _ = _run(shop_brief, persona, knowledge)
     assert isinstance(events[-1], RunFinished)

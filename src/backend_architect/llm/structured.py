@@ -149,18 +149,20 @@ class StructuredOutput:
 
     def _native_calls(self, raw: list[Any]) -> list[ToolRequest]:
         calls: list[ToolRequest] = []
-        seen: dict[str, ToolRequest] = {}
+        echoes: set[tuple[str, str, str]] = set()
+        ids: set[str] = set()
         for index, item in enumerate(raw):
             fn = getattr(item, "function", None)
             name = str(getattr(fn, "name", "") or "")
             args = getattr(fn, "arguments", None) or ""
             call_id = str(getattr(item, "id", "") or f"call_{index}")
-            if call_id in seen:
-                if (seen[call_id].name, seen[call_id].arguments) == (name, args):
-                    continue  # the same call twice: a server echo, run it once
-                call_id = f"{call_id}_{index}"  # two calls, one id: give the second its own
-            seen[call_id] = ToolRequest(call_id, name, args)
-            calls.append(seen[call_id])
+            if (call_id, name, args) in echoes:
+                continue  # the same call twice under one id: a server echo, run it once
+            echoes.add((call_id, name, args))
+            if call_id in ids:
+                call_id = f"{call_id}_{index}"  # two different calls, one id: the second gets its own
+            ids.add(call_id)
+            calls.append(ToolRequest(call_id, name, args))
         return calls
 
     def _loosen(self, calls: list[ToolRequest]) -> list[ToolRequest]:
