@@ -81,7 +81,7 @@ def test_every_tool_schema_can_be_made_strict_and_forced_nulls_are_dropped_again
 
 def _objects(node):
     if isinstance(node, dict):
-        if isinstance(node.get("properties"), dict):
+        if node.get("type") == "object":
             yield node
         for value in node.values():
             yield from _objects(value)
