@@ -107,6 +107,29 @@ def design(
         raise _fail(err, f"{final.reason} (valid parts saved in {out_dir})", EXIT_FAILED)
 
 
+@app.command()
+def models(
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="An OpenAI-compatible server.")] = None,
+    structured_output: Annotated[Optional[str], typer.Option("--structured-output", metavar="MODE")] = None,
+) -> None:
+    """Known model profiles, and what the current configuration resolves to (the key is never shown)."""
+    from .cli_doctor import show_models
+
+    show_models(model, base_url, structured_output)
+
+
+@app.command()
+def doctor(
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="An OpenAI-compatible server.")] = None,
+) -> None:
+    """Check the endpoint with small requests: chat, tools, strict tools, JSON schema, streaming."""
+    from .cli_doctor import doctor as run_doctor
+
+    run_doctor(model, base_url)
+
+
 async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console):  # type: ignore[no-untyped-def]
     from .agent import run_design
     from .events import RunFailed, RunFinished
@@ -187,6 +210,7 @@ def _summary(written, out_dir: Path, final) -> None:  # type: ignore[no-untyped-
     for item in written:
         table.add_row(item.path.name, str(item.size), item.what)
     console.print(table)
+    console.print(f"usage: {final.usage.describe()}", highlight=False)
 
 
 def main() -> None:

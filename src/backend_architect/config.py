@@ -78,7 +78,17 @@ def _load_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: unknown key {key!r}; known keys: {', '.join(sorted(_KEYS))}")
         if not isinstance(value, wanted) or isinstance(value, bool):
             raise ConfigError(f"{path}: {key} has the wrong type ({type(value).__name__})")
+    if "structured_output" in data:
+        _check_mode(data["structured_output"], str(path))
     return data
+
+
+def _check_mode(mode: str, where: str) -> None:
+    from .llm.profiles import MODE_CHOICES
+
+    if mode not in MODE_CHOICES:
+        raise ConfigError(f"{where}: unknown structured-output mode {mode!r}; choose one of: "
+                          + ", ".join(MODE_CHOICES))
 
 
 def _prices(raw: Mapping[str, Any], where: str) -> dict[str, Price]:
@@ -117,13 +127,8 @@ def resolve_settings(
     url = base_url or env.get("OPENAI_BASE_URL") or merged.get("base_url") or None
     chosen = model or env.get("BACKEND_ARCHITECT_MODEL") or merged.get("model") or None
     mode = structured_output or merged.get("structured_output")
-    if mode is not None:
-        from .llm.profiles import resolve_profile
-
-        try:
-            resolve_profile(chosen or BUILTIN, mode)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+    if structured_output is not None:
+        _check_mode(structured_output, "--structured-output")
     if chosen is None:
         chosen = DEFAULT_REMOTE_MODEL if (key or url) else BUILTIN
     common: dict[str, Any] = {

@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal, cast
 
-__all__ = ["KNOWN_PROFILES", "MODES", "Mode", "Profile", "fallback", "resolve_profile"]
+__all__ = ["KNOWN_PROFILES", "MODES", "MODE_CHOICES", "Mode", "Profile", "fallback", "resolve_profile"]
 
 Mode = Literal["tools", "json_schema", "json_object", "text"]
 MODES: tuple[Mode, ...] = ("tools", "json_schema", "json_object", "text")
+MODE_CHOICES: tuple[str, ...] = (*MODES, "tools-strict")  # what --structured-output accepts
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,7 @@ def resolve_profile(model: str, mode: str | None = None) -> Profile:
     if mode == "tools-strict":
         return replace(profile, mode="tools", strict=True)
     if mode not in MODES:
-        raise ValueError(f"unknown structured-output mode {mode!r}; choose one of: "
-                         + ", ".join((*MODES, "tools-strict")))
+        raise ValueError(f"unknown structured-output mode {mode!r}; choose one of: " + ", ".join(MODE_CHOICES))
     return replace(profile, mode=cast(Mode, mode), strict=profile.strict and mode == "tools")
 
 
