@@ -230,3 +230,23 @@ def test_cost_is_counted_from_the_price_table_and_can_stop_a_run(route, run, sho
     # 100 prompt tokens a turn at $1000 per million is $0.10 a turn: the third turn crosses $0.25.
     assert isinstance(events[-1], RunFailed) and "cost budget exhausted: $0.3000" in events[-1].reason
     assert route.call_count == 3
+
+
+def test_the_sdk_does_not_retry_on_its_own():
+    """One retry layer: with the SDK's own retries on, a persistent 500 would cost (N+1) × our attempts."""
+    from backend_architect.llm import make_client
+
+    assert make_client(remote_settings(max_attempts=5), http_client=httpx.AsyncClient()).max_retries == 0
+
+
+def test_retry_after_as_an_http_date_and_garbage():
+    import email.utils
+    import time
+
+    from backend_architect.llm.retry import retry_after_seconds
+
+    soon = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= retry_after_seconds(httpx.Headers({"retry-after": soon})) <= 31
+    assert retry_after_seconds(httpx.Headers({"retry-after": "soon"})) is None
+    assert retry_after_seconds(httpx.Headers({"retry-after-ms": "250", "retry-after": "9"})) == 0.25
+    assert retry_after_seconds(None) is None

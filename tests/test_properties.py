@@ -47,18 +47,22 @@ def test_any_arguments_give_a_tool_outcome(shop_brief, knowledge, name, args):
     json.loads(outcome.content)  # what the model is told is always JSON
 
 
+STRUCTURED = {m: StructuredOutput(REGISTRY.schemas(), resolve_profile(m))
+              for m in ["gpt-4.1", "llama3.1", "llama2", "deepseek-r1"]}
+
+
 def _message(content: str | None, calls: list[tuple[str, str, str]]) -> SimpleNamespace:
     return SimpleNamespace(content=content, tool_calls=[
         SimpleNamespace(id=i, function=SimpleNamespace(name=n, arguments=a)) for i, n, a in calls])
 
 
 @settings(max_examples=300, deadline=None)
-@given(model=st.sampled_from(["gpt-4.1", "llama3.1", "llama2", "deepseek-r1"]),
+@given(model=st.sampled_from(sorted(STRUCTURED)),
        content=st.none() | st.text(max_size=200) | arguments(),
        calls=st.lists(st.tuples(st.sampled_from(["a", "a", "b", ""]), st.sampled_from(NAMES), arguments()),
                       max_size=4))
 def test_any_answer_parses_into_tool_requests(model, content, calls):
-    structured = StructuredOutput(REGISTRY.schemas(), resolve_profile(model))
+    structured = STRUCTURED[model]
     parsed, assistant = structured.parse(_message(content, calls))
     assert all(isinstance(c, ToolRequest) and c.name in NAMES for c in parsed)
     assert len({c.id for c in parsed}) == len(parsed)  # ids are unique, whatever the server sent

@@ -67,13 +67,13 @@ def show_models(model: str | None, base_url: str | None, mode: str | None) -> No
 
 def doctor(model: str | None, base_url: str | None) -> None:
     from .llm import make_client
-    from .llm.doctor import run_checks
+    from .llm.doctor import Check, run_checks
 
     console = Console()
     settings = _settings(Console(stderr=True), model, base_url, None)
     _pairs(console, "Configuration", _describe(settings))
 
-    async def go() -> list:  # type: ignore[type-arg]
+    async def go() -> list[Check]:
         client = make_client(settings)
         try:
             return await run_checks(client, settings.model, base_url=settings.base_url)
