@@ -112,7 +112,7 @@ def run_agent(brief, persona, knowledge, budgets=None, settings=None, sleep=None
             return [e async for e in run_design(brief, client=client, model=settings.model, persona=persona,
                                                 knowledge=knowledge, budgets=budgets or Budgets(),
                                                 transcript=transcript, retry=policy, base_url=settings.base_url,
-                                                prices=settings.prices, **kwargs)]
+                                                prices=settings.prices, stream=settings.stream, **kwargs)]
         finally:
             await client.close()
 

@@ -84,6 +84,7 @@ async def run_design(
     retry: RetryPolicy | None = None,
     prices: Mapping[str, Price] | None = None,
     base_url: str | None = None,
+    stream: bool = False,
 ) -> AsyncIterator[Event]:
     registry = registry or default_registry()
     transcript = transcript if transcript is not None else Transcript()
@@ -98,7 +99,7 @@ async def run_design(
         {"role": "user", "content": brief_message(brief)},
     ]
     caller = ModelCaller(client, model, registry.schemas(), profile or resolve_profile(model), retry or RetryPolicy(),
-                         base_url, record=lambda kind, body: transcript.record(kind, turn, body))
+                         base_url, record=lambda kind, body: transcript.record(kind, turn, body), stream=stream)
     yield RunStarted(model=model, builtin=builtin, brief_title=brief.title)
 
     def stop(reason: str) -> RunFailed:

@@ -68,6 +68,8 @@ def design(
         "json_schema, json_object or text [default: the model's profile].")] = None,
     max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="Total token budget of the "
                                                       "run.")] = None,
+    stream: Annotated[Optional[bool], typer.Option("--stream/--no-stream", help="Stream the model's answers "
+                                                   "[default: off, or `stream` in the config file].")] = None,
 ) -> None:
     """Design a backend from a requirements brief and write the artifacts."""
     from rich.console import Console
@@ -82,7 +84,8 @@ def design(
     err = Console(stderr=True, soft_wrap=True)
     try:
         loaded = load_brief(brief)
-        settings = resolve_settings(model=model, base_url=base_url, structured_output=structured_output)
+        settings = resolve_settings(model=model, base_url=base_url, structured_output=structured_output,
+                                    stream=stream)
         persona_obj = load_persona(persona)
     except (BriefError, ConfigError, PersonaError, FrontMatterError) as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
@@ -150,7 +153,8 @@ async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console
                                       knowledge=knowledge, budgets=budgets, transcript=transcript,
                                       builtin=settings.builtin, retry=retry_policy(settings),
                                       profile=resolve_profile(settings.model, settings.structured_output),
-                                      prices=settings.prices, base_url=settings.base_url):
+                                      prices=settings.prices, base_url=settings.base_url,
+                                      stream=settings.stream):
             progress.show(event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event

@@ -27,7 +27,7 @@ DEFAULT_REMOTE_MODEL = "gpt-4.1-mini"
 PROJECT_CONFIG = "backend-architect.toml"
 _KEYS = {"model": str, "base_url": str, "structured_output": str, "timeout": (int, float),
          "max_attempts": int, "deadline": (int, float), "max_total_tokens": int, "max_cost": (int, float),
-         "prices": dict}
+         "prices": dict, "stream": bool}
 
 
 class ConfigError(ValueError):
@@ -46,6 +46,7 @@ class Settings:
     structured_output: str | None = None  # None: the model's profile decides
     max_total_tokens: int | None = None
     max_cost: float | None = None
+    stream: bool = False  # the builtin never streams
     prices: Mapping[str, Price] = field(default_factory=dict)
     sources: tuple[str, ...] = ()  # the config files that were read, for `models` and `doctor`
 
@@ -76,7 +77,7 @@ def _load_file(path: Path) -> dict[str, Any]:
         wanted = _KEYS.get(key)
         if wanted is None:
             raise ConfigError(f"{path}: unknown key {key!r}; known keys: {', '.join(sorted(_KEYS))}")
-        if not isinstance(value, wanted) or isinstance(value, bool):
+        if not isinstance(value, wanted) or (isinstance(value, bool) and wanted is not bool):
             raise ConfigError(f"{path}: {key} has the wrong type ({type(value).__name__})")
     if "structured_output" in data:
         _check_mode(data["structured_output"], str(path))
@@ -110,6 +111,7 @@ def resolve_settings(
     base_url: str | None = None,
     api_key: str | None = None,
     structured_output: str | None = None,
+    stream: bool | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Settings:
@@ -143,4 +145,5 @@ def resolve_settings(
             f"model {chosen!r} needs a server: set OPENAI_API_KEY (OpenAI) or --base-url / OPENAI_BASE_URL "
             "(vLLM, Ollama, llama.cpp, a gateway), or use --model builtin"
         )
-    return Settings(model=chosen, base_url=url, api_key=key, structured_output=mode, **common)
+    return Settings(model=chosen, base_url=url, api_key=key, structured_output=mode,
+                    stream=bool(merged.get("stream", False) if stream is None else stream), **common)

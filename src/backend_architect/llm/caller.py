@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ModelCallError, describe_error, unsupported_parameter
 from .profiles import Profile, fallback
 from .retry import RetryPolicy, call_with_retries
+from .streaming import collect_stream
 from .structured import StructuredOutput, ToolRequest
 
 if TYPE_CHECKING:
@@ -54,25 +55,35 @@ class ModelCaller:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     base_url: str | None = None
     record: Recorder = field(default=lambda kind, body: None)
+    stream: bool = False  # stream answers (and retry a stream that breaks off, dropping what came)
     fallbacks: list[str] = field(default_factory=list)  # what the server refused, in order
 
     def __post_init__(self) -> None:
         self.structured = StructuredOutput(self.tools, self.profile)
+        self._stream_usage = True
 
     @property
     def mode(self) -> str:
         return self.structured.mode
 
+    async def _send(self, request: dict[str, Any]) -> Any:
+        if not self.stream:
+            return await self.client.chat.completions.create(**request)
+        extra = {"stream_options": {"include_usage": True}} if self._stream_usage else {}
+        return await collect_stream(await self.client.chat.completions.create(**request, stream=True, **extra))
+
     async def turn(self, messages: list[dict[str, Any]]) -> ModelTurn:
         empty = 0
         while True:
             request = self.structured.request(self.model, messages)
-            self.record("request", request)
+            self.record("request", {**request, "stream": True} if self.stream else request)
             try:
-                response = await call_with_retries(lambda: self.client.chat.completions.create(**request),
-                                                   self.policy, self._on_retry)
+                response = await call_with_retries(lambda: self._send(request), self.policy, self._on_retry)
             except Exception as exc:  # noqa: BLE001 - every SDK failure becomes one typed, described error
                 refused = unsupported_parameter(exc)
+                if refused == "stream_options" and self.stream and self._stream_usage:
+                    self._stream_usage = False  # usage then comes from the last chunk, if the server sends it
+                    continue
                 lower = fallback(self.structured.profile, refused) if refused else None
                 if lower is None:
                     raise describe_error(exc, base_url=self.base_url, model=self.model) from None

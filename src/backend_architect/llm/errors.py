@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ModelCallError", "UnsupportedParameter", "describe_error", "unsupported_parameter"]
+__all__ = ["ModelCallError", "StreamCut", "describe_error", "unsupported_parameter"]
 
 
 class ModelCallError(Exception):
@@ -24,16 +24,15 @@ class ModelCallError(Exception):
         return str(self.args[0])
 
 
-class UnsupportedParameter(ModelCallError):
-    """The server refused a request parameter (tools, tool_choice, response_format, strict)."""
+class StreamCut(ModelCallError):
+    """A streamed answer broke off: retried like a dropped connection, and nothing of it is used."""
 
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message, kind="unsupported")
-        self.parameter = parameter
+    def __init__(self, message: str):
+        super().__init__(message, kind="stream_cut")
 
 
 _CONTEXT = re.compile(r"context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long", re.I)
-_PARAMS = ("response_format", "tool_choice", "tools", "strict", "json_schema")
+_PARAMS = ("stream_options", "response_format", "tool_choice", "tools", "strict", "json_schema")
 
 
 def _server_message(exc: BaseException) -> str:

@@ -6,7 +6,7 @@ it cannot give us: a deadline across all attempts of a request, a wait that test
 patching private SDK methods, and one place that decides, so a second layer can never multiply calls
 (3 SDK attempts × 3 outer attempts = 9). tenacity runs the loop; the policy below is all it knows.
 
-Retried: 408, 409, 429, 5xx, timeouts and dropped connections, unless the server says
+Retried: 408, 409, 429, 5xx, timeouts, dropped connections and cut-off streams, unless the server says
 `x-should-retry: false` (and `x-should-retry: true` makes anything retryable, as the SDK does).
 Never retried: the other 4xx (a wrong key, URL, model or an over-long context does not fix itself).
 """
@@ -73,8 +73,10 @@ def retry_after_seconds(headers: Any) -> float | None:
 def is_retryable(exc: BaseException, policy: RetryPolicy | None = None) -> bool:
     import openai
 
+    from .errors import StreamCut
+
     policy = policy or RetryPolicy()
-    if isinstance(exc, openai.APIConnectionError):  # timeouts are a subclass
+    if isinstance(exc, (openai.APIConnectionError, StreamCut)):  # timeouts are a subclass of the first
         return True
     if not isinstance(exc, openai.APIStatusError):
         return False
