@@ -114,3 +114,46 @@ def test_doctor_on_a_closed_port_says_what_to_check(dirs):
     result = runner.invoke(app, ["doctor", "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "x"])
     assert result.exit_code == 1
     assert "cannot reach" in result.stdout and "skipped" in result.stdout
+
+
+def test_doctor_reports_each_capability_of_a_scripted_server():
+    """Through respx: a server that streams and calls tools, but refuses strict schemas and JSON schema."""
+    import asyncio
+    import json
+
+    import httpx
+    import respx
+
+    from backend_architect.llm import make_client
+    from backend_architect.llm.doctor import run_checks
+
+    from .conftest import BASE_URL, completion, remote_settings
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body.get("stream"):
+            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                     "choices": [{"index": 0, "delta": {"content": "OK"}, "finish_reason": "stop"}]}
+            return httpx.Response(200, headers={"content-type": "text/event-stream"},
+                                  content=f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
+        if "response_format" in body:
+            return httpx.Response(400, json={"error": {"message": "response_format is not supported"}})
+        if any(t["function"].get("strict") for t in body.get("tools", [])):
+            return httpx.Response(400, json={"error": {"message": "strict is not supported"}})
+        if body.get("tools"):
+            return httpx.Response(200, json=completion(("search_knowledge", {"query": "pagination"})))
+        return httpx.Response(200, json=completion(content="OK"))
+
+    async def go():
+        client = make_client(remote_settings(), http_client=httpx.AsyncClient())
+        try:
+            return await run_checks(client, "gpt-test", base_url=BASE_URL)
+        finally:
+            await client.close()
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=answer)
+        checks = asyncio.run(go())
+    assert {c.name: c.ok for c in checks} == {"chat": True, "tools": True, "strict tools": False,
+                                              "JSON schema": False, "streaming": True}
+    assert route.call_count == 5  # one small request per capability, no retries

@@ -175,3 +175,13 @@ def test_strip_think():
     assert strip_think("<think>a</think>b") == "b"
     assert strip_think("reasoning without an opening tag</think>answer") == "answer"
     assert strip_think("answer<think>unfinished") == "answer"
+
+
+def test_a_server_refusing_only_tool_choice_keeps_native_tools(route, shop_brief, persona, knowledge, shop_plan):
+    refusal = httpx.Response(400, json={"error": {"message": '"auto" tool choice requires --enable-auto-tool-choice',
+                                                  "param": "tool_choice"}})
+    route.side_effect = [refusal] + [httpx.Response(200, json=b) for b in happy_script(shop_plan)]
+    events, _ = run_agent(shop_brief, persona, knowledge, settings=remote_settings(model="qwen2.5"))
+    assert isinstance(events[-1], RunFinished) and route.call_count == 6
+    retried = json.loads(route.calls[1].request.content)
+    assert retried["tools"] and "tool_choice" not in retried

@@ -58,7 +58,7 @@ def unsupported_parameter(exc: BaseException) -> str | None:
     param = str(getattr(exc, "param", "") or "").lower()
     for name in _PARAMS:
         if name in param or name in text:
-            return "tools" if name == "tool_choice" else name
+            return name
     return None
 
 

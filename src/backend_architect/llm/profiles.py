@@ -32,6 +32,7 @@ class Profile:
     mode: Mode
     strict: bool = False
     think: bool = False  # the model writes <think>…</think> before answering
+    tool_choice: bool = True  # send tool_choice="auto" (some servers refuse the parameter, not the tools)
     notes: str = ""
 
     def matches(self, model: str) -> bool:
@@ -76,6 +77,8 @@ def fallback(profile: Profile, refused: str) -> Profile | None:
     """The next profile down the chain after the server refused `refused`, or None at the bottom."""
     if profile.mode == "tools" and profile.strict and refused in ("strict", "json_schema"):
         return replace(profile, strict=False)
+    if profile.mode == "tools" and profile.tool_choice and refused == "tool_choice":
+        return replace(profile, tool_choice=False)
     index = MODES.index(profile.mode)
     if index + 1 >= len(MODES):
         return None

@@ -118,7 +118,7 @@ class StructuredOutput:
         request: dict[str, Any] = {"model": model, "messages": messages}
         mode = self.profile.mode
         if mode == "tools":
-            return {**request, "tools": self._native, "tool_choice": "auto"}
+            return {**request, "tools": self._native, **({"tool_choice": "auto"} if self.profile.tool_choice else {})}
         system = {"role": "system", "content": _protocol(self.tools)}
         request["messages"] = [*messages[:1], system, *messages[1:]]
         if mode == "json_schema":
