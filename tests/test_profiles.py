@@ -109,7 +109,9 @@ def test_a_model_that_only_answers_in_text_succeeds_with_prompted_json(route, sh
     assert isinstance(events[-1], RunFinished) and route.call_count == 5
     first = json.loads(route.calls[0].request.content)
     assert "tools" not in first and first["response_format"] == {"type": "json_object"}
-    assert "arguments schema" in first["messages"][1]["content"]
+    assert [m["role"] for m in first["messages"]] == ["system", "user"]
+    assert persona.system_prompt in first["messages"][0]["content"]
+    assert "arguments schema" in first["messages"][0]["content"]
     second = json.loads(route.calls[1].request.content)["messages"]
     assert second[-2]["role"] == "assistant" and second[-1]["role"] == "user"
     assert second[-1]["content"].startswith("Result of search_knowledge:")
@@ -185,3 +187,17 @@ def test_a_server_refusing_only_tool_choice_keeps_native_tools(route, shop_brief
     assert isinstance(events[-1], RunFinished) and route.call_count == 6
     retried = json.loads(route.calls[1].request.content)
     assert retried["tools"] and "tool_choice" not in retried
+
+
+def test_without_tool_calling_the_roles_alternate_even_after_a_cut_off_answer(route, shop_brief, persona, knowledge,
+                                                                              shop_plan):
+    bodies = [_as_text(b) for b in happy_script(shop_plan)]
+    cut = _as_text(happy_script(shop_plan)[1])
+    cut["choices"][0]["finish_reason"] = "length"
+    route.side_effect = [httpx.Response(200, json=b) for b in [bodies[0], cut, *bodies[1:]]]
+    events, _ = run_agent(shop_brief, persona, knowledge, settings=remote_settings(model="gemma2"))
+    assert isinstance(events[-1], RunFinished) and route.call_count == 6
+    for call in route.calls:
+        roles = [m["role"] for m in json.loads(call.request.content)["messages"]]
+        assert roles[0] == "system" and "system" not in roles[1:]
+        assert all(a != b for a, b in zip(roles[1:], roles[2:])), roles

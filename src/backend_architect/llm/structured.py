@@ -90,6 +90,23 @@ def _protocol(tools: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _alternating(messages: list[dict[str, Any]], protocol: str) -> list[dict[str, Any]]:
+    """The conversation for a server without tool calling: the protocol joins the system prompt, and
+    consecutive user messages are merged, since many chat templates (Mistral's, Llama's) insist on one
+    system message first and strictly alternating turns."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if out and message["role"] == out[-1]["role"] and message["role"] in ("user", "system"):
+            out[-1] = {**out[-1], "content": f"{out[-1]['content']}\n\n{message['content']}"}
+        else:
+            out.append(dict(message))
+    if out and out[0]["role"] == "system":
+        out[0]["content"] = f"{out[0]['content']}\n\n{protocol}"
+    else:
+        out.insert(0, {"role": "system", "content": protocol})
+    return out
+
+
 class StructuredOutput:
     """One structured-output mode bound to one set of tools."""
 
@@ -99,6 +116,7 @@ class StructuredOutput:
         self.names = {t["function"]["name"] for t in tools}
         self._parameters = {t["function"]["name"]: t["function"].get("parameters", {}) for t in tools}
         self._strict: set[str] = set()
+        self._answers = 0  # numbers the ids of calls read from text, which carry none of their own
         self._native = [self._native_tool(t) for t in tools] if profile.mode == "tools" else []
 
     def _native_tool(self, tool: dict[str, Any]) -> dict[str, Any]:
@@ -119,8 +137,7 @@ class StructuredOutput:
         mode = self.profile.mode
         if mode == "tools":
             return {**request, "tools": self._native, **({"tool_choice": "auto"} if self.profile.tool_choice else {})}
-        system = {"role": "system", "content": _protocol(self.tools)}
-        request["messages"] = [*messages[:1], system, *messages[1:]]
+        request["messages"] = _alternating(messages, _protocol(self.tools))
         if mode == "json_schema":
             schema = {"type": "object", "additionalProperties": False, "required": ["tool", "arguments"],
                       "properties": {"tool": {"type": "string", "enum": sorted(self.names)},
@@ -134,12 +151,14 @@ class StructuredOutput:
     def parse(self, message: Any) -> tuple[list[ToolRequest], dict[str, Any]]:
         """The calls of an answer, and the assistant message to keep in the conversation."""
         text = getattr(message, "content", None) or ""
+        self._answers += 1
+        prefix = f"text_call_{self._answers}"
         if self.profile.mode != "tools":
-            return extract_json_calls(text, self.names), {"role": "assistant", "content": text}
+            return extract_json_calls(text, self.names, prefix=prefix), {"role": "assistant", "content": text}
         calls = self._loosen(self._native_calls(getattr(message, "tool_calls", None) or []))
         if not calls and text:
             # Llama, Qwen and friends behind some servers write the call as text: take it if it names our tool.
-            calls = extract_json_calls(text, self.names)
+            calls = extract_json_calls(text, self.names, prefix=prefix)
             text = "" if calls else text
         assistant: dict[str, Any] = {"role": "assistant", "content": text or None}
         if calls:
