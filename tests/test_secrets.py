@@ -33,6 +33,7 @@ def test_a_whole_run_over_http_with_debug_logs_leaks_the_key_nowhere(tmp_path, m
     assert caplog.records, "expected the SDK's debug logs to be captured"
     assert API_KEY not in caplog.text
     assert API_KEY not in result.stdout + result.stderr
+    assert "usage: 5 requests" in result.stdout  # tokens and cost at the end of the run
     written = _files(out)
     assert {p.name for p in written} >= {"design.md", "design.json", "transcript.jsonl"}
     for path in written:
@@ -67,3 +68,29 @@ def test_a_model_quoting_the_key_back_is_redacted_in_the_transcript(shop_brief, 
 def test_settings_and_errors_do_not_show_the_key():
     settings = remote_settings()
     assert API_KEY not in repr(settings) and API_KEY not in str(settings)
+
+
+def test_the_model_path_error_itself_is_scrubbed_not_only_the_run_reason():
+    """Callers of the model path other than the loop (the chat, the doctor) get scrubbed errors too."""
+    import asyncio
+
+    from backend_architect.llm import make_client
+    from backend_architect.llm.caller import ModelCaller
+    from backend_architect.llm.errors import ModelCallError
+    from backend_architect.llm.profiles import resolve_profile
+    from backend_architect.llm.retry import RetryPolicy
+
+    async def go():
+        client = make_client(remote_settings(), http_client=httpx.AsyncClient())
+        caller = ModelCaller(client, "gpt-test", [], resolve_profile("gpt-test"), RetryPolicy(max_attempts=1))
+        try:
+            await caller.turn([{"role": "user", "content": "hi"}])
+        finally:
+            await client.close()
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(return_value=httpx.Response(
+            422, json={"error": {"message": f"bad key {API_KEY} in field x"}}))
+        with pytest.raises(ModelCallError) as info:
+            asyncio.run(go())
+    assert API_KEY not in str(info.value) and "[REDACTED]" in str(info.value)

@@ -43,8 +43,8 @@ class Usage:
 
     def describe(self) -> str:
         cost = "cost unknown" if self.cost is None else f"${self.cost:.4f}"
-        return f"{self.requests} requests, {self.total_tokens} tokens ({self.prompt_tokens} in, " \
-               f"{self.completion_tokens} out), {cost}"
+        return (f"{self.requests} requests, {self.total_tokens} tokens ({self.prompt_tokens} in, "
+                f"{self.completion_tokens} out), {cost}")
 
 
 @dataclass

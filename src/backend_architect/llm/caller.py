@@ -86,7 +86,8 @@ class ModelCaller:
                     continue
                 lower = fallback(self.structured.profile, refused) if refused else None
                 if lower is None:
-                    raise describe_error(exc, base_url=self.base_url, model=self.model) from None
+                    raise describe_error(exc, base_url=self.base_url, model=self.model,
+                                         secrets=[self.client.api_key]) from None
                 self.fallbacks.append(refused or "")
                 self.record("fallback", {"refused": refused, "from": self.structured.mode, "to": lower.mode})
                 self.structured = StructuredOutput(self.tools, lower)

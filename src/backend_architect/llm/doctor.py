@@ -102,7 +102,7 @@ async def run_checks(client: AsyncOpenAI, model: str, *, base_url: str | None = 
         try:
             ok, detail = await probe()
         except Exception as exc:  # noqa: BLE001 - a doctor reports every failure, it never crashes on one
-            ok, detail = False, str(describe_error(exc, base_url=base_url, model=model))
+            ok, detail = False, str(describe_error(exc, base_url=base_url, model=model, secrets=[client.api_key]))
         checks.append(Check(name, ok, detail))
         if name == "chat" and not ok:
             checks += [Check(other, False, "skipped: the endpoint does not answer") for other, _ in probes[1:]]

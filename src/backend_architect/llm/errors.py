@@ -62,8 +62,19 @@ def unsupported_parameter(exc: BaseException) -> str | None:
     return None
 
 
-def describe_error(exc: BaseException, *, base_url: str | None = None, model: str | None = None) -> ModelCallError:
-    """One actionable sentence for an SDK exception (or a ModelCallError, returned as it is)."""
+def describe_error(exc: BaseException, *, base_url: str | None = None, model: str | None = None,
+                   secrets: list[str] | None = None) -> ModelCallError:
+    """One actionable sentence for an SDK exception, with `secrets` scrubbed from the server's words."""
+    from ..transcript import redact
+
+    described = _describe(exc, base_url, model)
+    message = redact(str(described), secrets or [])
+    if message == str(described):
+        return described
+    return ModelCallError(message, kind=described.kind, retryable=described.retryable)
+
+
+def _describe(exc: BaseException, base_url: str | None, model: str | None) -> ModelCallError:
     import openai
 
     if isinstance(exc, ModelCallError):
