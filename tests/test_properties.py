@@ -12,6 +12,8 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backend_architect.llm.caller import ModelCaller, ModelTurn
+from backend_architect.llm.errors import ModelCallError
 from backend_architect.llm.profiles import resolve_profile
 from backend_architect.llm.structured import StructuredOutput, ToolRequest, extract_json_calls
 from backend_architect.tools import DesignState, ToolOutcome, default_registry
@@ -74,3 +76,42 @@ def test_any_answer_parses_into_tool_requests(model, content, calls):
 @given(text=st.text(max_size=300) | arguments().map(lambda a: f"<think>x</think>```json\n{a}\n```"))
 def test_text_only_ever_yields_offered_tools(text):
     assert all(c.name in {"search_knowledge"} for c in extract_json_calls(text, {"search_knowledge"}))
+
+
+SCALAR = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=8)
+
+
+@st.composite
+def completion_bodies(draw: st.DrawFn) -> object:
+    """Chat-completion-shaped bodies with any part missing, of the wrong type, or odd."""
+    call = st.fixed_dictionaries({}, optional={
+        "id": SCALAR, "type": SCALAR,
+        "function": SCALAR | st.fixed_dictionaries({}, optional={"name": st.sampled_from(NAMES) | SCALAR,
+                                                                 "arguments": arguments() | SCALAR})})
+    message = st.fixed_dictionaries({}, optional={
+        "role": SCALAR, "content": SCALAR | arguments(), "tool_calls": SCALAR | st.lists(call | SCALAR, max_size=3)})
+    choice = st.fixed_dictionaries({}, optional={
+        "index": SCALAR, "message": message | SCALAR,
+        "finish_reason": st.sampled_from(["stop", "length", "tool_calls", "content_filter"]) | SCALAR})
+    usage = st.fixed_dictionaries({}, optional={"prompt_tokens": SCALAR, "completion_tokens": SCALAR})
+    body = st.fixed_dictionaries({"object": st.just("chat.completion")}, optional={
+        "id": SCALAR, "model": SCALAR, "choices": SCALAR | st.lists(choice | SCALAR, max_size=2),
+        "usage": usage | SCALAR, "system_fingerprint": SCALAR})
+    return draw(body | JSON)
+
+
+CALLERS = {m: ModelCaller(client=None, model=m, tools=REGISTRY.schemas(), profile=resolve_profile(m))  # type: ignore[arg-type]
+           for m in sorted(STRUCTURED)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=completion_bodies(), model=st.sampled_from(sorted(CALLERS)))
+def test_any_200_body_gives_a_turn_or_a_model_call_error(body, model):
+    """The boundary where a 200 body becomes a turn (the HTTP part is the respx tests' job)."""
+    try:
+        outcome = CALLERS[model]._check(json.dumps(body))
+    except ModelCallError as exc:
+        assert str(exc)
+        return
+    assert isinstance(outcome, ModelTurn)
+    assert all(isinstance(c, ToolRequest) and isinstance(c.arguments, str) for c in outcome.calls)

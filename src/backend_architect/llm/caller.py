@@ -17,6 +17,7 @@ from .errors import ModelCallError, describe_error, unsupported_parameter
 from .profiles import Profile, fallback
 from .retry import RetryPolicy, call_with_retries
 from .streaming import collect_stream
+from .wire import read_completion
 from .structured import StructuredOutput, ToolRequest
 
 if TYPE_CHECKING:
@@ -66,11 +67,15 @@ class ModelCaller:
     def mode(self) -> str:
         return self.structured.mode
 
-    async def _send(self, request: dict[str, Any]) -> Any:
+    async def _send(self, request: dict[str, Any]) -> str | dict[str, Any]:
+        """The answer's body: the raw text (read by `wire.py`, not by the SDK's unvalidated models), or the
+        assembled stream as a dict."""
         if not self.stream:
-            return await self.client.chat.completions.create(**request)
+            raw = await self.client.chat.completions.with_raw_response.create(**request)
+            return raw.text
         extra = {"stream_options": {"include_usage": True}} if self._stream_usage else {}
-        return await collect_stream(await self.client.chat.completions.create(**request, stream=True, **extra))
+        completion = await collect_stream(await self.client.chat.completions.create(**request, stream=True, **extra))
+        return completion.model_dump(mode="json", exclude_none=True)
 
     async def turn(self, messages: list[dict[str, Any]]) -> ModelTurn:
         empty = 0
@@ -103,32 +108,30 @@ class ModelCaller:
         self.record("retry", {"attempt": attempt, "error": type(exc).__name__,
                               "status": getattr(exc, "status_code", None), "wait_seconds": round(wait, 3)})
 
-    def _check(self, response: Any) -> ModelTurn:
-        if isinstance(response, (str, bytes)):
-            # The SDK hands back the text of a non-JSON 200 (an HTML login or error page).
-            start = str(response)[:60].strip().replace("\n", " ")
-            self.record("response", {"not_json": start})
-            where = f" at {self.base_url}" if self.base_url else ""
-            raise ModelCallError(f"the server{where} answered with something that is not JSON ({start!r}…): "
-                                 "check --base-url; OpenAI-compatible servers usually end in /v1", kind="not_json")
-        self.record("response", response.model_dump(mode="json", exclude_none=True))
-        choices = getattr(response, "choices", None)
-        message = getattr(choices[0], "message", None) if choices else None
+    def _check(self, body: str | dict[str, Any]) -> ModelTurn:
+        try:
+            response, data = read_completion(body, base_url=self.base_url)
+        except ModelCallError:
+            self.record("response", body if isinstance(body, dict) else {"unreadable": body[:10_000]})
+            raise
+        self.record("response", data)
+        choices = response.choices
+        message = choices[0].message if choices else None
         if message is None:
             raise ModelCallError("the server answered 200 with no choices, twice", kind="no_choices", retryable=True)
-        finish = getattr(choices[0], "finish_reason", None)
+        finish = choices[0].finish_reason if choices else None
         if finish == "content_filter":
             raise ModelCallError("the server's content filter stopped the answer (finish_reason content_filter); "
                                  "rephrase the brief or use another model", kind="content_filter")
         calls, assistant = self.structured.parse(message)
-        usage = getattr(response, "usage", None)
+        usage = response.usage
         return ModelTurn(
-            calls=calls, text=(getattr(message, "content", None) or "") if not calls else "",
-            finish_reason=finish, assistant=assistant,
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            system_fingerprint=getattr(response, "system_fingerprint", None),
+            calls=calls, text="" if calls else (message.content or ""), finish_reason=finish, assistant=assistant,
+            prompt_tokens=max(usage.prompt_tokens or 0, 0) if usage else 0,
+            completion_tokens=max(usage.completion_tokens or 0, 0) if usage else 0,
+            system_fingerprint=response.system_fingerprint,
         )
 
     def results(self, calls: list[ToolRequest], contents: list[str]) -> list[dict[str, Any]]:
         return self.structured.results(calls, contents)
+
