@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..tools import default_registry
-from .errors import describe_error
+from .errors import ModelCallError, describe_error
 from .strict import strict_schema
+from .wire import WireCompletion, WireMessage, read_completion
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -41,17 +42,23 @@ def _search_tool(strict: bool) -> dict[str, Any]:
                                              "parameters": strict_schema(tool["function"]["parameters"])}}
 
 
-def _called(response: Any) -> tuple[bool, str]:
-    message = response.choices[0].message if getattr(response, "choices", None) else None
-    calls = getattr(message, "tool_calls", None) or []
-    for call in calls:
-        if call.function.name == "search_knowledge":
+def _message(response: WireCompletion) -> WireMessage:
+    message = response.choices[0].message if response.choices else None
+    if message is None:
+        raise ModelCallError("answered 200 without a usable completion (check --base-url)")
+    return message
+
+
+def _called(response: WireCompletion) -> tuple[bool, str]:
+    message = _message(response)
+    for call in message.tool_calls or []:
+        if call.function is not None and call.function.name == "search_knowledge":
             try:
-                json.loads(call.function.arguments or "")
+                json.loads(call.function.arguments)
             except json.JSONDecodeError:
                 return False, "called the tool with arguments that are not JSON"
             return True, "called search_knowledge with JSON arguments"
-    said = (getattr(message, "content", None) or "").strip().replace("\n", " ")[:80]
+    said = (message.content or "").strip().replace("\n", " ")[:80]
     return False, "answered in text instead of calling the tool" + (f": {said!r}" if said else "")
 
 
@@ -59,28 +66,30 @@ async def run_checks(client: AsyncOpenAI, model: str, *, base_url: str | None = 
     chat = client.chat.completions
     user = [{"role": "user", "content": _PROBE}]
 
+    async def ask(**request: Any) -> WireCompletion:
+        # Read like a design run reads answers: through the wire models, not the SDK's unvalidated objects.
+        raw = await chat.with_raw_response.create(model=model, **request)
+        return read_completion(raw.text, base_url=base_url)[0]
+
     async def basic() -> tuple[bool, str]:
-        response = await chat.create(model=model, messages=[{"role": "user", "content": "Say OK."}], max_tokens=16)
-        if isinstance(response, str) or not getattr(response, "choices", None):
-            return False, "answered 200 without a usable completion (check --base-url)"
-        fingerprint = getattr(response, "system_fingerprint", None)
-        return True, f"answered as {getattr(response, 'model', model)}" + (f" ({fingerprint})" if fingerprint else "")
+        response = await ask(messages=[{"role": "user", "content": "Say OK."}], max_tokens=16)
+        _message(response)
+        fingerprint = response.system_fingerprint
+        return True, "answered" + (f" ({fingerprint})" if fingerprint else "")
 
     async def tools() -> tuple[bool, str]:
-        return _called(await chat.create(model=model, messages=user, tools=[_search_tool(False)],
-                                         tool_choice="auto", max_tokens=200))
+        return _called(await ask(messages=user, tools=[_search_tool(False)], tool_choice="auto", max_tokens=200))
 
     async def strict() -> tuple[bool, str]:
-        return _called(await chat.create(model=model, messages=user, tools=[_search_tool(True)],
-                                         tool_choice="auto", max_tokens=200))
+        return _called(await ask(messages=user, tools=[_search_tool(True)], tool_choice="auto", max_tokens=200))
 
     async def json_schema() -> tuple[bool, str]:
         schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
                   "additionalProperties": False}
-        response = await chat.create(model=model, messages=[{"role": "user", "content": _JSON_PROBE}], max_tokens=50,
-                                     response_format={"type": "json_schema", "json_schema": {
-                                         "name": "probe", "schema": schema, "strict": True}})
-        text = (response.choices[0].message.content or "") if getattr(response, "choices", None) else ""
+        response = await ask(messages=[{"role": "user", "content": _JSON_PROBE}], max_tokens=50,
+                             response_format={"type": "json_schema", "json_schema": {
+                                 "name": "probe", "schema": schema, "strict": True}})
+        text = _message(response).content or ""
         try:
             return isinstance(json.loads(text), dict), "answered with JSON"
         except json.JSONDecodeError:
