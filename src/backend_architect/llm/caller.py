@@ -17,8 +17,8 @@ from .errors import ModelCallError, describe_error, unsupported_parameter
 from .profiles import Profile, fallback
 from .retry import RetryPolicy, call_with_retries
 from .streaming import collect_stream
-from .wire import read_completion
 from .structured import StructuredOutput, ToolRequest
+from .wire import read_completion
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -57,7 +57,6 @@ class ModelCaller:
     base_url: str | None = None
     record: Recorder = field(default=lambda kind, body: None)
     stream: bool = False  # stream answers (and retry a stream that breaks off, dropping what came)
-    fallbacks: list[str] = field(default_factory=list)  # what the server refused, in order
 
     def __post_init__(self) -> None:
         self.structured = StructuredOutput(self.tools, self.profile)
@@ -93,7 +92,6 @@ class ModelCaller:
                 if lower is None:
                     raise describe_error(exc, base_url=self.base_url, model=self.model,
                                          secrets=[self.client.api_key]) from None
-                self.fallbacks.append(refused or "")
                 self.record("fallback", {"refused": refused, "from": self.structured.mode, "to": lower.mode})
                 self.structured = StructuredOutput(self.tools, lower)
                 continue
@@ -115,11 +113,11 @@ class ModelCaller:
             self.record("response", body if isinstance(body, dict) else {"unreadable": body[:10_000]})
             raise
         self.record("response", data)
-        choices = response.choices
-        message = choices[0].message if choices else None
-        if message is None:
+        choice = response.choices[0] if response.choices else None
+        message = choice.message if choice else None
+        if choice is None or message is None:
             raise ModelCallError("the server answered 200 with no choices, twice", kind="no_choices", retryable=True)
-        finish = choices[0].finish_reason if choices else None
+        finish = choice.finish_reason
         if finish == "content_filter":
             raise ModelCallError("the server's content filter stopped the answer (finish_reason content_filter); "
                                  "rephrase the brief or use another model", kind="content_filter")

@@ -1,8 +1,9 @@
 """Typed failures of a model call, each with a message that says what to do.
 
 Everything the model path raises for a reason other than a bug is a `ModelCallError`; the loop turns
-it into a clean `RunFailed`. Messages never carry the API key: callers redact, and the SDK's own
-messages (which a server may fill with the key, as OpenAI's 401 does) are never echoed verbatim.
+it into a clean `RunFailed`. Messages never carry the API key: the server's own words (which may
+quote the key, as OpenAI's 401 does) are echoed only for an unexplained 4xx, and `describe_error`
+scrubs the secrets it is given from every message it makes.
 """
 
 from __future__ import annotations
