@@ -157,3 +157,12 @@ def test_doctor_reports_each_capability_of_a_scripted_server():
     assert {c.name: c.ok for c in checks} == {"chat": True, "tools": True, "strict tools": False,
                                               "JSON schema": False, "streaming": True}
     assert route.call_count == 5  # one small request per capability, no retries
+
+
+def test_design_refuses_an_unknown_structured_output_mode_before_writing(dirs, tmp_path):
+    from .conftest import EXAMPLES
+
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["design", str(EXAMPLES / "online-shop.yaml"), "-o", str(out),
+                                 "--structured-output", "xml"])
+    assert result.exit_code == 2 and "tools-strict" in result.stderr and not out.exists()
