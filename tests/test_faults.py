@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from backend_architect.agent import TRUNCATED_NOTE, Budgets
-from backend_architect.events import RunFailed, RunFinished, ToolCalled
+from backend_architect.events import ModelResponded, RunFailed, RunFinished, ToolCalled
 
 from .conftest import API_KEY, BASE_URL, FakeSleep, completion, happy_script, remote_settings, run_agent
 
@@ -49,6 +49,8 @@ def test_429_with_retry_after_ms_waits_that_long_then_succeeds(route, run, shop_
     assert route.call_count == 6  # 2 for the first turn, 1 for each of the other four
     assert sleep.waits == [0.007]
     assert '"type": "retry"' in transcript.text()
+    responded = next(e for e in events if isinstance(e, ModelResponded))
+    assert responded.notices == ["attempt 1 failed (429); retried after 0.0 s"]
 
 
 def test_retry_after_in_seconds_is_honoured(route, run, shop_plan):

@@ -137,6 +137,7 @@ def test_a_server_refusing_tools_falls_back_to_json_schema(route, shop_brief, pe
     retried = json.loads(route.calls[1].request.content)
     assert "tools" not in retried and retried["response_format"]["type"] == "json_schema"
     assert '"type": "fallback"' in transcript.text()
+    assert events[2].notices == ["the server refused tools; structured output now by json_schema"]
 
 
 def test_a_server_refusing_every_mode_fails_once_per_mode(route, shop_brief, persona, knowledge):

@@ -121,7 +121,7 @@ async def run_design(
         usage.add(answer.prompt_tokens, answer.completion_tokens,
                   price.cost(answer.prompt_tokens, answer.completion_tokens) if price else None)
         calls = [] if answer.truncated else answer.calls
-        yield ModelResponded(turn=turn, tool_calls=[c.name for c in calls], text=answer.text)
+        yield ModelResponded(turn=turn, tool_calls=[c.name for c in calls], text=answer.text, notices=answer.notices)
         exhausted = _budget_exhausted(usage, budgets)
         if exhausted:
             yield stop(exhausted)

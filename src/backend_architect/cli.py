@@ -177,7 +177,7 @@ class _Progress:
             self.status.start()
 
     def show(self, event: Event) -> None:
-        from .events import ModelRequested, RunFailed, RunFinished, RunStarted, ToolCalled
+        from .events import ModelRequested, ModelResponded, RunFailed, RunFinished, RunStarted, ToolCalled
 
         line = None
         if isinstance(event, RunStarted):
@@ -185,6 +185,8 @@ class _Progress:
         elif isinstance(event, ModelRequested):
             if self.status:
                 self.status.update(f"turn {event.turn}: waiting for the model…")
+        elif isinstance(event, ModelResponded) and event.notices:
+            line = "\n".join(f"turn {event.turn}: {notice}" for notice in event.notices)
         elif isinstance(event, ToolCalled):
             mark = "ok" if event.ok else "needs repair"
             line = f"turn {event.turn}: {event.name}: {mark}: {event.summary}"

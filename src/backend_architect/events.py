@@ -64,6 +64,7 @@ class ModelResponded:
     turn: int
     tool_calls: list[str]
     text: str = ""
+    notices: list[str] = field(default_factory=list)  # retries and fallbacks it took to get this answer
 
 
 @dataclass

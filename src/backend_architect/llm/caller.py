@@ -37,6 +37,7 @@ class ModelTurn:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     system_fingerprint: str | None = None
+    notices: list[str] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
@@ -61,6 +62,7 @@ class ModelCaller:
     def __post_init__(self) -> None:
         self.structured = StructuredOutput(self.tools, self.profile)
         self._stream_usage = True
+        self._notices: list[str] = []
 
     @property
     def mode(self) -> str:
@@ -78,6 +80,7 @@ class ModelCaller:
 
     async def turn(self, messages: list[dict[str, Any]]) -> ModelTurn:
         empty = 0
+        self._notices = []
         while True:
             request = self.structured.request(self.model, messages)
             self.record("request", {**request, "stream": True} if self.stream else request)
@@ -93,18 +96,23 @@ class ModelCaller:
                     raise describe_error(exc, base_url=self.base_url, model=self.model,
                                          secrets=[self.client.api_key]) from None
                 self.record("fallback", {"refused": refused, "from": self.structured.mode, "to": lower.mode})
+                self._notices.append(f"the server refused {refused}; structured output now by {lower.mode}")
                 self.structured = StructuredOutput(self.tools, lower)
                 continue
             try:
-                return self._check(response)
+                turn = self._check(response)
+                turn.notices = self._notices
+                return turn
             except ModelCallError as exc:
                 empty += 1
                 if not exc.retryable or empty >= EMPTY_ANSWER_ATTEMPTS:
                     raise
 
     def _on_retry(self, exc: BaseException, attempt: int, wait: float) -> None:
-        self.record("retry", {"attempt": attempt, "error": type(exc).__name__,
-                              "status": getattr(exc, "status_code", None), "wait_seconds": round(wait, 3)})
+        status = getattr(exc, "status_code", None)
+        self.record("retry", {"attempt": attempt, "error": type(exc).__name__, "status": status,
+                              "wait_seconds": round(wait, 3)})
+        self._notices.append(f"attempt {attempt} failed ({status or type(exc).__name__}); retried after {wait:.1f} s")
 
     def _check(self, body: str | dict[str, Any]) -> ModelTurn:
         try:
