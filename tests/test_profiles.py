@@ -61,7 +61,8 @@ def test_the_fallback_chain_ends():
     while profile is not None:
         seen.append((profile.mode, profile.strict))
         profile = fallback(profile, "tools")
-    assert seen == [("tools", True), ("json_schema", False), ("json_object", False), ("text", False)]
+    assert seen == [("tools", True), ("tools", False), ("json_schema", False), ("json_object", False),
+                    ("text", False)]
     assert fallback(resolve_profile("gpt-4.1"), "strict").strict is False
     assert len({p.name for p in KNOWN_PROFILES}) == len(KNOWN_PROFILES)
 
@@ -202,3 +203,16 @@ def test_without_tool_calling_the_roles_alternate_even_after_a_cut_off_answer(ro
         roles = [m["role"] for m in json.loads(call.request.content)["messages"]]
         assert roles[0] == "system" and "system" not in roles[1:]
         assert all(a != b for a, b in zip(roles[1:], roles[2:])), roles
+
+
+def test_a_strict_schema_the_server_refuses_falls_back_to_plain_tools(route, shop_brief, persona, knowledge,
+                                                                     shop_plan):
+    refusal = httpx.Response(400, json={"error": {
+        "message": "Invalid schema for function 'emit_api_spec': In context=(), 'uniqueItems' is not permitted.",
+        "param": "tools[2].function.parameters", "type": "invalid_request_error"}})
+    route.side_effect = [refusal] + [httpx.Response(200, json=b) for b in happy_script(shop_plan)]
+    events, _ = run_agent(shop_brief, persona, knowledge, settings=remote_settings(model="gpt-4.1"))
+    assert isinstance(events[-1], RunFinished) and route.call_count == 6
+    first, retried = (json.loads(route.calls[i].request.content) for i in (0, 1))
+    assert all(t["function"].get("strict") for t in first["tools"])
+    assert not any(t["function"].get("strict") for t in retried["tools"]) and "response_format" not in retried

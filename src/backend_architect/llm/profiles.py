@@ -75,10 +75,12 @@ def resolve_profile(model: str, mode: str | None = None) -> Profile:
 
 def fallback(profile: Profile, refused: str) -> Profile | None:
     """The next profile down the chain after the server refused `refused`, or None at the bottom."""
-    if profile.mode == "tools" and profile.strict and refused in ("strict", "json_schema"):
-        return replace(profile, strict=False)
     if profile.mode == "tools" and profile.tool_choice and refused == "tool_choice":
         return replace(profile, tool_choice=False)
+    if profile.mode == "tools" and profile.strict:
+        # A strict schema refused reads as a refusal of `tools` ("Invalid schema for function …",
+        # param tools[0]…): plain tools come before giving up native tool calling.
+        return replace(profile, strict=False)
     index = MODES.index(profile.mode)
     if index + 1 >= len(MODES):
         return None
