@@ -195,7 +195,7 @@ class _Progress:
         elif isinstance(event, RunFinished):
             line = f"finished: {event.usage.describe()}"
         elif isinstance(event, RunFailed):
-            line = f"stopped: {event.reason}\nusage: {event.usage.describe()}"
+            line = f"stopped: {event.reason}"
         if line:
             self.console.print(line, highlight=False, markup=False)
 
