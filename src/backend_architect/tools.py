@@ -189,6 +189,8 @@ class ToolRegistry:
         except json.JSONDecodeError as exc:
             return _failure(name, [f"the arguments are not valid JSON ({exc.msg} at character {exc.pos}); "
                                    "send the whole JSON object again"])
+        except RecursionError:  # found by the property test: thousands of nested brackets
+            return _failure(name, ["the arguments are nested too deeply"])
         if not isinstance(raw, dict):
             return _failure(name, ["the arguments must be a JSON object"])
         try:
