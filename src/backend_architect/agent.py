@@ -29,6 +29,7 @@ from .events import (
     Usage,
 )
 from .knowledge import KnowledgeBase
+from .llm.stream import ToolCall
 from .prompts import Persona
 from .spec import Design
 from .spec.design import GeneratedBy
@@ -38,7 +39,7 @@ from .transcript import Transcript, redact
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-__all__ = ["Budgets", "ModelError", "brief_message", "run_design"]
+__all__ = ["Budgets", "ModelError", "ToolRound", "assistant_message", "brief_message", "run_design", "run_tool_calls"]
 
 
 @dataclass(frozen=True)
@@ -110,16 +111,9 @@ async def run_design(
         else:
             usage.add(0, 0)
         message = response.choices[0].message
-        calls = list(message.tool_calls or [])
-        yield ModelResponded(turn=turn, tool_calls=[c.function.name for c in calls], text=message.content or "")
-        assistant: dict[str, Any] = {"role": "assistant", "content": message.content}
-        if calls:
-            assistant["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.function.name,
-                                                              "arguments": c.function.arguments}}
-                for c in calls
-            ]
-        messages.append(assistant)
+        calls = [ToolCall(c.id, c.function.name, c.function.arguments) for c in message.tool_calls or []]
+        yield ModelResponded(turn=turn, tool_calls=[c.name for c in calls], text=message.content or "")
+        messages.append(assistant_message(message.content, calls))
         if not calls:
             nudges += 1
             if nudges > budgets.max_nudges:
@@ -132,27 +126,55 @@ async def run_design(
             messages.append({"role": "user", "content": "The design is not finished. Use the tools; still to call: "
                                                         + ", ".join(todo) + "."})
             continue
-        finished = False
-        for call in calls:
-            outcome = registry.call(call.function.name, call.function.arguments, state)
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
-            yield ToolCalled(turn=turn, name=call.function.name, ok=outcome.ok, summary=outcome.summary,
-                             errors=outcome.errors)
-            if outcome.ok and outcome.artifact:
-                yield ArtifactAccepted(artifact=outcome.artifact)
-            if not outcome.ok:
-                repairs[call.function.name] += 1
-                if repairs[call.function.name] > budgets.max_repairs_per_tool:
-                    reason = (f"repair budget exhausted: {call.function.name} was still invalid after "
-                              f"{budgets.max_repairs_per_tool} repairs (last error: {outcome.errors[0]})")
-                    yield RunFailed(reason=reason, design=design(reason), usage=usage)
-                    return
-            finished = finished or outcome.finished
-        if finished:
+        round_ = run_tool_calls(registry, state, calls, turn=turn, messages=messages, repairs=repairs,
+                                max_repairs=budgets.max_repairs_per_tool)
+        for event in round_.events:
+            yield event
+        if round_.exhausted:
+            yield RunFailed(reason=round_.exhausted, design=design(round_.exhausted), usage=usage)
+            return
+        if round_.finished:
             yield RunFinished(design=design(), usage=usage)
             return
     reason = f"turn budget exhausted: no finished design after {budgets.max_turns} turns"
     yield RunFailed(reason=reason, design=design(reason), usage=usage)
+
+
+def assistant_message(content: str | None, calls: list[ToolCall]) -> dict[str, Any]:
+    """The assistant's turn as it goes back to the model on the next request."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["tool_calls"] = [{"id": c.id, "type": "function",
+                                  "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+    return message
+
+
+@dataclass
+class ToolRound:
+    events: list[Event]
+    finished: bool = False
+    exhausted: str | None = None  # the reason, when a tool ran out of repairs
+
+
+def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: list[ToolCall], *, turn: int,
+                   messages: list[dict[str, Any]], repairs: Counter[str], max_repairs: int) -> ToolRound:
+    """Run one answer's tool calls against the design state, appending each result to `messages`."""
+    round_ = ToolRound(events=[])
+    for call in calls:
+        outcome = registry.call(call.name, call.arguments, state)
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
+        round_.events.append(ToolCalled(turn=turn, name=call.name, ok=outcome.ok, summary=outcome.summary,
+                                        errors=outcome.errors))
+        if outcome.ok and outcome.artifact:
+            round_.events.append(ArtifactAccepted(artifact=outcome.artifact))
+        if not outcome.ok:
+            repairs[call.name] += 1
+            if repairs[call.name] > max_repairs:
+                round_.exhausted = (f"repair budget exhausted: {call.name} was still invalid after "
+                                    f"{max_repairs} repairs (last error: {outcome.errors[0]})")
+                return round_
+        round_.finished = round_.finished or outcome.finished
+    return round_
 
 
 async def _complete(client: AsyncOpenAI, request: dict[str, Any]) -> Any:

@@ -14,7 +14,9 @@ __all__ = [
     "RunFailed",
     "RunFinished",
     "RunStarted",
+    "TextDelta",
     "ToolCalled",
+    "TurnFinished",
     "Usage",
 ]
 
@@ -81,4 +83,22 @@ class RunFailed:
     usage: Usage
 
 
-Event = RunStarted | ModelRequested | ModelResponded | ToolCalled | ArtifactAccepted | RunFinished | RunFailed
+@dataclass
+class TextDelta:
+    """A piece of the model's answer, as it streams (chat only)."""
+
+    text: str
+
+
+@dataclass
+class TurnFinished:
+    """One chat turn is over: the answer, what the design gained, and what the turn cost."""
+
+    text: str
+    changed: list[str]
+    usage: Usage
+    failure: str | None = None
+
+
+Event = (RunStarted | ModelRequested | ModelResponded | ToolCalled | ArtifactAccepted | RunFinished | RunFailed
+         | TextDelta | TurnFinished)
