@@ -166,18 +166,29 @@ def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
     return ToolOutcome(ok=True, content=json.dumps(body), summary=summary)
 
 
+def _stale(errors: list[str]) -> str:
+    """Cross-check errors met when the schema or API changes concern the service architecture emitted
+    before it (cross_check only finds those): the new artifact is accepted, the services must follow.
+    finish_design checks everything together, so nothing inconsistent is ever finished."""
+    if not errors:
+        return ""
+    return ("; the service architecture no longer matches (" + "; ".join(errors[:MAX_ERRORS_SHOWN])
+            + "): call emit_service_architecture again")
+
+
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     from .render.sql import sql_statements
     from .validate import check_sql
 
     schema = args.database_schema
     errors = check_sql(sql_statements(schema))
-    errors += cross_check(state.brief, state.api, schema, state.services)
     if errors:
         return _failure("emit_database_schema", errors)
-    state.data = schema
+    state.data, state.finish = schema, None
+    stale = _stale(cross_check(state.brief, state.api, schema, state.services))
     return _success("emit_database_schema", f"accepted: {len(schema.tables)} tables, "
-                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums", "database_schema")
+                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums" + stale,
+                    "database_schema")
 
 
 def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
@@ -186,12 +197,12 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
 
     api = args.api_specification
     errors = check_openapi(openapi_document(api))
-    errors += cross_check(state.brief, api, state.data, state.services)
     if errors:
         return _failure("emit_api_spec", errors)
-    state.api = api
+    state.api, state.finish = api, None
+    stale = _stale(cross_check(state.brief, api, state.data, state.services))
     return _success("emit_api_spec", f"accepted: {len(api.resources)} resources, {len(api.endpoints())} endpoints; "
-                    "openapi.yaml validates", "api_specification")
+                    "openapi.yaml validates" + stale, "api_specification")
 
 
 def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOutcome:
@@ -199,7 +210,7 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
     errors = cross_check(state.brief, state.api, state.data, services)
     if errors:
         return _failure("emit_service_architecture", errors)
-    state.services = services
+    state.services, state.finish = services, None
     return _success("emit_service_architecture",
                     f"accepted: {services.style}, {len(services.services)} services, {len(services.events)} events",
                     "microservices")
