@@ -1,0 +1,286 @@
+"""The chat loop: read a line, run a command or a turn, render its events, store every message.
+
+Ctrl-C while an answer streams cancels that turn only (what arrived is kept, marked interrupted);
+Ctrl-C again within two seconds, or Ctrl-D, leaves. The OpenAI SDK is imported on the first model
+call, not at start, so the prompt appears quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+from ..agent import Budgets
+from ..config import BUILTIN_NOTICE, Settings
+from ..conversation import BRIEF_PREFIX
+from ..events import ArtifactAccepted, TextDelta, ToolCalled, TurnFinished, Usage
+from ..knowledge import KnowledgeBase
+from ..prompts import Persona
+from ..transcript import Transcript
+from .render import MarkdownStream, tool_line, usage_line
+from .store import SessionStore
+from .turn import Conversation, run_turn
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
+
+__all__ = ["ChatApp"]
+
+DOUBLE_INTERRUPT_SECONDS = 2.0
+ClientFactory = Callable[[Settings, KnowledgeBase], "AsyncOpenAI"]
+
+
+def _default_client(settings: Settings, knowledge: KnowledgeBase) -> AsyncOpenAI:
+    from ..llm import make_client
+
+    return make_client(settings, knowledge=knowledge)
+
+
+class ChatApp:
+    def __init__(self, *, settings: Settings, persona: Persona, knowledge: KnowledgeBase, store: SessionStore,
+                 console: Console, session_id: str | None = None, client_factory: ClientFactory | None = None,
+                 budgets: Budgets = Budgets(), pt_input: Input | None = None, pt_output: Output | None = None):
+        self.settings = settings
+        self.persona = persona
+        self.knowledge = knowledge
+        self.store = store
+        self.console = console
+        self.client_factory = client_factory or _default_client
+        self.budgets = budgets
+        self.pt_input, self.pt_output = pt_input, pt_output
+        self.multiline = False
+        self.last_interrupt = 0.0
+        self._client: AsyncOpenAI | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.transcript = Transcript(secrets=settings.secrets())
+        self.open_session(session_id)
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def open_session(self, session_id: str | None) -> None:
+        """Resume `session_id` if it exists (a new session of that name if not), or start a new one."""
+        self.conversation = Conversation(persona=self.persona, knowledge=self.knowledge)
+        if session_id and self.store.exists(session_id):
+            self.session_id = session_id
+            stored = self.store.messages(session_id)
+            state = self.store.state(session_id)
+            self.conversation = Conversation(persona=self.persona, knowledge=self.knowledge, messages=stored)
+            if state:
+                self.conversation.restore(state)
+                self.conversation.usage = Usage(**state.get("usage", {}))
+            self.saved = len(stored)
+            return
+        self.session_id = self.store.create(session_id, model=self.settings.model)
+        self.saved = 0
+        self.persist()
+
+    def persist(self) -> None:
+        """Store the messages that exist since the last call, and the design state."""
+        new = self.conversation.messages[self.saved:]
+        if new:
+            self.store.append(self.session_id, *new)
+            self.saved += len(new)
+        state = self.conversation.state_dump()
+        state["usage"] = vars(self.conversation.usage)
+        self.store.save_state(self.session_id, state, title=self.conversation.design_state.brief.title,
+                              model=self.settings.model)
+
+    @property
+    def builtin(self) -> bool:
+        return self.settings.builtin or self.conversation.builtin_seen
+
+    def design(self) -> Any:
+        return self.conversation.design(self.settings.model, self.builtin)
+
+    # -- the model ----------------------------------------------------------------------------------
+
+    def client(self) -> AsyncOpenAI:
+        if self._client is None:
+            self._client = self.client_factory(self.settings, self.knowledge)
+        return self._client
+
+    async def set_settings(self, settings: Settings) -> None:
+        await self.close_client()
+        self.settings = settings
+        self.transcript.secrets = settings.secrets()
+
+    async def close_client(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    # -- output ---------------------------------------------------------------------------------------
+
+    def say(self, text: str, style: str | None = None) -> None:
+        self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def show_markdown(self, text: str) -> None:
+        stream = MarkdownStream(self.console)
+        stream.update(text if text.endswith("\n") else text + "\n")
+        stream.finish()
+
+    def replay(self) -> None:
+        """Show a resumed conversation: what the person said and what the architect answered."""
+        for message in self.conversation.messages:
+            content = message.get("content")
+            if not isinstance(content, str) or not content.strip():
+                continue
+            if message["role"] == "user":
+                brief = content.startswith(BRIEF_PREFIX)
+                self.say("> (a requirements brief was loaded)" if brief else f"> {content}", "bold")
+            elif message["role"] == "assistant":
+                self.show_markdown(content)
+
+    # -- a turn ---------------------------------------------------------------------------------------
+
+    async def send(self, text: str) -> None:
+        """Run one turn; Ctrl-C cancels it and keeps what arrived."""
+        loop = asyncio.get_running_loop()
+        task = self._task = asyncio.ensure_future(self._turn(text))
+        stream_box: list[MarkdownStream] = []
+        self._stream_box = stream_box
+        handled = _install_sigint(loop, self.interrupt)
+        try:
+            await task
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise
+            if stream_box:
+                stream_box[-1].finish(interrupted=True)
+            else:
+                self.say("[interrupted]", "yellow")
+            self.conversation.close_interrupted()
+            self.persist()
+        finally:
+            self._task = None
+            if handled:
+                loop.remove_signal_handler(signal.SIGINT)
+
+    def interrupt(self) -> None:
+        now = time.monotonic()
+        if self._task is not None and not self._task.done():
+            self.last_interrupt = now
+            self._task.cancel()
+
+    async def _turn(self, text: str) -> None:
+        stream: MarkdownStream | None = None
+        async for event in run_turn(self.conversation, text, client=self.client(), model=self.settings.model,
+                                    budgets=self.budgets, transcript=self.transcript):
+            if isinstance(event, TextDelta):
+                if stream is None:
+                    stream = MarkdownStream(self.console)
+                    self._stream_box.append(stream)
+                stream.update(event.text)
+                continue
+            if stream is not None:
+                stream.finish()
+                stream = None
+            self.persist()
+            if isinstance(event, ToolCalled):
+                self.say(tool_line(event), "dim" if event.ok else "yellow")
+            elif isinstance(event, ArtifactAccepted):
+                pass  # the tool line already says it was accepted
+            elif isinstance(event, TurnFinished):
+                self._turn_summary(event)
+
+    def _turn_summary(self, event: TurnFinished) -> None:
+        from .review import review_design
+
+        if event.failure:
+            self.say(f"  stopped: {event.failure}", "red")
+        if event.changed:
+            findings = review_design(self.conversation.design_state)
+            verdict = "no findings" if not findings else f"{len(findings)} finding(s), see /review"
+            self.say(f"  design changed: {', '.join(event.changed)}; {verdict}", "cyan")
+        self.say(usage_line(self.settings.model, event.usage, self.conversation.usage), "dim")
+
+    # -- the prompt -----------------------------------------------------------------------------------
+
+    def _prompt_session(self) -> PromptSession[str]:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.history import FileHistory
+        from prompt_toolkit.key_binding import KeyBindings
+
+        from .commands import SlashCompleter
+
+        bindings = KeyBindings()
+
+        @bindings.add("escape", "enter")  # Meta+Enter: a new line, or send when in /multiline mode
+        def _meta_enter(event: Any) -> None:
+            if self.multiline:
+                event.current_buffer.validate_and_handle()
+            else:
+                event.current_buffer.insert_text("\n")
+
+        history = FileHistory(str(self.store.path.parent / "history"))
+        return PromptSession(history=history, completer=SlashCompleter(), key_bindings=bindings,
+                             multiline=Condition(lambda: self.multiline), input=self.pt_input,
+                             output=self.pt_output, complete_while_typing=True)
+
+    def _reader(self) -> Callable[[], Awaitable[str]]:
+        """prompt_toolkit on a terminal (or the input a test hands in); plain lines from a pipe."""
+        if self.pt_input is not None or sys.stdin.isatty():
+            session = self._prompt_session()
+            return lambda: session.prompt_async("› " if not self.multiline else "… ")
+
+        async def read_line() -> str:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                raise EOFError
+            return line
+
+        return read_line
+
+    async def run(self, *, replay: bool = False) -> None:
+        from .commands import dispatch
+
+        read = self._reader()
+        self.say(f"backend-architect chat · session {self.session_id} · model {self.settings.model}"
+                 + (f" ({BUILTIN_NOTICE})" if self.settings.builtin else ""), "bold")
+        self.say("/help lists the commands; Ctrl-C stops an answer; Ctrl-D leaves.", "dim")
+        if replay:
+            self.replay()
+        try:
+            while True:
+                try:
+                    text = await read()
+                except KeyboardInterrupt:
+                    if time.monotonic() - self.last_interrupt < DOUBLE_INTERRUPT_SECONDS:
+                        break
+                    self.last_interrupt = time.monotonic()
+                    self.say("(Ctrl-C again to leave, or Ctrl-D)", "dim")
+                    continue
+                except EOFError:
+                    break
+                text = text.strip()
+                if not text:
+                    continue
+                if text.startswith("/"):
+                    if await dispatch(self, text):
+                        break
+                    continue
+                await self.send(text)
+        finally:
+            self.persist()
+            await self.close_client()
+            self.say(f"session {self.session_id} saved; resume it with: backend-architect chat --session "
+                     f"{self.session_id}", "dim")
+
+
+def _install_sigint(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> bool:
+    try:
+        loop.add_signal_handler(signal.SIGINT, handler)
+        return True
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        return False
+
