@@ -105,7 +105,7 @@ class MarkdownStream:
         if self.live is None:
             self._start_live()
         assert self.live is not None
-        self.live.update(Text.from_ansi("\n".join(lines[self.flushed:])))
+        self.live.update(Text.from_ansi("\n".join(lines[self.flushed:])), refresh=True)
 
     def _start_live(self) -> None:
         self.live = Live(Text(""), console=self.console, auto_refresh=False, transient=True,
@@ -121,7 +121,7 @@ class MarkdownStream:
             self.console.file.flush()
             return
         if self.live is not None:
-            self.live.update(Text(""))
+            self.live.update(Text(""), refresh=True)
         self._show_pending(final=True)
         if self.live is not None:
             self.live.stop()
