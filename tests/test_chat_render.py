@@ -89,3 +89,13 @@ def test_usage_line_says_when_the_cost_is_unknown():
     assert "cost unknown" in line
     priced = usage_line("gpt-test", Usage(100, 20, 1), Usage(300, 60, 3), price=lambda m, u: u.total_tokens / 1e6)
     assert "$0.0001" in priced and "cost unknown" not in priced
+
+
+def test_no_color_keeps_the_layout_and_drops_the_colours():
+    terminal = Console(file=io.StringIO(), width=80, force_terminal=True, no_color=True)
+    stream = MarkdownStream(terminal, min_interval=0)
+    stream.update("# Title\n\nSome `code` and **bold**.\n")
+    stream.finish()
+    out = terminal.file.getvalue()
+    assert "Title" in out and "**" not in out
+    assert not re.search(r"\x1b\[(3|4)[0-9]", out) and "38;" not in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,9 @@ class ChatApp:
         self.last_interrupt = 0.0
         self._client: AsyncOpenAI | None = None
         self._task: asyncio.Task[None] | None = None
+        self._reading: asyncio.Future[str] | None = None
+        self._streams: list[MarkdownStream] = []
+        self.leaving = False
         self.transcript = Transcript(secrets=settings.secrets())
         self.open_session(session_id)
 
@@ -143,33 +147,36 @@ class ChatApp:
     # -- a turn ---------------------------------------------------------------------------------------
 
     async def send(self, text: str) -> None:
-        """Run one turn; Ctrl-C cancels it and keeps what arrived."""
-        loop = asyncio.get_running_loop()
+        """Run one turn; Ctrl-C (see `interrupt`) cancels it and keeps what arrived."""
         task = self._task = asyncio.ensure_future(self._turn(text))
-        stream_box: list[MarkdownStream] = []
-        self._stream_box = stream_box
-        handled = _install_sigint(loop, self.interrupt)
+        self._streams: list[MarkdownStream] = []
         try:
             await task
         except asyncio.CancelledError:
             if not task.cancelled():
                 raise
-            if stream_box:
-                stream_box[-1].finish(interrupted=True)
+            if self._streams and self._streams[-1].text:
+                self._streams[-1].finish(interrupted=True)
             else:
                 self.say("[interrupted]", "yellow")
             self.conversation.close_interrupted()
             self.persist()
         finally:
             self._task = None
-            if handled:
-                loop.remove_signal_handler(signal.SIGINT)
 
     def interrupt(self) -> None:
+        """Ctrl-C: stop the answer if one is running; otherwise a second press within two seconds leaves."""
         now = time.monotonic()
+        twice = now - self.last_interrupt < DOUBLE_INTERRUPT_SECONDS
+        self.last_interrupt = now
         if self._task is not None and not self._task.done():
-            self.last_interrupt = now
             self._task.cancel()
+        elif twice:
+            self.leaving = True
+            if self._reading is not None:
+                self._reading.cancel()
+        else:
+            self.say("(Ctrl-C again to leave, or Ctrl-D)", "dim")
 
     async def _turn(self, text: str) -> None:
         stream: MarkdownStream | None = None
@@ -178,7 +185,7 @@ class ChatApp:
             if isinstance(event, TextDelta):
                 if stream is None:
                     stream = MarkdownStream(self.console)
-                    self._stream_box.append(stream)
+                    self._streams.append(stream)
                 stream.update(event.text)
                 continue
             if stream is not None:
@@ -227,55 +234,71 @@ class ChatApp:
                              multiline=Condition(lambda: self.multiline), input=self.pt_input,
                              output=self.pt_output, complete_while_typing=True)
 
-    def _reader(self) -> Callable[[], Awaitable[str]]:
-        """prompt_toolkit on a terminal (or the input a test hands in); plain lines from a pipe."""
+    def _reader(self) -> tuple[Callable[[], Awaitable[str]], bool]:
+        """prompt_toolkit on a terminal (or the input a test hands in); plain lines from a pipe.
+
+        The flag says whether the reader is plain: prompt_toolkit takes Ctrl-C as a key while it
+        reads (and puts its own SIGINT handler in place), a plain reader leaves it to `interrupt`.
+        """
         if self.pt_input is not None or sys.stdin.isatty():
             session = self._prompt_session()
-            return lambda: session.prompt_async("› " if not self.multiline else "… ")
+            return (lambda: session.prompt_async("› " if not self.multiline else "… ")), False
 
         async def read_line() -> str:
-            line = await asyncio.to_thread(sys.stdin.readline)
+            self._reading = _stdin_line(asyncio.get_running_loop())
+            try:
+                line = await self._reading
+            finally:
+                self._reading = None
             if not line:
                 raise EOFError
             return line
 
-        return read_line
+        return read_line, True
 
     async def run(self, *, replay: bool = False) -> None:
         from .commands import dispatch
 
-        read = self._reader()
+        loop = asyncio.get_running_loop()
+        read, plain = self._reader()
         self.say(f"backend-architect chat · session {self.session_id} · model {self.settings.model}"
                  + (f" ({BUILTIN_NOTICE})" if self.settings.builtin else ""), "bold")
         self.say("/help lists the commands; Ctrl-C stops an answer; Ctrl-D leaves.", "dim")
         if replay:
             self.replay()
+        guarded = plain and _install_sigint(loop, self.interrupt)
         try:
-            while True:
+            while not self.leaving:
                 try:
-                    text = await read()
-                except KeyboardInterrupt:
-                    if time.monotonic() - self.last_interrupt < DOUBLE_INTERRUPT_SECONDS:
-                        break
-                    self.last_interrupt = time.monotonic()
-                    self.say("(Ctrl-C again to leave, or Ctrl-D)", "dim")
+                    text = (await read()).strip()
+                except KeyboardInterrupt:  # Ctrl-C at prompt_toolkit's prompt
+                    self.interrupt()
                     continue
                 except EOFError:
                     break
-                text = text.strip()
+                except asyncio.CancelledError:
+                    if self.leaving:
+                        break
+                    raise
                 if not text:
                     continue
-                if text.startswith("/"):
-                    if await dispatch(self, text):
-                        break
-                    continue
-                await self.send(text)
+                # Between prompts, Ctrl-C is a signal: ours, until prompt_toolkit reads again.
+                handled = not plain and _install_sigint(loop, self.interrupt)
+                try:
+                    if text.startswith("/"):
+                        self.leaving = await dispatch(self, text)
+                    else:
+                        await self.send(text)
+                finally:
+                    if handled:
+                        loop.remove_signal_handler(signal.SIGINT)
         finally:
+            if guarded:
+                loop.remove_signal_handler(signal.SIGINT)
             self.persist()
             await self.close_client()
             self.say(f"session {self.session_id} saved; resume it with: backend-architect chat --session "
                      f"{self.session_id}", "dim")
-
 
 def _install_sigint(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> bool:
     try:
@@ -284,3 +307,16 @@ def _install_sigint(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
         return False
 
+
+
+def _stdin_line(loop: asyncio.AbstractEventLoop) -> asyncio.Future[str]:
+    """The next line of standard input, read in a daemon thread: one blocked on a pipe that stays open
+    must not keep the chat from leaving (asyncio.to_thread's executor is joined at exit)."""
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    threading.Thread(target=lambda: loop.call_soon_threadsafe(deliver, sys.stdin.readline()), daemon=True).start()
+    return future

@@ -83,7 +83,8 @@ class MarkdownStream:
         end = self.start + block_end(self.text[self.start:])
         if end > self.start:
             lines = self._lines(self.text[self.start:end])
-            self._scrollback(lines[self.flushed:])
+            # Blocks render one by one: the blank line between them is ours to put back.
+            self._scrollback(lines[self.flushed:] + ([""] if lines else []))
             self.start, self.flushed = end, 0
         now = time.monotonic()
         if now - self.rendered_at >= self.min_interval:
