@@ -41,7 +41,8 @@ def _env(monkeypatch, tmp_path):
 
 
 def _sse(body: dict) -> httpx.Response:
-    return httpx.Response(200, content=sse_body(body, include_usage=True), headers={"content-type": "text/event-stream"})
+    return httpx.Response(200, content=sse_body(body, include_usage=True),
+                          headers={"content-type": "text/event-stream"})
 
 
 def _chat(typed: str, **options) -> str:

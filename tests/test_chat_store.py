@@ -28,7 +28,7 @@ def test_wal_and_a_round_trip(tmp_path):
     assert store.messages(sid) == [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "hi"}]
     assert store.state(sid) == {"api": None}
     assert store.latest() == sid
-    [info] = store.list()
+    [info] = store.sessions()
     assert (info.id, info.title, info.model, info.messages) == (sid, "A shop", "builtin", 2)
 
 

@@ -74,4 +74,4 @@ def conversation_brief(messages: list[dict[str, Any]], base: Brief | None = None
         return Brief.model_validate(data)
     title = re.sub(r"[.!;:,]+$", "", sentences[0])
     title = title if len(title) <= 60 else title[:60].rsplit(" ", 1)[0]
-    return Brief(title=title, summary=" ".join(sentences), requirements=extra)
+    return Brief.model_validate({"title": title, "summary": " ".join(sentences), "requirements": extra})

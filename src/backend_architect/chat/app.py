@@ -49,7 +49,8 @@ def _default_client(settings: Settings, knowledge: KnowledgeBase) -> AsyncOpenAI
 class ChatApp:
     def __init__(self, *, settings: Settings, persona: Persona, knowledge: KnowledgeBase, store: SessionStore,
                  console: Console, session_id: str | None = None, client_factory: ClientFactory | None = None,
-                 budgets: Budgets = Budgets(), pt_input: Input | None = None, pt_output: Output | None = None):
+                 budgets: Budgets = Budgets(), pt_input: Input | None = None,
+                 pt_output: Output | None = None) -> None:
         self.settings = settings
         self.persona = persona
         self.knowledge = knowledge
@@ -149,7 +150,7 @@ class ChatApp:
     async def send(self, text: str) -> None:
         """Run one turn; Ctrl-C (see `interrupt`) cancels it and keeps what arrived."""
         task = self._task = asyncio.ensure_future(self._turn(text))
-        self._streams: list[MarkdownStream] = []
+        self._streams = []
         try:
             await task
         except asyncio.CancelledError:
@@ -206,8 +207,12 @@ class ChatApp:
             self.say(f"  stopped: {event.failure}", "red")
         if event.changed:
             findings = review_design(self.conversation.design_state)
-            verdict = "no findings" if not findings else f"{len(findings)} finding(s), see /review"
+            verdict = "no findings" if not findings else f"{len(findings)} finding(s):"
             self.say(f"  design changed: {', '.join(event.changed)}; {verdict}", "cyan")
+            for finding in findings[:3]:
+                self.say(f"    {finding.severity}: {finding.location}: {finding.message}", "yellow")
+            if len(findings) > 3:
+                self.say(f"    and {len(findings) - 3} more: /review lists them all", "yellow")
         self.say(usage_line(self.settings.model, event.usage, self.conversation.usage), "dim")
 
     # -- the prompt -----------------------------------------------------------------------------------

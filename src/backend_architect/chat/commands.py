@@ -17,6 +17,7 @@ from prompt_toolkit.document import Document
 
 if TYPE_CHECKING:
     from .app import ChatApp
+    from .store import SessionInfo
 
 __all__ = ["COMMANDS", "SlashCompleter", "dispatch"]
 
@@ -160,16 +161,16 @@ async def _new(app: ChatApp, arg: str) -> bool:
 
 
 async def _sessions(app: ChatApp, arg: str) -> bool:
-    for line in session_lines(app.store.list()):
+    for line in session_lines(app.store.sessions()):
         app.say(line)
     return False
 
 
-def session_lines(sessions: Iterable[object]) -> list[str]:
+def session_lines(sessions: Iterable[SessionInfo]) -> list[str]:
     lines = []
     for s in sessions:
-        when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")  # type: ignore[attr-defined]
-        lines.append(f"{s.id}  {when}  {s.messages:>4} messages  {s.model:<14} {s.title}")  # type: ignore[attr-defined]
+        when = datetime.fromtimestamp(s.updated).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"{s.id}  {when}  {s.messages:>4} messages  {s.model:<14} {s.title}")
     return lines or ["no sessions yet"]
 
 
@@ -241,7 +242,7 @@ class SlashCompleter(Completer):
                 if command.name.startswith(name):
                     yield Completion(command.name, start_position=-len(name), display_meta=command.help)
             return
-        command = _BY_NAME.get(name)
-        for choice in command.choices if command else ():
+        chosen = _BY_NAME.get(name)
+        for choice in chosen.choices if chosen else ():
             if choice.startswith(arg):
                 yield Completion(choice, start_position=-len(arg))

@@ -71,7 +71,7 @@ def sessions_main(console: Console | None = None) -> None:
     console = console or Console(soft_wrap=True)
     store = SessionStore()
     try:
-        for line in session_lines(store.list()):
+        for line in session_lines(store.sessions()):
             console.print(line, markup=False, highlight=False)
     finally:
         store.close()

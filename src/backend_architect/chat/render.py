@@ -51,7 +51,7 @@ def block_end(text: str) -> int:
 
 
 class MarkdownStream:
-    def __init__(self, console: Console, *, live_lines: int = LIVE_LINES, min_interval: float = 0.05):
+    def __init__(self, console: Console, *, live_lines: int = LIVE_LINES, min_interval: float = 0.05) -> None:
         self.console = console
         self.plain = not console.is_terminal
         self.live_lines = live_lines
@@ -65,8 +65,11 @@ class MarkdownStream:
     def _lines(self, markdown: str) -> list[str]:
         width = self.console.width
         buffer = io.StringIO()
-        Console(file=buffer, width=width, force_terminal=True, color_system=self.console.color_system,
-                no_color=self.console.no_color, highlight=False).print(Markdown(markdown))
+        # Same colours as the real console: none under NO_COLOR, and its colour depth otherwise.
+        depth = self.console.color_system or "standard"
+        Console(file=buffer, width=width, force_terminal=True, color_system=depth,  # type: ignore[arg-type]
+                no_color=self.console.no_color or self.console.color_system is None,
+                highlight=False).print(Markdown(markdown))
         return buffer.getvalue().splitlines()
 
     def _scrollback(self, lines: list[str]) -> None:

@@ -63,7 +63,7 @@ class SessionInfo:
 
 
 class SessionStore:
-    def __init__(self, path: Path | None = None, *, secrets_: list[str] | None = None):
+    def __init__(self, path: Path | None = None, *, secrets_: list[str] | None = None) -> None:
         self.path = path or default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.secrets = list(secrets_ or [])
@@ -98,8 +98,8 @@ class SessionStore:
         session_id = session_id or time.strftime("%Y%m%d-") + secrets.token_hex(3)
         now = time.time()
         with self._write():
-            self.db.execute("INSERT OR IGNORE INTO sessions (id, title, model, created, updated) VALUES (?, ?, ?, ?, ?)",
-                            (session_id, title, model, now, now))
+            self.db.execute("INSERT OR IGNORE INTO sessions (id, title, model, created, updated) "
+                            "VALUES (?, ?, ?, ?, ?)", (session_id, title, model, now, now))
         return session_id
 
     def exists(self, session_id: str) -> bool:
@@ -131,7 +131,7 @@ class SessionStore:
         row = self.db.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return json.loads(row[0]) if row else {}
 
-    def list(self, limit: int = 50) -> list[SessionInfo]:
+    def sessions(self, limit: int = 50) -> list[SessionInfo]:
         rows = self.db.execute(
             "SELECT s.id, s.title, s.model, s.created, s.updated, "
             "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) "

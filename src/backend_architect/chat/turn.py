@@ -85,7 +85,8 @@ class Conversation:
         """After Ctrl-C: keep what arrived, marked, and answer any tool call left open. Returns what was added."""
         added = self.close_open_calls("interrupted by the user")
         if self.pending is not None and (self.pending.content or self.pending.tool_calls):
-            added.append({"role": "assistant", "content": (self.pending.content.rstrip() + "\n\n" + INTERRUPTED).strip()})
+            kept = (self.pending.content.rstrip() + "\n\n" + INTERRUPTED).strip()
+            added.append({"role": "assistant", "content": kept})
             self.messages.append(added[-1])
         self.pending = None
         return added

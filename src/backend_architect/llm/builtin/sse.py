@@ -18,7 +18,7 @@ def _event(data: dict[str, Any] | str) -> bytes:
 
 
 def sse_body(completion: dict[str, Any], *, include_usage: bool) -> bytes:
-    base = {key: completion[key] for key in ("id", "created", "model", "system_fingerprint") if key in completion}
+    base: dict[str, Any] = {key: completion[key] for key in ("id", "created", "model", "system_fingerprint") if key in completion}
     base["object"] = "chat.completion.chunk"
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
