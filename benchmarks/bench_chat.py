@@ -114,7 +114,8 @@ def main() -> None:
         "# `backend-architect chat` in a pty (builtin model)",
         "",
         f"{args.runs} runs, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{time.strftime('%Y-%m-%d')}. Launch to the first prompt, interpreter start-up included.",
+        f"{time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} at the end (other work on the "
+        "machine slows start-up). Launch to the first prompt, interpreter start-up included.",
         "",
         f"- time to first prompt: median {statistics.median(times):.3f} s, min {min(times):.3f} s, "
         f"max {max(times):.3f} s (aim: under 0.5 s)",

@@ -166,3 +166,27 @@ def test_builtin_chat_offline_and_continue_in_a_second_process(tmp_path):
     listing = _cli("sessions", typed="", env=env)
     assert listing.returncode == 0 and listing.stdout.count("\n") == 1
     assert "Customers place orders for products" in listing.stdout
+
+
+@respx.mock(base_url=BASE_URL)
+def test_meta_enter_and_a_bracketed_paste_make_one_multi_line_message(respx_mock):
+    route = respx_mock.post("/chat/completions")
+    route.side_effect = [_sse(completion(content="Noted.", turn=i)) for i in (1, 2)]
+    _chat("first line\x1b\rsecond line\r\x1b[200~pasted\nblock\x1b[201~\r\x04")
+    sent = [json.loads(call.request.content)["messages"][-1]["content"] for call in route.calls]
+    assert sent == ["first line\nsecond line", "pasted\nblock"]
+
+
+def test_slash_commands_complete_from_the_one_registry():
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from backend_architect.chat.commands import COMMANDS, SlashCompleter
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in SlashCompleter().get_completions(Document(text), CompleteEvent())]
+
+    assert [c.name for c in COMMANDS][:3] == ["/help", "/brief", "/design"]
+    assert complete("/s") == ["/show", "/save", "/sessions"]
+    assert complete("/show s") == ["schema", "services"]
+    assert complete("hello") == []
