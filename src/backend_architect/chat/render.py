@@ -26,6 +26,7 @@ __all__ = ["MarkdownStream", "PriceLookup", "cost_of", "tool_line", "usage_line"
 
 LIVE_LINES = 6
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # The seam for a price table: (model, usage) -> dollars, or None where the price is unknown.
 PriceLookup = Callable[[str, Usage], "float | None"]
@@ -70,7 +71,13 @@ class MarkdownStream:
         Console(file=buffer, width=width, force_terminal=True, color_system=depth,  # type: ignore[arg-type]
                 no_color=self.console.no_color or self.console.color_system is None,
                 highlight=False).print(Markdown(markdown))
-        return buffer.getvalue().splitlines()
+        lines = buffer.getvalue().splitlines()
+        # A block's own padding (code blocks have some) would double the one blank line put between blocks.
+        while lines and not _ANSI.sub("", lines[-1]).strip():
+            lines.pop()
+        while lines and not _ANSI.sub("", lines[0]).strip():
+            lines.pop(0)
+        return lines
 
     def _scrollback(self, lines: list[str]) -> None:
         target = self.live.console if self.live else self.console
