@@ -23,6 +23,7 @@ from ..conversation import BRIEF_PREFIX
 from ..events import ArtifactAccepted, TextDelta, ToolCalled, TurnFinished, Usage
 from ..knowledge import KnowledgeBase
 from ..prompts import Persona
+from ..spec import Design
 from ..transcript import Transcript
 from .render import MarkdownStream, tool_line, usage_line
 from .store import SessionStore
@@ -83,6 +84,9 @@ class ChatApp:
                 self.conversation.restore(state)
                 self.conversation.usage = Usage(**state.get("usage", {}))
             self.saved = len(stored)
+            # A chat killed between a tool call and its result would leave the API an unanswerable history.
+            if self.conversation.close_open_calls("the chat ended before this call ran"):
+                self.persist()
             return
         self.session_id = self.store.create(session_id, model=self.settings.model)
         self.saved = 0
@@ -103,7 +107,7 @@ class ChatApp:
     def builtin(self) -> bool:
         return self.settings.builtin or self.conversation.builtin_seen
 
-    def design(self) -> Any:
+    def design(self) -> Design:
         return self.conversation.design(self.settings.model, self.builtin)
 
     # -- the model ----------------------------------------------------------------------------------
@@ -116,7 +120,10 @@ class ChatApp:
     async def set_settings(self, settings: Settings) -> None:
         await self.close_client()
         self.settings = settings
-        self.transcript.secrets = settings.secrets()
+        for secret in settings.secrets():  # a key given later is kept out of the record and the store too
+            for known in (self.transcript.secrets, self.store.secrets):
+                if secret not in known:
+                    known.append(secret)
 
     async def close_client(self) -> None:
         if self._client is not None:
