@@ -190,3 +190,21 @@ def test_slash_commands_complete_from_the_one_registry():
     assert complete("/s") == ["/show", "/save", "/sessions"]
     assert complete("/show s") == ["schema", "services"]
     assert complete("hello") == []
+
+
+def test_chat_usage_errors_exit_2_and_help_lists_the_options():
+    from typer.testing import CliRunner
+
+    from backend_architect.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["chat", "--continue"])
+    assert result.exit_code == 2 and "no session to continue yet" in result.stderr
+    result = runner.invoke(app, ["chat", "--continue", "--session", "x"])
+    assert result.exit_code == 2 and "alternatives" in result.stderr
+    result = runner.invoke(app, ["chat", "--brief", "missing.yaml"])
+    assert result.exit_code == 2 and "missing.yaml" in result.stderr
+    result = runner.invoke(app, ["chat", "--help"])
+    assert result.exit_code == 0 and "--continue" in result.stdout and "--session" in result.stdout
+    result = runner.invoke(app, ["sessions"])
+    assert result.exit_code == 0 and "no sessions yet" in result.stdout
