@@ -24,7 +24,9 @@ def get(key):
 1. Measure the hit rate.
 2. Invalidate on write.
 
-""" + "\n".join(f"- item {i} of a long list that keeps going" for i in range(40)) + "\n\nThe end.\n"
+""" + "\n".join(f"- item {i} of a long list that keeps going" for i in range(40)) + "\n\n" + \
+    "\n".join(f"{i}. numbered step {i}" for i in range(1, 13)) + "\n\n| table | width |\n| --- | --- |\n" + \
+    "\n".join(f"| row {i} | {'x' * i} |" for i in range(1, 12)) + "\n\nThe end.\n"
 
 
 def _plain(text: str) -> list[str]:

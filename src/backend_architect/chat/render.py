@@ -3,8 +3,10 @@
 On a terminal, Markdown streams the way aider's mdstream does: a short live region at the bottom
 shows the part still arriving, and lines that can no longer change go to the normal scrollback,
 printed once. Unlike mdstream, only the unfinished block (text after the last blank line outside a
-code fence) is ever rendered again, so a long answer costs no more per chunk than a short one.
-Nothing is cut with "…": the live region shows the last lines, and every line reaches scrollback.
+code fence) is ever rendered again, so a long answer costs no more per chunk than a short one; and
+a block whose layout depends on lines still to come (a table, a numbered list) reaches scrollback
+only once it is complete, so no flushed line is ever wrong. Nothing is cut with "…": the live region
+shows the last lines, and every line reaches scrollback.
 When output is not a terminal the text is written as it arrives, plain.
 """
 
@@ -26,6 +28,7 @@ __all__ = ["MarkdownStream", "PriceLookup", "cost_of", "tool_line", "usage_line"
 
 LIVE_LINES = 6
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_REFLOWS = re.compile(r"\s{0,3}(\||\d{1,9}[.)]\s)")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # The seam for a price table: (model, usage) -> dollars, or None where the price is unknown.
@@ -105,7 +108,10 @@ class MarkdownStream:
         pending = self.text[self.start:]
         lines = self._lines(pending) if pending.strip() else []
         keep = 0 if final else self.live_lines
-        if len(lines) - self.flushed > keep:
+        # A table's column widths, or an ordered list's number width, change as rows arrive: such a block
+        # goes to scrollback only when it is finished, and the live region shows its last lines meanwhile.
+        held = not final and bool(_REFLOWS.match(pending))
+        if len(lines) - self.flushed > keep and not held:
             cut = len(lines) - keep
             if self.live is None and not final:
                 self._start_live()
@@ -116,7 +122,8 @@ class MarkdownStream:
         if self.live is None:
             self._start_live()
         assert self.live is not None
-        self.live.update(Text.from_ansi("\n".join(lines[self.flushed:])), refresh=True)
+        shown = lines[max(self.flushed, len(lines) - self.live_lines):]
+        self.live.update(Text.from_ansi("\n".join(shown)), refresh=True)
 
     def _start_live(self) -> None:
         self.live = Live(Text(""), console=self.console, auto_refresh=False, transient=True,
