@@ -88,6 +88,7 @@ def test_a_design_then_a_refinement_then_save_writes_what_design_writes(respx_mo
     assert sent["stream"] is True
     assert [m["role"] for m in sent["messages"]][:3] == ["system", "user", "user"]
     assert sent["messages"][-1] == {"role": "user", "content": "Anonymous clients get 1234 requests an hour."}
+    assert sent["messages"][0]["content"].endswith("- R7: Anonymous clients get 1234 requests an hour.")
     assert "The design is **done**" in json.dumps(sent["messages"])
 
     saved = tmp_path / "saved"

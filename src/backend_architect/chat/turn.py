@@ -37,8 +37,8 @@ CHAT_GUIDE = f"""
 This is an interactive chat in a terminal (backend-architect chat). Answer in concise Markdown. When
 the person asks for a design or a change to one, call the emit tools with the whole corrected
 artifact; the tool results tell you whether it was accepted. Call finish_design when every artifact
-is accepted and the person's requirements are traced; the requirement ids are those of the brief, and
-without a brief every sentence the person stated is one (R1, R2, ... in order). Otherwise just answer."""
+is accepted and the requirements listed below are traced (they are the brief's, if one was loaded, and
+every sentence the person has stated about the system). Otherwise just answer."""
 
 INTERRUPTED = "[interrupted by the user]"
 _PLACEHOLDER = Brief(title="Chat design")
@@ -59,8 +59,8 @@ class Conversation:
     builtin_seen: bool = False  # the rule-based model answered (also when served over HTTP)
 
     def __post_init__(self) -> None:
-        if not self.messages:
-            self.messages.append({"role": "system", "content": self.persona.system_prompt + CHAT_GUIDE})
+        if not self.messages or self.messages[0].get("role") != "system":
+            self.messages.insert(0, {"role": "system", "content": ""})
         if self.state is None:
             self.state = DesignState(brief=_PLACEHOLDER, knowledge=self.knowledge)
         self.refresh_brief()
@@ -78,8 +78,13 @@ class Conversation:
         return message
 
     def refresh_brief(self) -> None:
-        """The design is checked against the brief the conversation amounts to so far."""
-        self.design_state.brief = conversation_brief(self.messages, self.loaded_brief) or _PLACEHOLDER
+        """The design is checked against the brief the conversation amounts to so far, and the model is told
+        its requirement ids in the system message, which is rewritten each time (the store keeps the first
+        version; resuming rewrites it from the stored conversation)."""
+        brief = self.design_state.brief = conversation_brief(self.messages, self.loaded_brief) or _PLACEHOLDER
+        listed = "".join(f"\n- {r.id}: {r.text}" for r in brief.requirements)
+        self.messages[0] = {"role": "system", "content": self.persona.system_prompt + CHAT_GUIDE
+                            + (f"\n\nRequirements to trace so far:{listed}" if listed else "")}
 
     def close_interrupted(self) -> list[dict[str, Any]]:
         """After Ctrl-C: keep what arrived, marked, and answer any tool call left open. Returns what was added."""
