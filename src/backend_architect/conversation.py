@@ -7,11 +7,12 @@ it), so both read the same requirements, with the same ids, out of the same mess
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .brief import Brief
+if TYPE_CHECKING:  # the chat imports this module before its first prompt; pydantic can wait
+    from .brief import Brief
 
 __all__ = ["BRIEF_PREFIX", "CHAT_HEADING", "brief_text", "conversation_brief", "is_question", "is_statement"]
 
@@ -56,6 +57,8 @@ def conversation_brief(messages: list[dict[str, Any]], base: Brief | None = None
 
     None when there is no base and nothing has been stated yet.
     """
+    from .brief import Brief
+
     sentences = [s.strip() for text in _user_texts(messages) if is_statement(text)
                  for s in _SENTENCE.split(text) if len(s.strip().split()) >= 3]
     if base is None and not sentences:

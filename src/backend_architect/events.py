@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .spec import Design
+if TYPE_CHECKING:  # annotations only: importing the spec models is what makes the chat slow to start
+    from .spec import Design
 
 __all__ = [
     "ArtifactAccepted",

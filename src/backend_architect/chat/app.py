@@ -17,20 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from ..agent import Budgets
 from ..config import BUILTIN_NOTICE, Settings
 from ..conversation import BRIEF_PREFIX
-from ..events import ArtifactAccepted, TextDelta, ToolCalled, TurnFinished, Usage
+from ..events import TextDelta, ToolCalled, TurnFinished, Usage
 from ..knowledge import KnowledgeBase
 from ..prompts import Persona
-from ..spec import Design
 from ..transcript import Transcript
 from .render import MarkdownStream, tool_line, usage_line
 from .store import SessionStore
-from .turn import Conversation, run_turn
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
+    from ..agent import Budgets
+    from ..spec import Design
+    from .turn import Conversation
     from prompt_toolkit import PromptSession
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
@@ -50,7 +51,7 @@ def _default_client(settings: Settings, knowledge: KnowledgeBase) -> AsyncOpenAI
 class ChatApp:
     def __init__(self, *, settings: Settings, persona: Persona, knowledge: KnowledgeBase, store: SessionStore,
                  console: Console, session_id: str | None = None, client_factory: ClientFactory | None = None,
-                 budgets: Budgets = Budgets(), pt_input: Input | None = None,
+                 budgets: Budgets | None = None, pt_input: Input | None = None,
                  pt_output: Output | None = None) -> None:
         self.settings = settings
         self.persona = persona
@@ -67,6 +68,10 @@ class ChatApp:
         self._reading: asyncio.Future[str] | None = None
         self._streams: list[MarkdownStream] = []
         self.leaving = False
+        # The conversation (and with it the agent, tools and spec models) is built on first use, so the
+        # prompt appears before those imports are paid for.
+        self._conversation: Conversation | None = None
+        self._resume: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
         self.transcript = Transcript(secrets=settings.secrets())
         self.open_session(session_id)
 
@@ -74,33 +79,41 @@ class ChatApp:
 
     def open_session(self, session_id: str | None) -> None:
         """Resume `session_id` if it exists (a new session of that name if not), or start a new one."""
-        self.conversation = Conversation(persona=self.persona, knowledge=self.knowledge)
+        self._conversation, self._resume = None, None
         if session_id and self.store.exists(session_id):
             self.session_id = session_id
-            stored = self.store.messages(session_id)
-            state = self.store.state(session_id)
-            self.conversation = Conversation(persona=self.persona, knowledge=self.knowledge, messages=stored)
-            if state:
-                self.conversation.restore(state)
-                self.conversation.usage = Usage(**state.get("usage", {}))
-            self.saved = len(stored)
-            # A chat killed between a tool call and its result would leave the API an unanswerable history.
-            if self.conversation.close_open_calls("the chat ended before this call ran"):
-                self.persist()
+            self._resume = (self.store.messages(session_id), self.store.state(session_id))
+            self.saved = len(self._resume[0])
             return
         self.session_id = self.store.create(session_id, model=self.settings.model)
         self.saved = 0
-        self.persist()
+
+    @property
+    def conversation(self) -> Conversation:
+        if self._conversation is None:
+            from .turn import Conversation
+
+            stored, state = self._resume or ([], {})
+            self._conversation = Conversation(persona=self.persona, knowledge=self.knowledge, messages=list(stored))
+            if state:
+                self._conversation.restore(state)
+                self._conversation.usage = Usage(**state.get("usage", {}))
+            # A chat killed between a tool call and its result would leave the API an unanswerable history.
+            self._conversation.close_open_calls("the chat ended before this call ran")
+            self.persist()
+        return self._conversation
 
     def persist(self) -> None:
         """Store the messages that exist since the last call, and the design state."""
-        new = self.conversation.messages[self.saved:]
+        if self._conversation is None:
+            return  # nothing said yet in this process
+        new = self._conversation.messages[self.saved:]
         if new:
             self.store.append(self.session_id, *new)
             self.saved += len(new)
-        state = self.conversation.state_dump()
-        state["usage"] = vars(self.conversation.usage)
-        self.store.save_state(self.session_id, state, title=self.conversation.design_state.brief.title,
+        state = self._conversation.state_dump()
+        state["usage"] = vars(self._conversation.usage)
+        self.store.save_state(self.session_id, state, title=self._conversation.design_state.brief.title,
                               model=self.settings.model)
 
     @property
@@ -142,7 +155,8 @@ class ChatApp:
 
     def replay(self) -> None:
         """Show a resumed conversation: what the person said and what the architect answered."""
-        for message in self.conversation.messages:
+        messages = self._resume[0] if self._conversation is None and self._resume else self.conversation.messages
+        for message in messages:
             content = message.get("content")
             if not isinstance(content, str) or not content.strip():
                 continue
@@ -187,9 +201,12 @@ class ChatApp:
             self.say("(Ctrl-C again to leave, or Ctrl-D)", "dim")
 
     async def _turn(self, text: str) -> None:
+        from ..agent import Budgets
+        from .turn import run_turn
+
         stream: MarkdownStream | None = None
         async for event in run_turn(self.conversation, text, client=self.client(), model=self.settings.model,
-                                    budgets=self.budgets, transcript=self.transcript):
+                                    budgets=self.budgets or Budgets(), transcript=self.transcript):
             if isinstance(event, TextDelta):
                 if stream is None:
                     stream = MarkdownStream(self.console)
@@ -200,10 +217,8 @@ class ChatApp:
                 stream.finish()
                 stream = None
             self.persist()
-            if isinstance(event, ToolCalled):
+            if isinstance(event, ToolCalled):  # one line each; it also says what was accepted
                 self.say(tool_line(event), "dim" if event.ok else "yellow")
-            elif isinstance(event, ArtifactAccepted):
-                pass  # the tool line already says it was accepted
             elif isinstance(event, TurnFinished):
                 self._turn_summary(event)
 

@@ -26,7 +26,6 @@ def chat_main(*, brief: Path | None = None, model: str | None = None, base_url: 
               console: Console | None = None, client_factory: ClientFactory | None = None,
               pt_input: Input | None = None, pt_output: Output | None = None) -> None:
     """Raises UsageError for bad arguments, briefs, personas or settings (exit code 2)."""
-    from ..brief import BriefError, load_brief
     from ..config import ConfigError, resolve_settings
     from ..frontmatter import FrontMatterError
     from ..knowledge import load_knowledge
@@ -39,9 +38,16 @@ def chat_main(*, brief: Path | None = None, model: str | None = None, base_url: 
     try:
         settings = resolve_settings(model=model, base_url=base_url)
         persona_obj = load_persona(persona)
-        loaded = load_brief(brief) if brief else None
-    except (BriefError, ConfigError, PersonaError, FrontMatterError) as exc:
+    except (ConfigError, PersonaError, FrontMatterError) as exc:
         raise UsageError(str(exc)) from None
+    loaded = None
+    if brief is not None:  # pydantic and the brief model only when there is a brief: the prompt comes sooner
+        from ..brief import BriefError, load_brief
+
+        try:
+            loaded = load_brief(brief)
+        except BriefError as exc:
+            raise UsageError(str(exc)) from None
     store = SessionStore(secrets_=settings.secrets())
     session_id = session
     if resume_last:

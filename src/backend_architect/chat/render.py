@@ -17,12 +17,15 @@ import re
 import time
 from collections.abc import Callable
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
-from rich.live import Live
-from rich.markdown import Markdown
 from rich.text import Text
 
 from ..events import ToolCalled, Usage
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 __all__ = ["MarkdownStream", "PriceLookup", "cost_of", "tool_line", "usage_line"]
 
@@ -67,6 +70,8 @@ class MarkdownStream:
         self.live: Live | None = None
 
     def _lines(self, markdown: str) -> list[str]:
+        from rich.markdown import Markdown  # markdown-it and pygments: paid on the first answer, not at start
+
         width = self.console.width
         buffer = io.StringIO()
         # Same colours as the real console: none under NO_COLOR, and its colour depth otherwise.
@@ -126,6 +131,8 @@ class MarkdownStream:
         self.live.update(Text.from_ansi("\n".join(shown)), refresh=True)
 
     def _start_live(self) -> None:
+        from rich.live import Live
+
         self.live = Live(Text(""), console=self.console, auto_refresh=False, transient=True,
                          vertical_overflow="visible")
         self.live.start()
