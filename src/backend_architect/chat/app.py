@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["ChatApp"]
 
 DOUBLE_INTERRUPT_SECONDS = 2.0
+WARM_UP_DELAY = 0.2  # after the prompt is drawn, so the warm-up does not delay it
 ClientFactory = Callable[[Settings, KnowledgeBase], "AsyncOpenAI"]
 
 
@@ -294,6 +295,8 @@ class ChatApp:
         if replay:
             self.replay()
         guarded = plain and _install_sigint(loop, self.interrupt)
+        if not plain:  # while the person types, import what the first answer needs (about a second of work)
+            loop.call_later(WARM_UP_DELAY, lambda: threading.Thread(target=_warm_up, daemon=True).start())
         try:
             while not self.leaving:
                 try:
@@ -347,3 +350,13 @@ def _stdin_line(loop: asyncio.AbstractEventLoop) -> asyncio.Future[str]:
 
     threading.Thread(target=lambda: loop.call_soon_threadsafe(deliver, sys.stdin.readline()), daemon=True).start()
     return future
+
+
+def _warm_up() -> None:
+    import importlib
+
+    for name in ("backend_architect.chat.turn", "openai"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - only a head start: the first turn imports (and reports) it again
+            return
