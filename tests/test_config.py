@@ -96,7 +96,7 @@ def test_doctor_against_the_builtin_in_process(dirs):
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
     assert "chat" in result.stdout and "called search_knowledge" in result.stdout
-    assert "does not stream" in result.stdout
+    assert "streaming" in result.stdout and "chunks" in result.stdout  # the builtin model streams SSE
 
 
 def test_doctor_against_a_server_on_loopback_never_shows_the_key(dirs, monkeypatch):

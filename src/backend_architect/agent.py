@@ -7,9 +7,9 @@ whatever was accepted before that is kept in the design the last event carries.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
@@ -32,6 +32,7 @@ from .llm.errors import ModelCallError
 from .llm.pricing import Price, price_for
 from .llm.profiles import Profile, resolve_profile
 from .llm.retry import RetryPolicy
+from .llm.stream import ToolCall
 from .prompts import Persona
 from .spec import Design
 from .tools import DesignState, ToolRegistry, default_registry
@@ -40,7 +41,7 @@ from .transcript import Transcript, redact
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-__all__ = ["Budgets", "ModelError", "brief_message", "run_design"]
+__all__ = ["Budgets", "ModelError", "ToolRound", "assistant_message", "brief_message", "run_design", "run_tool_calls"]
 
 
 @dataclass(frozen=True)
@@ -143,28 +144,69 @@ async def run_design(
                                                         + ", ".join(todo) + "."})
             continue
         messages.append(answer.assistant)
-        finished = False
-        contents = []
-        for call in calls:
-            outcome = registry.call(call.name, call.arguments, state)
-            contents.append(outcome.content)
-            yield ToolCalled(turn=turn, name=call.name, ok=outcome.ok, summary=outcome.summary,
-                             errors=outcome.errors)
-            if outcome.ok and outcome.artifact:
-                yield ArtifactAccepted(artifact=outcome.artifact)
-            if not outcome.ok:
-                repairs[call.name] += 1
-                if repairs[call.name] > budgets.max_repairs_per_tool:
-                    yield stop(f"repair budget exhausted: {call.name} was still invalid after "
-                               f"{budgets.max_repairs_per_tool} repairs (last error: {outcome.errors[0]})")
-                    return
-            finished = finished or outcome.finished
-        messages.extend(caller.results(calls, contents))
+        round_ = run_tool_calls(registry, state, calls, turn=turn, repairs=repairs,
+                                max_repairs=budgets.max_repairs_per_tool)
+        for event in round_.events:
+            yield event
+        if round_.exhausted:
+            yield stop(round_.exhausted)
+            return
+        messages.extend(caller.results(calls, round_.contents))
+        finished = round_.finished
         if finished:
             transcript.record("outcome", turn, {"status": "complete", "mode": caller.mode, "usage": usage.as_dict()})
             yield RunFinished(design=_assemble(state, model=model, builtin=builtin, failure=None), usage=usage)
             return
     yield stop(f"turn budget exhausted: no finished design after {budgets.max_turns} turns")
+
+
+def assistant_message(content: str | None, calls: list[ToolCall]) -> dict[str, Any]:
+    """The assistant's turn as it goes back to the model on the next request (native tool calling)."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["tool_calls"] = [{"id": c.id, "type": "function",
+                                  "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+    return message
+
+
+class _Call(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def arguments(self) -> str: ...
+
+
+@dataclass
+class ToolRound:
+    """One answer's tool calls, run: the events, each result's content (in call order) and how it ended."""
+
+    events: list[Event] = field(default_factory=list)
+    contents: list[str] = field(default_factory=list)
+    finished: bool = False
+    exhausted: str | None = None  # the reason, when a tool ran out of repairs
+
+
+def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_Call], *, turn: int,
+                   repairs: Counter[str], max_repairs: int) -> ToolRound:
+    """Run one answer's tool calls against the design state. How the results go back to the model depends on
+    the structured-output mode (tool messages, or a user message), so the caller appends them."""
+    round_ = ToolRound()
+    for call in calls:
+        outcome = registry.call(call.name, call.arguments, state)
+        round_.contents.append(outcome.content)
+        round_.events.append(ToolCalled(turn=turn, name=call.name, ok=outcome.ok, summary=outcome.summary,
+                                        errors=outcome.errors))
+        if outcome.ok and outcome.artifact:
+            round_.events.append(ArtifactAccepted(artifact=outcome.artifact))
+        if not outcome.ok:
+            repairs[call.name] += 1
+            if repairs[call.name] > max_repairs:
+                round_.exhausted = (f"repair budget exhausted: {call.name} was still invalid after "
+                                    f"{max_repairs} repairs (last error: {outcome.errors[0]})")
+                return round_
+        round_.finished = round_.finished or outcome.finished
+    return round_
 
 
 TRUNCATED_NOTE = ("Your last answer was cut off at the output token limit and was discarded; nothing in it was run. "

@@ -219,6 +219,37 @@ def _summary(written, out_dir: Path, final) -> None:  # type: ignore[no-untyped-
     console.print(f"usage: {final.usage.describe()}", highlight=False)
 
 
+@app.command()
+def chat(
+    brief: Annotated[Optional[Path], typer.Option("--brief", "-b", help="Start from this brief.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name, or 'builtin' "
+                                                 "[env: BACKEND_ARCHITECT_MODEL].")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="An OpenAI-compatible server "
+                                                    "[env: OPENAI_BASE_URL].")] = None,
+    persona: Annotated[str, typer.Option("--persona", help="A persona file of prompts/.")] = "backend-architect",
+    resume_last: Annotated[bool, typer.Option("--continue", "-c", help="Resume the last session.")] = False,
+    session: Annotated[Optional[str], typer.Option("--session", "-s", help="Resume (or name) a session.")] = None,
+) -> None:
+    """Chat with the architect in the terminal, and leave with a design (/help inside)."""
+    from rich.console import Console
+
+    from .chat.main import UsageError, chat_main
+
+    try:
+        chat_main(brief=brief, model=model, base_url=base_url, persona=persona, resume_last=resume_last,
+                  session=session)
+    except UsageError as exc:
+        raise _fail(Console(stderr=True, soft_wrap=True), str(exc), EXIT_USAGE) from None
+
+
+@app.command()
+def sessions() -> None:
+    """List the stored chat sessions, the latest first."""
+    from .chat.main import sessions_main
+
+    sessions_main()
+
+
 def main() -> None:
     app()
 

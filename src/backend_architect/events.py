@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .spec import Design
+if TYPE_CHECKING:  # annotations only: importing the spec models is what makes the chat slow to start
+    from .spec import Design
 
 __all__ = [
     "ArtifactAccepted",
@@ -14,7 +16,9 @@ __all__ = [
     "RunFailed",
     "RunFinished",
     "RunStarted",
+    "TextDelta",
     "ToolCalled",
+    "TurnFinished",
     "Usage",
 ]
 
@@ -94,4 +98,22 @@ class RunFailed:
     usage: Usage
 
 
-Event = RunStarted | ModelRequested | ModelResponded | ToolCalled | ArtifactAccepted | RunFinished | RunFailed
+@dataclass
+class TextDelta:
+    """A piece of the model's answer, as it streams (chat only)."""
+
+    text: str
+
+
+@dataclass
+class TurnFinished:
+    """One chat turn is over: the answer, what the design gained, and what the turn cost."""
+
+    text: str
+    changed: list[str]
+    usage: Usage
+    failure: str | None = None
+
+
+Event = (RunStarted | ModelRequested | ModelResponded | ToolCalled | ArtifactAccepted | RunFinished | RunFailed
+         | TextDelta | TurnFinished)

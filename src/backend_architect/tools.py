@@ -276,6 +276,16 @@ def _check_access(schema: DatabaseSchema) -> list[str]:
     return errors
 
 
+def _stale(errors: list[str]) -> str:
+    """Cross-check errors met when the schema or API changes concern the service architecture emitted
+    before it (cross_check only finds those): the new artifact is accepted, the services must follow.
+    finish_design checks everything together, so nothing inconsistent is ever finished."""
+    if not errors:
+        return ""
+    return ("; the artifacts emitted before it no longer match (" + "; ".join(errors[:MAX_ERRORS_SHOWN])
+            + "): emit them again (emit_service_architecture, emit_performance_plan)")
+
+
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     from .render.sql import sql_statements
     from .validate import check_sql
@@ -283,16 +293,16 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     schema = args.database_schema
     errors = check_sql(sql_statements(schema))
     errors += _check_access(schema)
-    errors += cross_check(state.brief, state.api, schema, state.services)
     if errors:
         return _failure("emit_database_schema", errors)
-    state.data = schema
+    state.data, state.finish = schema, None
+    stale = _stale(cross_check(state.brief, state.api, schema, state.services))
     scaling = schema.scaling
     extra = (f", {len(schema.access_patterns)} access patterns"
              + (f", {scaling.read_replicas} read replicas" if scaling and scaling.read_replicas else "")
              + (f", sharded by {scaling.sharding.shard_key}" if scaling and scaling.sharding else ""))
     return _success("emit_database_schema", f"accepted: {len(schema.tables)} tables, "
-                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}",
+                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}" + stale,
                     "database_schema")
 
 
@@ -302,12 +312,12 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
 
     api = args.api_specification
     errors = check_openapi(openapi_document(api))
-    errors += cross_check(state.brief, api, state.data, state.services, performance=state.performance)
     if errors:
         return _failure("emit_api_spec", errors)
-    state.api = api
+    state.api, state.finish = api, None
+    stale = _stale(cross_check(state.brief, api, state.data, state.services, performance=state.performance))
     return _success("emit_api_spec", f"accepted: {len(api.resources)} resources, {len(api.endpoints())} endpoints; "
-                    "openapi.yaml validates", "api_specification")
+                    "openapi.yaml validates" + stale, "api_specification")
 
 
 def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
@@ -316,7 +326,7 @@ def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
     errors = check_graphql(args.graphql.sdl)
     if errors:
         return _failure("emit_graphql_schema", errors)
-    state.graphql = args.graphql
+    state.graphql, state.finish = args.graphql, None
     fields = state.graphql_fields() or set()
     return _success("emit_graphql_schema", f"accepted: {len(fields)} root fields; schema.graphql builds",
                     "graphql")
@@ -334,7 +344,7 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
         errors += [f"asyncapi.yaml at {e}" for e in check_asyncapi(asyncapi_document(services, title=state.brief.title))]
     if errors:
         return _failure("emit_service_architecture", errors)
-    state.services = services
+    state.services, state.finish = services, None
     return _success("emit_service_architecture",
                     f"accepted: {services.style}, {len(services.services)} services, {len(services.events)} events"
                     + ("; asyncapi.yaml validates" if services.events else ""),
@@ -359,7 +369,7 @@ def _emit_performance(args: EmitPerformancePlan, state: DesignState) -> ToolOutc
     errors = cross_check(state.brief, state.api, state.data, state.services, performance=plan)
     if errors:
         return _failure("emit_performance_plan", errors)
-    state.performance = plan
+    state.performance, state.finish = plan, None
     return _success("emit_performance_plan", f"accepted: {len(plan.caching)} cache layers, {len(plan.scaling)} "
                     f"scaling rules, {len(plan.bottlenecks)} bottlenecks", "performance")
 
