@@ -61,3 +61,41 @@ def test_the_design_state_survives_a_dump_and_restore(persona, knowledge, shop_b
     assert second.design_state.capacity is not None and len(second.design_state.decisions) >= 3
     fresh = Conversation(persona=persona, knowledge=knowledge)
     assert fresh.design("m", False).status == "incomplete" and "emit_api_spec" in fresh.design("m", False).failure
+
+
+def test_a_chat_turn_retries_a_429_before_the_stream_opens(persona, knowledge):
+    """The chat goes through the one retry layer too: a 429 with retry-after-ms, then the streamed answer."""
+    import asyncio
+
+    import httpx
+    import respx
+
+    from backend_architect.chat.turn import Conversation, run_turn
+    from backend_architect.config import Settings
+    from backend_architect.events import TurnFinished
+    from backend_architect.llm import make_client
+
+    from .conftest import API_KEY, BASE_URL, completion
+
+    body = completion(content="Hello there.", turn=1)
+    chunk = {**body, "object": "chat.completion.chunk",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hello there."},
+                          "finish_reason": "stop"}]}
+    sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+
+    async def go():
+        client = make_client(Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY),
+                             http_client=httpx.AsyncClient())
+        try:
+            return [e async for e in run_turn(Conversation(persona=persona, knowledge=knowledge), "Hi",
+                                              client=client, model="gpt-test")]
+        finally:
+            await client.close()
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.post("/chat/completions")
+        route.side_effect = [httpx.Response(429, headers={"retry-after-ms": "1"}, json={"error": {"message": "slow"}}),
+                             httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"})]
+        events = asyncio.run(go())
+    assert route.call_count == 2
+    assert isinstance(events[-1], TurnFinished) and events[-1].text == "Hello there." and events[-1].failure is None

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .retry import RetryPolicy
+
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
@@ -42,11 +44,18 @@ class StreamedMessage:
         return body
 
 
-async def stream_completion(client: AsyncOpenAI, request: dict[str, Any],
-                            message: StreamedMessage) -> AsyncIterator[str]:
-    """Yield text deltas while filling `message`; whatever arrived stays in `message` if the stream is cut."""
-    stream = await client.chat.completions.create(**request, stream=True,
-                                                  stream_options={"include_usage": True})
+async def stream_completion(client: AsyncOpenAI, request: dict[str, Any], message: StreamedMessage,
+                            policy: RetryPolicy | None = None) -> AsyncIterator[str]:
+    """Yield text deltas while filling `message`; whatever arrived stays in `message` if the stream is cut.
+
+    Opening the stream goes through the one retry layer (429, 5xx, timeouts: nothing has been shown yet);
+    a stream that breaks off after text was shown is not retried here, the chat keeps what arrived.
+    """
+    from .retry import call_with_retries
+
+    stream = await call_with_retries(
+        lambda: client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True}),
+        policy or RetryPolicy())
     parts: dict[int, dict[str, Any]] = {}
     try:
         async for chunk in stream:
