@@ -30,6 +30,22 @@ def completion(*calls: tuple[str, dict[str, Any] | str], content: str | None = N
     }
 
 
+def happy_script(plan: Any) -> list[dict[str, Any]]:
+    """A model that uses every tool once, in the persona's order (GraphQL only when the brief asks for it)."""
+    steps = [
+        ("search_knowledge", {"query": "indexing foreign keys", "k": 2}),
+        ("estimate_capacity", plan.capacity_args),
+        ("emit_database_schema", {"database_schema": plan.schema}),
+        ("emit_api_spec", {"api_specification": plan.api}),
+        *([("emit_graphql_schema", {"graphql": plan.graphql})] if plan.graphql else []),
+        ("emit_service_architecture", {"microservices": plan.services}),
+        ("emit_performance_plan", {"performance": plan.performance}),
+        ("record_decisions", {"decisions": plan.decisions}),
+        ("finish_design", plan.finish),
+    ]
+    return [completion(step, turn=i) for i, step in enumerate(steps, start=1)]
+
+
 @pytest.fixture
 def shop_brief():
     from backend_architect.brief import load_brief
@@ -101,3 +117,52 @@ def builtin_designs(tmp_path_factory):
         write_design(directory, asyncio.run(one(path)))
         out[path.stem] = directory
     return out
+
+
+def remote_settings(**overrides: Any):
+    from backend_architect.config import Settings
+
+    values: dict[str, Any] = {"model": "gpt-test", "base_url": BASE_URL, "api_key": API_KEY, "max_attempts": 1}
+    values.update(overrides)
+    return Settings(**values)
+
+
+class FakeSleep:
+    """Records the backoff waits instead of sleeping, so retry tests are instant and can check the waits."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def run_agent(brief, persona, knowledge, budgets=None, settings=None, sleep=None, **kwargs: Any):
+    """Run the loop against whatever respx scripts, through the real client factory and retry policy."""
+    import asyncio
+    import dataclasses
+
+    import httpx
+
+    from backend_architect.agent import Budgets, run_design
+    from backend_architect.llm import make_client
+    from backend_architect.llm.client import retry_policy
+    from backend_architect.transcript import Transcript
+
+    settings = settings or remote_settings()
+    transcript = Transcript(secrets=settings.secrets())
+    policy = retry_policy(settings)
+    if sleep is not None:
+        policy = dataclasses.replace(policy, sleep=sleep)
+
+    async def go():
+        client = make_client(settings, http_client=httpx.AsyncClient())
+        try:
+            return [e async for e in run_design(brief, client=client, model=settings.model, persona=persona,
+                                                knowledge=knowledge, budgets=budgets or Budgets(),
+                                                transcript=transcript, retry=policy, base_url=settings.base_url,
+                                                prices=settings.prices, stream=settings.stream, **kwargs)]
+        finally:
+            await client.close()
+
+    return asyncio.run(go()), transcript

@@ -6,7 +6,6 @@ accepts and respx intercepts (the SDK's default httpx2 transport is invisible to
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 
@@ -14,55 +13,25 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.agent import Budgets, run_design
-from backend_architect.config import Settings
+from backend_architect.agent import Budgets
 from backend_architect.events import RunFailed, RunFinished, ToolCalled
-from backend_architect.llm import make_client
 from backend_architect.output import write_design
-from backend_architect.transcript import Transcript
 
-from .conftest import API_KEY, BASE_URL, completion
+from .conftest import API_KEY, BASE_URL, completion, happy_script, run_agent
 
 
 def _run(brief, persona, knowledge, budgets=Budgets(), settings=None):
-    settings = settings or Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY, max_retries=0)
-    transcript = Transcript(secrets=settings.secrets())
-
-    async def go():
-        client = make_client(settings, http_client=httpx.AsyncClient())
-        try:
-            return [e async for e in run_design(brief, client=client, model=settings.model, persona=persona,
-                                                knowledge=knowledge, budgets=budgets, transcript=transcript)]
-        finally:
-            await client.close()
-
-    return asyncio.run(go()), transcript
+    return run_agent(brief, persona, knowledge, budgets, settings)
 
 
 def _script(route, bodies):
     route.side_effect = [httpx.Response(200, json=b) for b in bodies]
 
 
-def _happy(plan):
-    """A model that uses every tool once, in the persona's order (GraphQL only when the brief asks for it)."""
-    steps = [
-        ("search_knowledge", {"query": "indexing foreign keys", "k": 2}),
-        ("estimate_capacity", plan.capacity_args),
-        ("emit_database_schema", {"database_schema": plan.schema}),
-        ("emit_api_spec", {"api_specification": plan.api}),
-        *([("emit_graphql_schema", {"graphql": plan.graphql})] if plan.graphql else []),
-        ("emit_service_architecture", {"microservices": plan.services}),
-        ("emit_performance_plan", {"performance": plan.performance}),
-        ("record_decisions", {"decisions": plan.decisions}),
-        ("finish_design", plan.finish),
-    ]
-    return [completion(step, turn=i) for i, step in enumerate(steps, start=1)]
-
-
 @respx.mock(base_url=BASE_URL, assert_all_called=True)
 def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brief, persona, knowledge, shop_plan):
     route = respx_mock.post("/chat/completions")
-    _script(route, _happy(shop_plan))
+    _script(route, happy_script(shop_plan))
     events, transcript = _run(shop_brief, persona, knowledge)
 
     assert route.call_count == 8
@@ -88,14 +57,15 @@ def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brie
     # The key went over HTTP, but never into the transcript.
     assert route.calls[0].request.headers["authorization"] == f"Bearer {API_KEY}"
     assert API_KEY not in transcript.text()
-    assert len(transcript.lines) == 16
+    assert [json.loads(line)["type"] for line in transcript.lines] == ["request", "response"] * 8 + ["outcome"]
+    assert json.loads(transcript.lines[-1])["body"]["usage"]["total_tokens"] == 8 * 120
 
 
 @respx.mock(base_url=BASE_URL)
 def test_invalid_arguments_are_sent_back_and_repaired(respx_mock, shop_brief, persona, knowledge, shop_plan):
     broken = copy.deepcopy(shop_plan.schema)
     broken["tables"][2]["columns"][1]["references"]["table"] = "kategories"
-    bodies = _happy(shop_plan)
+    bodies = happy_script(shop_plan)
     bodies[2:2] = [
         completion(("emit_database_schema", '{"database_schema": {"tables": [{"name": "x"'), turn=2),  # truncated
         completion(("emit_database_schema", {"database_schema": broken}), turn=3),
@@ -157,7 +127,7 @@ def test_turn_budget_stops_a_model_that_never_finishes(respx_mock, shop_brief, p
 @respx.mock(base_url=BASE_URL)
 def test_unknown_tool_is_told_which_tools_exist(respx_mock, shop_brief, persona, knowledge, shop_plan):
     route = respx_mock.post("/chat/completions")
-    _script(route, [completion(("run_shell", {"cmd": "rm -rf /"}), turn=1)] + _happy(shop_plan))
+    _script(route, [completion(("run_shell", {"cmd": "rm -rf /"}), turn=1)] + happy_script(shop_plan))
     events, _ = _run(shop_brief, persona, knowledge)
     answer = json.loads(json.loads(route.calls[1].request.content)["messages"][-1]["content"])
     assert answer["ok"] is False and "emit_api_spec" in answer["errors"][0]
@@ -168,7 +138,7 @@ def test_unknown_tool_is_told_which_tools_exist(respx_mock, shop_brief, persona,
 def test_an_answer_without_choices_is_asked_again_once(respx_mock, shop_brief, persona, knowledge, shop_plan):
     empty = {"id": "x", "object": "chat.completion", "created": 0, "model": "gpt-test", "choices": []}
     route = respx_mock.post("/chat/completions")
-    bodies = _happy(shop_plan)
+    bodies = happy_script(shop_plan)
     route.side_effect = [httpx.Response(200, json=empty)] + [httpx.Response(200, json=b) for b in bodies]
     events, _ = _run(shop_brief, persona, knowledge)
     assert isinstance(events[-1], RunFinished)

@@ -12,8 +12,8 @@ from backend_architect.brief import load_brief
 from backend_architect.events import RunFinished, ToolCalled
 from backend_architect.llm.builtin.architect import Plan
 
-from .conftest import BASE_URL, EXAMPLES, completion
-from .test_agent import _happy, _run, _script
+from .conftest import BASE_URL, EXAMPLES, completion, happy_script
+from .test_agent import _run, _script
 
 
 def _no_inputs(plan):
@@ -118,7 +118,7 @@ def test_each_tool_is_repaired_after_invalid_arguments(tool, which, breaker, mes
              "social": lambda: load_brief(EXAMPLES / "photo-social.yaml").brief,
              "big_shop": lambda: _big_shop(knowledge)}[which]()
     plan = Plan(brief, knowledge)
-    bodies = _happy(plan)
+    bodies = happy_script(plan)
     at = next(i for i, b in enumerate(bodies) if b["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == tool)
     bodies.insert(at, completion((tool, breaker(plan)), turn=at + 1))
     with respx.mock(base_url=BASE_URL) as mock:
@@ -137,7 +137,7 @@ def test_each_tool_is_repaired_after_invalid_arguments(tool, which, breaker, mes
 
 
 def test_finish_reminds_once_of_skipped_capabilities_then_accepts(shop_brief, knowledge, persona, shop_plan):
-    core = [b for b in _happy(shop_plan) if b["choices"][0]["message"]["tool_calls"][0]["function"]["name"] in
+    core = [b for b in happy_script(shop_plan) if b["choices"][0]["message"]["tool_calls"][0]["function"]["name"] in
             {"emit_database_schema", "emit_api_spec", "emit_service_architecture", "finish_design"}]
     core.append(completion(("finish_design", shop_plan.finish), turn=9))
     with respx.mock(base_url=BASE_URL) as mock:

@@ -7,12 +7,11 @@ whatever was accepted before that is kept in the design the last event carries.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_none
 
 from .brief import Brief
 from .config import BUILTIN_NOTICE
@@ -28,6 +27,12 @@ from .events import (
     Usage,
 )
 from .knowledge import KnowledgeBase
+from .llm.caller import ModelCaller
+from .llm.errors import ModelCallError
+from .llm.pricing import Price, price_for
+from .llm.profiles import Profile, resolve_profile
+from .llm.retry import RetryPolicy
+from .llm.stream import ToolCall
 from .prompts import Persona
 from .spec import Design
 from .tools import DesignState, ToolRegistry, default_registry
@@ -36,18 +41,20 @@ from .transcript import Transcript, redact
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-__all__ = ["Budgets", "ModelError", "brief_message", "run_design"]
+__all__ = ["Budgets", "ModelError", "ToolRound", "assistant_message", "brief_message", "run_design", "run_tool_calls"]
 
 
 @dataclass(frozen=True)
 class Budgets:
     max_turns: int = 16
     max_repairs_per_tool: int = 3
-    max_nudges: int = 2
+    max_nudges: int = 2  # answers without a usable tool call (prose, or cut off at the output limit)
+    max_total_tokens: int | None = None
+    max_cost: float | None = None  # USD, where the model's price is known
 
 
-class ModelError(Exception):
-    """The model's answer could not be used at all (no choices, no message)."""
+# The model path's one error type; kept under its old name for callers of the loop.
+ModelError = ModelCallError
 
 
 def brief_message(brief: Brief) -> str:
@@ -72,113 +79,147 @@ async def run_design(
     transcript: Transcript | None = None,
     registry: ToolRegistry | None = None,
     builtin: bool = False,
+    profile: Profile | None = None,
+    retry: RetryPolicy | None = None,
+    prices: Mapping[str, Price] | None = None,
+    base_url: str | None = None,
+    stream: bool = False,
 ) -> AsyncIterator[Event]:
     registry = registry or default_registry()
     transcript = transcript if transcript is not None else Transcript()
     state = DesignState(brief=brief, knowledge=knowledge)
     usage = Usage()
+    price = price_for(model, prices)
     repairs: Counter[str] = Counter()
     nudges = 0
+    turn = 0
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": persona.system_prompt},
         {"role": "user", "content": brief_message(brief)},
     ]
-    tools = registry.schemas()
+    caller = ModelCaller(client, model, registry.schemas(), profile or resolve_profile(model), retry or RetryPolicy(),
+                         base_url, record=lambda kind, body: transcript.record(kind, turn, body), stream=stream)
     yield RunStarted(model=model, builtin=builtin, brief_title=brief.title)
 
-    def design(failure: str | None = None) -> Design:
-        return _assemble(state, model=model, builtin=builtin, failure=failure)
+    def stop(reason: str) -> RunFailed:
+        reason = redact(reason, transcript.secrets)
+        transcript.record("outcome", turn, {"status": "failed", "reason": reason, "mode": caller.mode,
+                                            "usage": usage.as_dict()})
+        return RunFailed(reason=reason, design=_assemble(state, model=model, builtin=builtin, failure=reason),
+                         usage=usage)
 
     for turn in range(1, budgets.max_turns + 1):
         yield ModelRequested(turn=turn)
-        request = {"model": model, "messages": messages, "tools": tools, "tool_choice": "auto"}
-        transcript.record("request", turn, request)
         try:
-            response = await _complete(client, request)
-        except Exception as exc:  # noqa: BLE001 - every failure of the model call ends the run cleanly
-            reason = redact(_describe_error(exc), transcript.secrets)
-            transcript.record("error", turn, {"error": reason})
-            yield RunFailed(reason=reason, design=design(reason), usage=usage)
+            answer = await caller.turn(messages)
+        except ModelCallError as exc:
+            yield stop(str(exc))
             return
-        transcript.record("response", turn, response.model_dump(mode="json", exclude_none=True))
-        if getattr(response, "system_fingerprint", None) == BUILTIN_NOTICE:
+        if answer.system_fingerprint == BUILTIN_NOTICE:
             builtin = True  # the rule-based model served over HTTP: the design must still say so
-        if response.usage:
-            usage.add(response.usage.prompt_tokens or 0, response.usage.completion_tokens or 0)
-        else:
-            usage.add(0, 0)
-        message = response.choices[0].message
-        calls = list(message.tool_calls or [])
-        yield ModelResponded(turn=turn, tool_calls=[c.function.name for c in calls], text=message.content or "")
-        assistant: dict[str, Any] = {"role": "assistant", "content": message.content}
-        if calls:
-            assistant["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.function.name,
-                                                              "arguments": c.function.arguments}}
-                for c in calls
-            ]
-        messages.append(assistant)
+        usage.add(answer.prompt_tokens, answer.completion_tokens,
+                  price.cost(answer.prompt_tokens, answer.completion_tokens) if price else None)
+        calls = [] if answer.truncated else answer.calls
+        yield ModelResponded(turn=turn, tool_calls=[c.name for c in calls], text=answer.text, notices=answer.notices)
+        exhausted = _budget_exhausted(usage, budgets)
+        if exhausted:
+            yield stop(exhausted)
+            return
         if not calls:
             nudges += 1
             if nudges > budgets.max_nudges:
-                said = (message.content or "").strip().replace("\n", " ")
-                reason = redact("the model stopped calling tools before the design was finished" + (
-                    f"; it said: {said[:300]}" if said else ""), transcript.secrets)
-                yield RunFailed(reason=reason, design=design(reason), usage=usage)
+                said = answer.text.strip().replace("\n", " ")
+                yield stop("the model's answers were cut off at the output token limit (finish_reason length); "
+                           "raise the server's output limit or use another model" if answer.truncated else
+                           "the model stopped calling tools before the design was finished"
+                           + (f"; it said: {said[:300]}" if said else ""))
                 return
+            if answer.truncated:
+                # The partial turn is dropped, not kept: nothing in it was run, and the model starts it again.
+                messages.append({"role": "user", "content": TRUNCATED_NOTE})
+                continue
+            messages.append(answer.assistant)
             todo = state.missing + ["finish_design"]
             messages.append({"role": "user", "content": "The design is not finished. Use the tools; still to call: "
                                                         + ", ".join(todo) + "."})
             continue
-        finished = False
-        for call in calls:
-            outcome = registry.call(call.function.name, call.function.arguments, state)
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
-            yield ToolCalled(turn=turn, name=call.function.name, ok=outcome.ok, summary=outcome.summary,
-                             errors=outcome.errors)
-            if outcome.ok and outcome.artifact:
-                yield ArtifactAccepted(artifact=outcome.artifact)
-            if not outcome.ok:
-                repairs[call.function.name] += 1
-                if repairs[call.function.name] > budgets.max_repairs_per_tool:
-                    reason = (f"repair budget exhausted: {call.function.name} was still invalid after "
-                              f"{budgets.max_repairs_per_tool} repairs (last error: {outcome.errors[0]})")
-                    yield RunFailed(reason=reason, design=design(reason), usage=usage)
-                    return
-            finished = finished or outcome.finished
-        if finished:
-            yield RunFinished(design=design(), usage=usage)
+        messages.append(answer.assistant)
+        round_ = run_tool_calls(registry, state, calls, turn=turn, repairs=repairs,
+                                max_repairs=budgets.max_repairs_per_tool)
+        for event in round_.events:
+            yield event
+        if round_.exhausted:
+            yield stop(round_.exhausted)
             return
-    reason = f"turn budget exhausted: no finished design after {budgets.max_turns} turns"
-    yield RunFailed(reason=reason, design=design(reason), usage=usage)
+        messages.extend(caller.results(calls, round_.contents))
+        finished = round_.finished
+        if finished:
+            transcript.record("outcome", turn, {"status": "complete", "mode": caller.mode, "usage": usage.as_dict()})
+            yield RunFinished(design=_assemble(state, model=model, builtin=builtin, failure=None), usage=usage)
+            return
+    yield stop(f"turn budget exhausted: no finished design after {budgets.max_turns} turns")
 
 
-async def _complete(client: AsyncOpenAI, request: dict[str, Any]) -> Any:
-    # Network retries belong to the SDK; this layer re-asks only when a 200 carried no usable answer.
-    async for attempt in AsyncRetrying(stop=stop_after_attempt(2), wait=wait_none(),
-                                       retry=retry_if_exception_type(ModelError), reraise=True):
-        with attempt:
-            response = await client.chat.completions.create(**request)
-            if not getattr(response, "choices", None) or response.choices[0].message is None:
-                raise ModelError("the server answered 200 with no choices")
-            return response
-    raise AssertionError("unreachable")  # pragma: no cover
+def assistant_message(content: str | None, calls: list[ToolCall]) -> dict[str, Any]:
+    """The assistant's turn as it goes back to the model on the next request (native tool calling)."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["tool_calls"] = [{"id": c.id, "type": "function",
+                                  "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+    return message
 
 
-def _describe_error(exc: Exception) -> str:
-    import openai
+class _Call(Protocol):
+    @property
+    def name(self) -> str: ...
 
-    if isinstance(exc, openai.AuthenticationError):
-        return "the server refused the API key (401): check OPENAI_API_KEY"
-    if isinstance(exc, openai.NotFoundError):
-        return "not found (404): check --base-url and the model name"
-    if isinstance(exc, openai.APIStatusError):
-        return f"the model server answered {exc.status_code}: {exc.message}"
-    if isinstance(exc, openai.APIConnectionError):
-        return f"cannot reach the model server: {exc.message}"
-    if isinstance(exc, ModelError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    @property
+    def arguments(self) -> str: ...
+
+
+@dataclass
+class ToolRound:
+    """One answer's tool calls, run: the events, each result's content (in call order) and how it ended."""
+
+    events: list[Event] = field(default_factory=list)
+    contents: list[str] = field(default_factory=list)
+    finished: bool = False
+    exhausted: str | None = None  # the reason, when a tool ran out of repairs
+
+
+def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_Call], *, turn: int,
+                   repairs: Counter[str], max_repairs: int) -> ToolRound:
+    """Run one answer's tool calls against the design state. How the results go back to the model depends on
+    the structured-output mode (tool messages, or a user message), so the caller appends them."""
+    round_ = ToolRound()
+    for call in calls:
+        outcome = registry.call(call.name, call.arguments, state)
+        round_.contents.append(outcome.content)
+        round_.events.append(ToolCalled(turn=turn, name=call.name, ok=outcome.ok, summary=outcome.summary,
+                                        errors=outcome.errors))
+        if outcome.ok and outcome.artifact:
+            round_.events.append(ArtifactAccepted(artifact=outcome.artifact))
+        if not outcome.ok:
+            repairs[call.name] += 1
+            if repairs[call.name] > max_repairs:
+                round_.exhausted = (f"repair budget exhausted: {call.name} was still invalid after "
+                                    f"{max_repairs} repairs (last error: {outcome.errors[0]})")
+                return round_
+        round_.finished = round_.finished or outcome.finished
+    return round_
+
+
+TRUNCATED_NOTE = ("Your last answer was cut off at the output token limit and was discarded; nothing in it was run. "
+                  "Call one tool at a time and keep the arguments compact.")
+
+
+def _budget_exhausted(usage: Usage, budgets: Budgets) -> str | None:
+    if budgets.max_total_tokens is not None and usage.total_tokens > budgets.max_total_tokens:
+        return (f"token budget exhausted: {usage.total_tokens} tokens used, the budget is "
+                f"{budgets.max_total_tokens}")
+    if budgets.max_cost is not None and usage.cost is not None and usage.cost > budgets.max_cost:
+        return f"cost budget exhausted: ${usage.cost:.4f} spent, the budget is ${budgets.max_cost:.4f}"
+    return None
 
 
 def _assemble(state: DesignState, *, model: str, builtin: bool, failure: str | None) -> Design:

@@ -63,6 +63,13 @@ def design(
     persona: Annotated[str, typer.Option("--persona", help="A persona file of prompts/.")] = "backend-architect",
     max_turns: Annotated[int, typer.Option("--max-turns", min=1, max=100, help="Turn budget.")] = 16,
     max_repairs: Annotated[int, typer.Option("--max-repairs", min=0, max=20, help="Repairs per tool.")] = 3,
+    structured_output: Annotated[Optional[str], typer.Option(
+        "--structured-output", metavar="MODE", help="Force how tool calls are obtained: tools, tools-strict, "
+        "json_schema, json_object or text [default: the model's profile].")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="Total token budget of the "
+                                                      "run.")] = None,
+    stream: Annotated[Optional[bool], typer.Option("--stream/--no-stream", help="Stream the model's answers "
+                                                   "[default: off, or `stream` in the config file].")] = None,
     verify: Annotated[bool, typer.Option("--verify", help="Then prove schema.sql and the access patterns on a "
                                          "throwaway PostgreSQL (the [verify] extra).")] = False,
 ) -> None:
@@ -79,7 +86,8 @@ def design(
     err = Console(stderr=True, soft_wrap=True)
     try:
         loaded = load_brief(brief)
-        settings = resolve_settings(model=model, base_url=base_url)
+        settings = resolve_settings(model=model, base_url=base_url, structured_output=structured_output,
+                                    stream=stream)
         persona_obj = load_persona(persona)
     except (BriefError, ConfigError, PersonaError, FrontMatterError) as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
@@ -91,7 +99,8 @@ def design(
         err.print(f"[cyan]note:[/] using the builtin model ({BUILTIN_NOTICE}). Set OPENAI_API_KEY or --base-url "
                   "to design with a real model.", highlight=False)
     out_dir = output or Path("designs") / slugify(loaded.brief.title)
-    budgets = Budgets(max_turns=max_turns, max_repairs_per_tool=max_repairs)
+    budgets = Budgets(max_turns=max_turns, max_repairs_per_tool=max_repairs,
+                      max_total_tokens=max_tokens or settings.max_total_tokens, max_cost=settings.max_cost)
     try:
         final, written = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, out_dir, err))
     except (OutputError, OSError) as exc:
@@ -107,11 +116,36 @@ def design(
         verify_written(out_dir)
 
 
+@app.command()
+def models(
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="An OpenAI-compatible server.")] = None,
+    structured_output: Annotated[Optional[str], typer.Option("--structured-output", metavar="MODE")] = None,
+) -> None:
+    """Known model profiles, and what the current configuration resolves to (the key is never shown)."""
+    from .cli_doctor import show_models
+
+    show_models(model, base_url, structured_output)
+
+
+@app.command()
+def doctor(
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name.")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="An OpenAI-compatible server.")] = None,
+) -> None:
+    """Check the endpoint with small requests: chat, tools, strict tools, JSON schema, streaming."""
+    from .cli_doctor import doctor as run_doctor
+
+    run_doctor(model, base_url)
+
+
 async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console):  # type: ignore[no-untyped-def]
     from .agent import run_design
     from .events import RunFailed, RunFinished
     from .knowledge import load_knowledge
     from .llm import make_client
+    from .llm.client import retry_policy
+    from .llm.profiles import resolve_profile
     from .output import write_design
     from .transcript import Transcript
 
@@ -123,7 +157,10 @@ async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console
     try:
         async for event in run_design(brief, client=client, model=settings.model, persona=persona,
                                       knowledge=knowledge, budgets=budgets, transcript=transcript,
-                                      builtin=settings.builtin):
+                                      builtin=settings.builtin, retry=retry_policy(settings),
+                                      profile=resolve_profile(settings.model, settings.structured_output),
+                                      prices=settings.prices, base_url=settings.base_url,
+                                      stream=settings.stream):
             progress.show(event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event
@@ -146,7 +183,7 @@ class _Progress:
             self.status.start()
 
     def show(self, event: Event) -> None:
-        from .events import ModelRequested, RunFailed, RunFinished, RunStarted, ToolCalled
+        from .events import ModelRequested, ModelResponded, RunFailed, RunFinished, RunStarted, ToolCalled
 
         line = None
         if isinstance(event, RunStarted):
@@ -154,13 +191,15 @@ class _Progress:
         elif isinstance(event, ModelRequested):
             if self.status:
                 self.status.update(f"turn {event.turn}: waiting for the model…")
+        elif isinstance(event, ModelResponded) and event.notices:
+            line = "\n".join(f"turn {event.turn}: {notice}" for notice in event.notices)
         elif isinstance(event, ToolCalled):
             mark = "ok" if event.ok else "needs repair"
             line = f"turn {event.turn}: {event.name}: {mark}: {event.summary}"
             for error in event.errors[:5]:
                 line += f"\n    - {error}"
         elif isinstance(event, RunFinished):
-            line = (f"finished: {event.usage.requests} requests, {event.usage.total_tokens} tokens")
+            line = f"finished: {event.usage.describe()}"
         elif isinstance(event, RunFailed):
             line = f"stopped: {event.reason}"
         if line:
@@ -183,6 +222,38 @@ def _summary(written, out_dir: Path, final) -> None:  # type: ignore[no-untyped-
     for item in written:
         table.add_row(str(item.path.relative_to(out_dir)), str(item.size), item.what)
     console.print(table)
+    console.print(f"usage: {final.usage.describe()}", highlight=False)
+
+
+@app.command()
+def chat(
+    brief: Annotated[Optional[Path], typer.Option("--brief", "-b", help="Start from this brief.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model name, or 'builtin' "
+                                                 "[env: BACKEND_ARCHITECT_MODEL].")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="An OpenAI-compatible server "
+                                                    "[env: OPENAI_BASE_URL].")] = None,
+    persona: Annotated[str, typer.Option("--persona", help="A persona file of prompts/.")] = "backend-architect",
+    resume_last: Annotated[bool, typer.Option("--continue", "-c", help="Resume the last session.")] = False,
+    session: Annotated[Optional[str], typer.Option("--session", "-s", help="Resume (or name) a session.")] = None,
+) -> None:
+    """Chat with the architect in the terminal, and leave with a design (/help inside)."""
+    from rich.console import Console
+
+    from .chat.main import UsageError, chat_main
+
+    try:
+        chat_main(brief=brief, model=model, base_url=base_url, persona=persona, resume_last=resume_last,
+                  session=session)
+    except UsageError as exc:
+        raise _fail(Console(stderr=True, soft_wrap=True), str(exc), EXIT_USAGE) from None
+
+
+@app.command()
+def sessions() -> None:
+    """List the stored chat sessions, the latest first."""
+    from .chat.main import sessions_main
+
+    sessions_main()
 
 
 from .cli_review import register as _register_review  # noqa: E402 - review and verify live in their own module

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .spec import Design
+if TYPE_CHECKING:  # annotations only: importing the spec models is what makes the chat slow to start
+    from .spec import Design
 
 __all__ = [
     "ArtifactAccepted",
@@ -14,7 +16,9 @@ __all__ = [
     "RunFailed",
     "RunFinished",
     "RunStarted",
+    "TextDelta",
     "ToolCalled",
+    "TurnFinished",
     "Usage",
 ]
 
@@ -24,15 +28,27 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     requests: int = 0
+    cost: float | None = 0.0  # USD; None once any request had no known price
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def add(self, prompt: int, completion: int) -> None:
+    def add(self, prompt: int, completion: int, cost: float | None = 0.0) -> None:
         self.prompt_tokens += prompt
         self.completion_tokens += completion
         self.requests += 1
+        self.cost = None if self.cost is None or cost is None else self.cost + cost
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "total_tokens": self.total_tokens,
+                "cost_usd": None if self.cost is None else round(self.cost, 6)}
+
+    def describe(self) -> str:
+        cost = "cost unknown" if self.cost is None else f"${self.cost:.4f}"
+        return (f"{self.requests} requests, {self.total_tokens} tokens ({self.prompt_tokens} in, "
+                f"{self.completion_tokens} out), {cost}")
 
 
 @dataclass
@@ -52,6 +68,7 @@ class ModelResponded:
     turn: int
     tool_calls: list[str]
     text: str = ""
+    notices: list[str] = field(default_factory=list)  # retries and fallbacks it took to get this answer
 
 
 @dataclass
@@ -81,4 +98,22 @@ class RunFailed:
     usage: Usage
 
 
-Event = RunStarted | ModelRequested | ModelResponded | ToolCalled | ArtifactAccepted | RunFinished | RunFailed
+@dataclass
+class TextDelta:
+    """A piece of the model's answer, as it streams (chat only)."""
+
+    text: str
+
+
+@dataclass
+class TurnFinished:
+    """One chat turn is over: the answer, what the design gained, and what the turn cost."""
+
+    text: str
+    changed: list[str]
+    usage: Usage
+    failure: str | None = None
+
+
+Event = (RunStarted | ModelRequested | ModelResponded | ToolCalled | ArtifactAccepted | RunFinished | RunFailed
+         | TextDelta | TurnFinished)

@@ -20,7 +20,8 @@ from .render.services_yaml import render_services_yaml
 from .render.sql import render_sql
 from .spec import Design
 
-__all__ = ["OutputError", "WrittenFile", "render_files", "slugify", "write_atomic", "write_design"]
+__all__ = ["OutputError", "WrittenFile", "render_files", "safe_filename", "safe_relative_path", "slugify", "write_atomic",
+           "write_design"]
 
 
 class OutputError(Exception):
@@ -34,9 +35,10 @@ class WrittenFile:
     what: str
 
 
-def slugify(text: str, *, max_length: int = 60) -> str:
+def slugify(text: str, *, max_length: int = 60, fallback: str = "design") -> str:
+    """Lower-case ASCII letters, digits and hyphens only: no dots, slashes, backslashes or NUL survive."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-")
-    return slug or "design"
+    return slug or fallback
 
 
 MIGRATION = "migrations/versions/0001_initial.py"
@@ -44,23 +46,38 @@ MIGRATION = "migrations/versions/0001_initial.py"
 _OPTIONAL = ("openapi.yaml", "schema.sql", "services.yaml", "schema.graphql", "asyncapi.yaml", MIGRATION)
 
 
-def _confined(directory: Path, name: str) -> Path:
-    """`name` (a relative path with '/' separators) inside `directory`, or an OutputError.
+def safe_filename(title: str, *, suffix: str = "", prefix: str = "", max_length: int = 60) -> str:
+    """A file name made from a name the model chose (an ADR title, a service name): `prefix` + slug + `suffix`.
 
-    Every part is checked: no absolute paths, no '..', no backslashes or NUL bytes, and no symbolic
-    link anywhere between the directory and the file, so nothing can be written outside it.
+    Every model-chosen name goes through here and then through `safe_relative_path`; nothing the model
+    writes becomes a path as it is.
     """
-    parts = name.split("/") if name else []
-    if (not parts or "\\" in name or "\x00" in name or os.path.isabs(name)
-            or any(part in {"", ".", ".."} for part in parts)):
-        raise OutputError(f"refusing to write {name!r}: not a plain relative file name")
+    return f"{prefix}{slugify(title, max_length=max_length, fallback='untitled')}{suffix}"
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def safe_relative_path(directory: Path, relative: str) -> Path:
+    """`directory / relative`, or OutputError unless it is plainly inside `directory`.
+
+    Refused: empty names, absolute paths, drive letters, backslashes, NUL bytes, `.` and `..` parts,
+    empty parts, and any existing part of the way that is a symbolic link (a link planted in the
+    output directory would otherwise carry the write elsewhere).
+    """
+    if (not relative or "\x00" in relative or "\\" in relative or os.path.isabs(relative)
+            or _DRIVE.match(relative)):
+        raise OutputError(f"refusing to write {relative!r}: not a plain relative path")
+    parts = relative.split("/")
+    if any(part in {"", ".", ".."} for part in parts):
+        raise OutputError(f"refusing to write {relative!r}: not a plain relative path")
     target = directory
     for part in parts:
         target = target / part
         if target.is_symlink():
             raise OutputError(f"refusing to write through the symbolic link {target}")
     root = directory.resolve()
-    if root not in target.resolve().parents:
+    if not target.resolve().is_relative_to(root) or target.resolve() == root:
         raise OutputError(f"refusing to write {target}: outside {directory}")
     return target
 
@@ -121,7 +138,7 @@ def write_design(directory: Path, design: Design, transcript: str | None = None)
         stale += [f"{ADR_DIR}/{p.name}" for p in adr_dir.glob("[0-9][0-9][0-9][0-9]-*.md")
                   if f"{ADR_DIR}/{p.name}" not in produced]
     for name in stale:
-        path = _confined(directory, name)
+        path = safe_relative_path(directory, name)
         if path.exists():
             path.unlink()
             # Leave no empty folders behind (adr/, migrations/versions/): they would suggest content.
@@ -131,7 +148,7 @@ def write_design(directory: Path, design: Design, transcript: str | None = None)
                 parent = parent.parent
     written = []
     for name, content, what in files:
-        path = _confined(directory, name)
+        path = safe_relative_path(directory, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, content)
         written.append(WrittenFile(path=path, size=len(content.encode()), what=what))

@@ -189,6 +189,8 @@ class ToolRegistry:
         except json.JSONDecodeError as exc:
             return _failure(name, [f"the arguments are not valid JSON ({exc.msg} at character {exc.pos}); "
                                    "send the whole JSON object again"])
+        except RecursionError:  # found by the property test: thousands of nested brackets
+            return _failure(name, ["the arguments are nested too deeply"])
         if not isinstance(raw, dict):
             return _failure(name, ["the arguments must be a JSON object"])
         try:
@@ -274,6 +276,16 @@ def _check_access(schema: DatabaseSchema) -> list[str]:
     return errors
 
 
+def _stale(errors: list[str]) -> str:
+    """Cross-check errors met when the schema or API changes concern the service architecture emitted
+    before it (cross_check only finds those): the new artifact is accepted, the services must follow.
+    finish_design checks everything together, so nothing inconsistent is ever finished."""
+    if not errors:
+        return ""
+    return ("; the artifacts emitted before it no longer match (" + "; ".join(errors[:MAX_ERRORS_SHOWN])
+            + "): emit them again (emit_service_architecture, emit_performance_plan)")
+
+
 def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str]:
     """The review rules over an emitted artifact: errors go back to the model to repair; warnings are
     named in the acceptance (and land in review.json), so the model may improve them but need not."""
@@ -293,18 +305,18 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     schema = args.database_schema
     errors = check_sql(sql_statements(schema))
     errors += _check_access(schema)
-    errors += cross_check(state.brief, state.api, schema, state.services)
     review_errors, noted = _review("data", schema, state)
     if errors or review_errors:
         return _failure("emit_database_schema", errors + review_errors)
-    state.data = schema
+    state.data, state.finish = schema, None
+    stale = _stale(cross_check(state.brief, state.api, schema, state.services))
     scaling = schema.scaling
     extra = (f", {len(schema.access_patterns)} access patterns"
              + (f", {scaling.read_replicas} read replicas" if scaling and scaling.read_replicas else "")
              + (f", sharded by {scaling.sharding.shard_key}" if scaling and scaling.sharding else ""))
     return _success("emit_database_schema", f"accepted: {len(schema.tables)} tables, "
-                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}{noted}",
-                    "database_schema")
+                    f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}" + noted
+                    + stale, "database_schema")
 
 
 def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
@@ -313,13 +325,13 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
 
     api = args.api_specification
     errors = check_openapi(openapi_document(api))
-    errors += cross_check(state.brief, api, state.data, state.services, performance=state.performance)
     review_errors, noted = _review("api", api, state)
     if errors or review_errors:
         return _failure("emit_api_spec", errors + review_errors)
-    state.api = api
+    state.api, state.finish = api, None
+    stale = _stale(cross_check(state.brief, api, state.data, state.services, performance=state.performance))
     return _success("emit_api_spec", f"accepted: {len(api.resources)} resources, {len(api.endpoints())} endpoints; "
-                    f"openapi.yaml validates{noted}", "api_specification")
+                    "openapi.yaml validates" + noted + stale, "api_specification")
 
 
 def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
@@ -328,7 +340,7 @@ def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
     errors = check_graphql(args.graphql.sdl)
     if errors:
         return _failure("emit_graphql_schema", errors)
-    state.graphql = args.graphql
+    state.graphql, state.finish = args.graphql, None
     fields = state.graphql_fields() or set()
     return _success("emit_graphql_schema", f"accepted: {len(fields)} root fields; schema.graphql builds",
                     "graphql")
@@ -347,7 +359,7 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
     review_errors, noted = _review("services", services, state)
     if errors or review_errors:
         return _failure("emit_service_architecture", errors + review_errors)
-    state.services = services
+    state.services, state.finish = services, None
     return _success("emit_service_architecture",
                     f"accepted: {services.style}, {len(services.services)} services, {len(services.events)} events"
                     + ("; asyncapi.yaml validates" if services.events else "") + noted,
@@ -372,7 +384,7 @@ def _emit_performance(args: EmitPerformancePlan, state: DesignState) -> ToolOutc
     errors = cross_check(state.brief, state.api, state.data, state.services, performance=plan)
     if errors:
         return _failure("emit_performance_plan", errors)
-    state.performance = plan
+    state.performance, state.finish = plan, None
     return _success("emit_performance_plan", f"accepted: {len(plan.caching)} cache layers, {len(plan.scaling)} "
                     f"scaling rules, {len(plan.bottlenecks)} bottlenecks", "performance")
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import respx
 
 from backend_architect.events import RunFinished, ToolCalled
-from tests.conftest import BASE_URL, completion
-from tests.test_agent import _happy, _run, _script
+import httpx
+
+from tests.conftest import BASE_URL, completion, happy_script, run_agent
 
 
 def _money_as_float(schema: dict) -> dict:
@@ -26,11 +27,11 @@ def _money_as_float(schema: dict) -> dict:
 
 @respx.mock(base_url=BASE_URL, assert_all_called=True)
 def test_a_rule_error_goes_back_to_the_model_and_is_repaired(respx_mock, shop_brief, persona, knowledge, shop_plan):
-    bodies = _happy(shop_plan)
+    bodies = happy_script(shop_plan)
     bodies[2:2] = [completion(("emit_database_schema", {"database_schema": _money_as_float(shop_plan.schema)}), turn=2)]
     route = respx_mock.post("/chat/completions")
-    _script(route, bodies)
-    events, _ = _run(shop_brief, persona, knowledge)
+    route.side_effect = [httpx.Response(200, json=b) for b in bodies]
+    events, _ = run_agent(shop_brief, persona, knowledge)
 
     assert isinstance(events[-1], RunFinished)
     result = json.loads(json.loads(route.calls[3].request.content)["messages"][-1]["content"])

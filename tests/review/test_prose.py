@@ -25,7 +25,7 @@ def test_model_review_sends_artifacts_and_findings() -> None:
         return_value=httpx.Response(200, json=completion(content="## Risks\n1. Fix the sync cycle.")))
     bundle = load_paths([BROKEN])
     findings = review_bundle(bundle)
-    settings = Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY, max_retries=0)
+    settings = Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY, max_attempts=1)
     text = asyncio.run(model_review(bundle, findings, settings, http_client=httpx.AsyncClient()))
     assert text.startswith("## Risks")
     sent = json.loads(route.calls.last.request.content)

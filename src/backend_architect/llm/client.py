@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
+from .retry import RetryPolicy
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
     from ..knowledge import KnowledgeBase
 
-__all__ = ["BUILTIN_BASE_URL", "make_client"]
+__all__ = ["BUILTIN_BASE_URL", "make_client", "retry_policy"]
 
 BUILTIN_BASE_URL = "http://builtin.invalid/v1"
 
@@ -32,10 +33,18 @@ def make_client(settings: Settings, *, http_client: Any = None, knowledge: Knowl
         # In-process answers do not fail transiently: no retries to stack.
         return AsyncOpenAI(api_key="builtin-needs-no-key", base_url=BUILTIN_BASE_URL, http_client=http_client,
                            max_retries=0)
+    # max_retries=0: network retries are ours alone (llm/retry.py), so two layers never multiply.
     return AsyncOpenAI(
         api_key=settings.api_key or "no-key-needed",
         base_url=settings.base_url,
         http_client=http_client,
-        max_retries=settings.max_retries,
+        max_retries=0,
         timeout=settings.timeout,
     )
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The network retry policy for these settings; the in-process builtin never fails transiently."""
+    if settings.builtin:
+        return RetryPolicy(max_attempts=1)
+    return RetryPolicy(max_attempts=settings.max_attempts, deadline=settings.deadline)

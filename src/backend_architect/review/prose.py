@@ -53,10 +53,16 @@ async def model_review(bundle: Bundle, findings: list[Finding], settings: Settin
     if settings.builtin:
         raise ValueError("the builtin model is rule-based and writes no prose review; set OPENAI_API_KEY or "
                          "--base-url to use a real model")
+    from ..llm.client import retry_policy
+    from ..llm.retry import call_with_retries
+
     client = make_client(settings, http_client=http_client)
+    messages = review_messages(bundle, findings)
     try:
-        response = await client.chat.completions.create(model=settings.model,
-                                                        messages=review_messages(bundle, findings))  # type: ignore[arg-type]
+        # The one retry layer the design loop uses (the SDK's own retries are off).
+        response = await call_with_retries(
+            lambda: client.chat.completions.create(model=settings.model, messages=messages),  # type: ignore[arg-type]
+            retry_policy(settings))
     finally:
         await client.close()
     if not response.choices or not response.choices[0].message.content:

@@ -10,6 +10,8 @@ from ...brief import Brief, BriefError, parse_brief
 from ...config import BUILTIN_NOTICE
 from ...knowledge import KnowledgeBase, load_knowledge
 from .architect import NothingToDesign, Plan
+from .chat import chat_decision, in_chat
+from .sse import sse_body
 
 __all__ = ["BUILTIN_NOTICE", "BuiltinModel"]
 
@@ -58,16 +60,27 @@ class BuiltinModel:
             return 400, _error("the request body is not JSON", "invalid_request_error")
         if not isinstance(request, dict) or not isinstance(request.get("messages"), list) or not request["messages"]:
             return 400, _error("'messages' must be a non-empty list", "invalid_request_error")
-        if request.get("stream"):
-            return 400, _error("the builtin model does not stream", "invalid_request_error")
         return 200, self.complete(request)
+
+    def respond(self, method: str, path: str, body: bytes) -> tuple[int, str, bytes]:
+        """(status, content type, body): JSON, or server-sent events when the request asks to stream."""
+        status, payload = self.handle(method, path, body)
+        if status == 200 and method == "POST":
+            request = json.loads(body)
+            if request.get("stream"):
+                include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+                return status, "text/event-stream", sse_body(payload, include_usage=include_usage)
+        return status, "application/json", json.dumps(payload).encode()
 
     def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         messages: list[dict[str, Any]] = request["messages"]
         offered = {t.get("function", {}).get("name") for t in request.get("tools") or []}
         turn = sum(1 for m in messages if m.get("role") == "assistant") + 1
-        done, last_failure = _progress(messages)
-        content, calls = self._decide(messages, offered, done, last_failure)
+        if in_chat(messages):
+            content, calls = chat_decision(self, messages, offered)
+        else:
+            done, last_failure = _progress(messages)
+            content, calls = self._decide(messages, offered, done, last_failure)
         tool_calls = [{"id": f"call_{turn}_{i}", "type": "function",
                        "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
                       for i, (name, args) in enumerate(calls)]
@@ -89,12 +102,13 @@ class BuiltinModel:
         }
 
     def _decide(self, messages: list[dict[str, Any]], offered: set[str], done: set[str],
-                last_failure: tuple[str, list[str]] | None) -> tuple[str | None, list[tuple[str, dict[str, Any]]]]:
+                last_failure: tuple[str, list[str]] | None,
+                brief: Brief | None = None) -> tuple[str | None, list[tuple[str, dict[str, Any]]]]:
         if last_failure:
             name, errors = last_failure
             return (f"The {BUILTIN_NOTICE} cannot repair {name}; its rules produced: "
                     + "; ".join(errors[:3]), [])
-        brief = _find_brief(messages)
+        brief = brief or _find_brief(messages)
         if brief is None:
             return (f"I am the builtin {BUILTIN_NOTICE}. Give me a requirements brief (a title and a list of "
                     "requirements) and I will design it; open-ended questions need a real model.", [])

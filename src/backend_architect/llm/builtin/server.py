@@ -25,13 +25,13 @@ class BuiltinServer:
             def _answer(self, method: str) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 if length > MAX_BODY:
-                    status, payload = 413, {"error": {"message": "request too large", "type": "invalid_request"}}
+                    status, kind = 413, "application/json"
+                    data = json.dumps({"error": {"message": "request too large", "type": "invalid_request"}}).encode()
                 else:
                     body = self.rfile.read(length) if length else b""
-                    status, payload = model.handle(method, self.path.split("?", 1)[0], body)
-                data = json.dumps(payload).encode()
+                    status, kind, data = model.respond(method, self.path.split("?", 1)[0], body)
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", kind)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

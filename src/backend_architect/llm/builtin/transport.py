@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import httpx2
@@ -21,9 +20,8 @@ class BuiltinTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         body = await request.aread()
-        status, payload = self.model.handle(request.method, request.url.path, body)
-        return httpx2.Response(status, content=json.dumps(payload).encode(),
-                               headers={"content-type": "application/json"}, request=request)
+        status, kind, content = self.model.respond(request.method, request.url.path, body)
+        return httpx2.Response(status, content=content, headers={"content-type": kind}, request=request)
 
 
 def builtin_http_client(knowledge: KnowledgeBase | None = None) -> httpx2.AsyncClient:

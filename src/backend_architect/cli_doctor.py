@@ -1,0 +1,91 @@
+"""`backend-architect models` and `backend-architect doctor`: what the configuration resolves to, and
+what the endpoint can do. Registered in cli.py; kept here so cli.py stays thin. Never prints the key."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import ConfigError, Settings, resolve_settings
+
+__all__ = ["doctor", "show_models"]
+
+
+def _settings(console: Console, model: str | None, base_url: str | None, mode: str | None) -> Settings:
+    try:
+        return resolve_settings(model=model, base_url=base_url, structured_output=mode)
+    except ConfigError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _describe(settings: Settings) -> list[tuple[str, str]]:
+    from .llm.pricing import price_for
+    from .llm.profiles import resolve_profile
+
+    profile = resolve_profile(settings.model, settings.structured_output)
+    price = price_for(settings.model, settings.prices)
+    return [
+        ("model", settings.model),
+        ("server", "in-process (builtin)" if settings.builtin else settings.base_url or "https://api.openai.com/v1"),
+        ("API key", "set" if settings.api_key else "not set"),
+        ("profile", f"{profile.name}: {profile.mode}" + (" (strict)" if profile.strict else "")
+         + (", strips <think>" if profile.think else "")),
+        ("retries", "none: in-process" if settings.builtin else
+         f"{settings.max_attempts} attempts within {settings.deadline:g} s, {settings.timeout:g} s each"),
+        ("price", f"${price.input:g} in / ${price.output:g} out per 1M tokens" if price else "unknown"),
+        ("config files", ", ".join(settings.sources) or "none"),
+    ]
+
+
+def _pairs(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+
+
+def show_models(model: str | None, base_url: str | None, mode: str | None) -> None:
+    from .llm.profiles import KNOWN_PROFILES
+
+    console = Console()
+    table = Table(title="Known model profiles (first match wins)", title_justify="left")
+    for column in ("profile", "model names matching", "structured output", "notes"):
+        table.add_column(column)
+    for p in KNOWN_PROFILES:
+        table.add_row(p.name, p.pattern, p.mode + (" strict" if p.strict else "") + (" <think>" if p.think else ""),
+                      p.notes)
+    console.print(table)
+    _pairs(console, "The current configuration resolves to", _describe(_settings(Console(stderr=True), model,
+                                                                                 base_url, mode)))
+
+
+def doctor(model: str | None, base_url: str | None) -> None:
+    from .llm import make_client
+    from .llm.doctor import Check, run_checks
+
+    console = Console()
+    settings = _settings(Console(stderr=True), model, base_url, None)
+    _pairs(console, "Configuration", _describe(settings))
+
+    async def go() -> list[Check]:
+        client = make_client(settings)
+        try:
+            return await run_checks(client, settings.model, base_url=settings.base_url)
+        finally:
+            await client.close()
+
+    checks = asyncio.run(go())
+    table = Table(title="What the endpoint can do", title_justify="left")
+    for column in ("capability", "works", "detail"):
+        table.add_column(column)
+    for check in checks:
+        table.add_row(check.name, "[green]yes[/]" if check.ok else "[red]no[/]", check.detail)
+    console.print(table)
+    if not checks[0].ok:
+        raise typer.Exit(1)

@@ -1,0 +1,143 @@
+"""One model turn: build the request for the profile's mode, send it through the one retry layer,
+check the answer, and hand the loop plain tool calls.
+
+Failures come out as `ModelCallError` with an actionable message; nothing else escapes for a bad
+server or a bad answer. Two re-asks live here, apart from network retries, and they never stack
+with them because their triggers are disjoint: a 200 without choices (asked once more), and a 400
+refusing a structured-output parameter (the next mode down the profile's chain, immediately).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import ModelCallError, describe_error, unsupported_parameter
+from .profiles import Profile, fallback
+from .retry import RetryPolicy, call_with_retries
+from .streaming import collect_stream
+from .structured import StructuredOutput, ToolRequest
+from .wire import read_completion
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["ModelCaller", "ModelTurn"]
+
+EMPTY_ANSWER_ATTEMPTS = 2
+
+
+@dataclass
+class ModelTurn:
+    calls: list[ToolRequest]
+    text: str
+    finish_reason: str | None
+    assistant: dict[str, Any]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    system_fingerprint: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        """Cut off at the output limit: any call in it may be half-written, so none is run."""
+        return self.finish_reason == "length"
+
+
+Recorder = Callable[[str, Any], None]
+
+
+@dataclass
+class ModelCaller:
+    client: AsyncOpenAI
+    model: str
+    tools: list[dict[str, Any]]
+    profile: Profile
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    base_url: str | None = None
+    record: Recorder = field(default=lambda kind, body: None)
+    stream: bool = False  # stream answers (and retry a stream that breaks off, dropping what came)
+
+    def __post_init__(self) -> None:
+        self.structured = StructuredOutput(self.tools, self.profile)
+        self._stream_usage = True
+        self._notices: list[str] = []
+
+    @property
+    def mode(self) -> str:
+        return self.structured.mode
+
+    async def _send(self, request: dict[str, Any]) -> str | dict[str, Any]:
+        """The answer's body: the raw text (read by `wire.py`, not by the SDK's unvalidated models), or the
+        assembled stream as a dict."""
+        if not self.stream:
+            raw = await self.client.chat.completions.with_raw_response.create(**request)
+            return raw.text
+        extra = {"stream_options": {"include_usage": True}} if self._stream_usage else {}
+        completion = await collect_stream(await self.client.chat.completions.create(**request, stream=True, **extra))
+        return completion.model_dump(mode="json", exclude_none=True)
+
+    async def turn(self, messages: list[dict[str, Any]]) -> ModelTurn:
+        empty = 0
+        self._notices = []
+        while True:
+            request = self.structured.request(self.model, messages)
+            self.record("request", {**request, "stream": True} if self.stream else request)
+            try:
+                response = await call_with_retries(lambda: self._send(request), self.policy, self._on_retry)
+            except Exception as exc:  # noqa: BLE001 - every SDK failure becomes one typed, described error
+                refused = unsupported_parameter(exc)
+                if refused == "stream_options" and self.stream and self._stream_usage:
+                    self._stream_usage = False  # usage then comes from the last chunk, if the server sends it
+                    continue
+                lower = fallback(self.structured.profile, refused) if refused else None
+                if lower is None:
+                    raise describe_error(exc, base_url=self.base_url, model=self.model,
+                                         secrets=[self.client.api_key]) from None
+                self.record("fallback", {"refused": refused, "from": self.structured.mode, "to": lower.mode})
+                self._notices.append(f"the server refused {refused}; structured output now by {lower.mode}")
+                self.structured = StructuredOutput(self.tools, lower)
+                continue
+            try:
+                turn = self._check(response)
+                turn.notices = self._notices
+                return turn
+            except ModelCallError as exc:
+                empty += 1
+                if not exc.retryable or empty >= EMPTY_ANSWER_ATTEMPTS:
+                    raise
+
+    def _on_retry(self, exc: BaseException, attempt: int, wait: float) -> None:
+        status = getattr(exc, "status_code", None)
+        self.record("retry", {"attempt": attempt, "error": type(exc).__name__, "status": status,
+                              "wait_seconds": round(wait, 3)})
+        self._notices.append(f"attempt {attempt} failed ({status or type(exc).__name__}); retried after {wait:.1f} s")
+
+    def _check(self, body: str | dict[str, Any]) -> ModelTurn:
+        try:
+            response, data = read_completion(body, base_url=self.base_url)
+        except ModelCallError:
+            self.record("response", body if isinstance(body, dict) else {"unreadable": body[:10_000]})
+            raise
+        self.record("response", data)
+        choice = response.choices[0] if response.choices else None
+        message = choice.message if choice else None
+        if choice is None or message is None:
+            raise ModelCallError("the server answered 200 with no choices, twice", kind="no_choices", retryable=True)
+        finish = choice.finish_reason
+        if finish == "content_filter":
+            raise ModelCallError("the server's content filter stopped the answer (finish_reason content_filter); "
+                                 "rephrase the brief or use another model", kind="content_filter")
+        calls, assistant = self.structured.parse(message)
+        usage = response.usage
+        return ModelTurn(
+            calls=calls, text="" if calls else (message.content or ""), finish_reason=finish, assistant=assistant,
+            prompt_tokens=max(usage.prompt_tokens or 0, 0) if usage else 0,
+            completion_tokens=max(usage.completion_tokens or 0, 0) if usage else 0,
+            system_fingerprint=response.system_fingerprint,
+        )
+
+    def results(self, calls: list[ToolRequest], contents: list[str]) -> list[dict[str, Any]]:
+        return self.structured.results(calls, contents)
+

@@ -1,0 +1,87 @@
+"""Model profiles: how structured output is obtained is a property of the model and its server.
+
+Four modes, best first:
+- `tools`: native function calling (`tools` + `tool_choice`), with `strict` schemas where the model
+  family supports them and the schema can be made strict (see `strict.py`);
+- `json_schema`: `response_format={"type": "json_schema", ...}` wrapping `{"tool", "arguments"}`;
+- `json_object`: `response_format={"type": "json_object"}`, the tools' schemas in the prompt;
+- `text`: no structured-output parameter at all; the tool call is read from fenced JSON in the text,
+  after `<think>` blocks are stripped.
+
+A server that answers 400 naming one of these parameters moves the run one step down the chain
+(`fallback`); `--structured-output MODE` forces a mode and disables nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal, cast
+
+__all__ = ["KNOWN_PROFILES", "MODES", "MODE_CHOICES", "Mode", "Profile", "fallback", "resolve_profile"]
+
+Mode = Literal["tools", "json_schema", "json_object", "text"]
+MODES: tuple[Mode, ...] = ("tools", "json_schema", "json_object", "text")
+MODE_CHOICES: tuple[str, ...] = (*MODES, "tools-strict")  # what --structured-output accepts
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    pattern: str  # a regular expression searched in the lower-cased model name
+    mode: Mode
+    strict: bool = False
+    think: bool = False  # the model writes <think>…</think> before answering
+    tool_choice: bool = True  # send tool_choice="auto" (some servers refuse the parameter, not the tools)
+    notes: str = ""
+
+    def matches(self, model: str) -> bool:
+        return re.search(self.pattern, model.lower()) is not None
+
+
+# First match wins, so specific families come before their generic relatives.
+KNOWN_PROFILES: tuple[Profile, ...] = (
+    Profile("builtin", r"^builtin$", "tools", notes="the offline rule-based model"),
+    Profile("openai-reasoning", r"^(openai/)?o[1-9](-|$)", "tools", strict=True, notes="o-series"),
+    Profile("openai-gpt", r"^(openai/)?(gpt-4\.1|gpt-4o|gpt-5)", "tools", strict=True,
+            notes="strict function schemas"),
+    Profile("openai-legacy", r"^(openai/)?gpt-(3\.5|4)", "tools", notes="tools without strict"),
+    Profile("deepseek-r1", r"deepseek-r1|deepseek-reasoner", "text", think=True,
+            notes="reasoning model without dependable tool calls; JSON read from text after <think>"),
+    Profile("qwq", r"qwq", "text", think=True, notes="reasoning model; JSON read from text after <think>"),
+    Profile("qwen3", r"qwen3", "tools", think=True, notes="tools; may think first"),
+    Profile("qwen", r"qwen", "tools"),
+    Profile("deepseek", r"deepseek", "tools"),
+    Profile("llama", r"llama[-_ ]?3\.[1-9]|llama[-_ ]?4", "tools", notes="Llama 3.1+ tool calling"),
+    Profile("llama-old", r"llama", "json_object", notes="older Llama: JSON with the schema in the prompt"),
+    Profile("mistral", r"mistral|mixtral|codestral|ministral|magistral", "tools"),
+    Profile("gemma", r"gemma", "text", notes="no native tool calling"),
+    Profile("phi", r"(^|[-/])phi", "text", notes="no native tool calling"),
+    Profile("generic", r".", "tools", notes="unknown model: native tools, falling back on a 400"),
+)
+
+
+def resolve_profile(model: str, mode: str | None = None) -> Profile:
+    """The profile of `model`; `mode` (from --structured-output) overrides the profile's mode."""
+    profile = next(p for p in KNOWN_PROFILES if p.matches(model))
+    if mode is None:
+        return profile
+    if mode == "tools-strict":
+        return replace(profile, mode="tools", strict=True)
+    if mode not in MODES:
+        raise ValueError(f"unknown structured-output mode {mode!r}; choose one of: " + ", ".join(MODE_CHOICES))
+    return replace(profile, mode=cast(Mode, mode), strict=profile.strict and mode == "tools")
+
+
+def fallback(profile: Profile, refused: str) -> Profile | None:
+    """The next profile down the chain after the server refused `refused`, or None at the bottom."""
+    if profile.mode == "tools" and profile.tool_choice and refused == "tool_choice":
+        return replace(profile, tool_choice=False)
+    if profile.mode == "tools" and profile.strict:
+        # A strict schema refused reads as a refusal of `tools` ("Invalid schema for function …",
+        # param tools[0]…): plain tools come before giving up native tool calling.
+        return replace(profile, strict=False)
+    index = MODES.index(profile.mode)
+    if index + 1 >= len(MODES):
+        return None
+    return replace(profile, mode=MODES[index + 1], strict=False)

@@ -1,0 +1,209 @@
+"""Requests and answers in each structured-output mode (see `profiles.py`).
+
+`StructuredOutput` turns the loop's conversation into a request for the current mode, and a
+response message into `ToolRequest`s plus the assistant message to keep in the conversation. The
+loop never sees the mode: it gets calls, runs them, and hands the results back to `results()`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .profiles import Profile
+from .strict import drop_filled_nulls, strict_schema
+
+__all__ = ["StructuredOutput", "ToolRequest", "extract_json_calls", "strip_think"]
+
+_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
+_FENCE = re.compile(r"```(?:json|tool_call)?\s*\n?(.*?)```", re.S | re.I)
+_TAG = re.compile(r"<tool_call>(.*?)</tool_call>", re.S | re.I)
+
+
+@dataclass(frozen=True)
+class ToolRequest:
+    id: str
+    name: str
+    arguments: str
+
+
+def strip_think(text: str) -> str:
+    """Drop reasoning blocks. An unclosed <think> hides the rest; a lone </think> hides what precedes it."""
+    text = _THINK.sub("", text)
+    if "</think>" in text.lower():
+        text = text[text.lower().rindex("</think>") + len("</think>"):]
+    lowered = text.lower()
+    if "<think>" in lowered:
+        text = text[:lowered.index("<think>")]
+    return text.strip()
+
+
+def _candidates(text: str) -> list[str]:
+    found = [m.group(1) for m in _TAG.finditer(text)] + [m.group(1) for m in _FENCE.finditer(text)]
+    if not found:
+        found.append(text)
+        start, end = text.find("{"), text.rfind("}")
+        if 0 <= start < end:
+            found.append(text[start:end + 1])
+    return [c.strip() for c in found if c.strip()]
+
+
+def _as_call(item: Any) -> tuple[str, str] | None:
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get("function"), dict):
+        item = item["function"]
+    name = item.get("tool", item.get("name"))
+    args = item.get("arguments", item.get("parameters", {}))
+    if not isinstance(name, str):
+        return None
+    return name, args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+
+
+def extract_json_calls(text: str, offered: set[str], *, prefix: str = "text_call") -> list[ToolRequest]:
+    """Tool calls written as JSON in text; a call is accepted only if it names an offered tool."""
+    for candidate in _candidates(strip_think(text or "")):
+        try:
+            data = json.loads(candidate)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        items = data.get("tool_calls", data.get("calls")) if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            items = [data]
+        calls = [c for c in (_as_call(i) for i in items) if c is not None and c[0] in offered]
+        if calls:
+            return [ToolRequest(f"{prefix}_{i}", name, args) for i, (name, args) in enumerate(calls)]
+    return []
+
+
+def _protocol(tools: list[dict[str, Any]]) -> str:
+    lines = ["Answer every turn with exactly one JSON object and nothing else, of this form:",
+             '{"tool": "<tool name>", "arguments": {<the arguments, matching the tool\'s JSON schema>}}',
+             "The tools:"]
+    for tool in tools:
+        fn = tool["function"]
+        lines.append(f"- {fn['name']}: {fn.get('description', '')}\n  arguments schema: "
+                     + json.dumps(fn.get("parameters", {}), separators=(",", ":")))
+    lines.append("Tool results come back as a user message starting with 'Result of <tool name>:'.")
+    return "\n".join(lines)
+
+
+def _alternating(messages: list[dict[str, Any]], protocol: str) -> list[dict[str, Any]]:
+    """The conversation for a server without tool calling: the protocol joins the system prompt, and
+    consecutive user messages are merged, since many chat templates (Mistral's, Llama's) insist on one
+    system message first and strictly alternating turns."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if out and message["role"] == out[-1]["role"] and message["role"] in ("user", "system"):
+            out[-1] = {**out[-1], "content": f"{out[-1]['content']}\n\n{message['content']}"}
+        else:
+            out.append(dict(message))
+    if out and out[0]["role"] == "system":
+        out[0]["content"] = f"{out[0]['content']}\n\n{protocol}"
+    else:
+        out.insert(0, {"role": "system", "content": protocol})
+    return out
+
+
+class StructuredOutput:
+    """One structured-output mode bound to one set of tools."""
+
+    def __init__(self, tools: list[dict[str, Any]], profile: Profile):
+        self.tools = tools
+        self.profile = profile
+        self.names = {t["function"]["name"] for t in tools}
+        self._parameters = {t["function"]["name"]: t["function"].get("parameters", {}) for t in tools}
+        self._strict: set[str] = set()
+        self._answers = 0  # numbers the ids of calls read from text, which carry none of their own
+        self._native = [self._native_tool(t) for t in tools] if profile.mode == "tools" else []
+
+    def _native_tool(self, tool: dict[str, Any]) -> dict[str, Any]:
+        if not self.profile.strict:
+            return tool
+        tightened = strict_schema(tool["function"].get("parameters", {}))
+        if tightened is None:  # free-form maps cannot be strict: send this tool as it is
+            return tool
+        self._strict.add(tool["function"]["name"])
+        return {"type": "function", "function": {**tool["function"], "parameters": tightened, "strict": True}}
+
+    @property
+    def mode(self) -> str:
+        return self.profile.mode + ("+strict" if self._strict else "")
+
+    def request(self, model: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        request: dict[str, Any] = {"model": model, "messages": messages}
+        mode = self.profile.mode
+        if mode == "tools":
+            return {**request, "tools": self._native, **({"tool_choice": "auto"} if self.profile.tool_choice else {})}
+        request["messages"] = _alternating(messages, _protocol(self.tools))
+        if mode == "json_schema":
+            schema = {"type": "object", "additionalProperties": False, "required": ["tool", "arguments"],
+                      "properties": {"tool": {"type": "string", "enum": sorted(self.names)},
+                                     "arguments": {"type": "object"}}}
+            request["response_format"] = {"type": "json_schema",
+                                          "json_schema": {"name": "tool_call", "schema": schema, "strict": False}}
+        elif mode == "json_object":
+            request["response_format"] = {"type": "json_object"}
+        return request
+
+    def parse(self, message: Any) -> tuple[list[ToolRequest], dict[str, Any]]:
+        """The calls of an answer, and the assistant message to keep in the conversation."""
+        text = getattr(message, "content", None) or ""
+        self._answers += 1
+        prefix = f"text_call_{self._answers}"
+        if self.profile.mode != "tools":
+            return extract_json_calls(text, self.names, prefix=prefix), {"role": "assistant", "content": text}
+        calls = self._loosen(self._native_calls(getattr(message, "tool_calls", None) or []))
+        if not calls and text:
+            # Llama, Qwen and friends behind some servers write the call as text: take it if it names our tool.
+            calls = extract_json_calls(text, self.names, prefix=prefix)
+            text = "" if calls else text
+        assistant: dict[str, Any] = {"role": "assistant", "content": text or None}
+        if calls:
+            assistant["tool_calls"] = [{"id": c.id, "type": "function",
+                                        "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+        return calls, assistant
+
+    def _native_calls(self, raw: list[Any]) -> list[ToolRequest]:
+        calls: list[ToolRequest] = []
+        echoes: set[tuple[str, str, str]] = set()
+        ids: set[str] = set()
+        for index, item in enumerate(raw):
+            fn = getattr(item, "function", None)
+            name = str(getattr(fn, "name", "") or "")
+            args = getattr(fn, "arguments", None) or ""
+            call_id = str(getattr(item, "id", "") or f"call_{index}")
+            if (call_id, name, args) in echoes:
+                continue  # the same call twice under one id: a server echo, run it once
+            echoes.add((call_id, name, args))
+            if call_id in ids:
+                call_id = f"{call_id}_{index}"  # two different calls, one id: the second gets its own
+            ids.add(call_id)
+            calls.append(ToolRequest(call_id, name, args))
+        return calls
+
+    def _loosen(self, calls: list[ToolRequest]) -> list[ToolRequest]:
+        """Undo the strict transform's forced nulls, so pydantic's defaults apply."""
+        if not self._strict:
+            return calls
+        out = []
+        for call in calls:
+            if call.name in self._strict:
+                try:
+                    value = json.loads(call.arguments)
+                except (json.JSONDecodeError, RecursionError):
+                    value = None
+                if isinstance(value, dict):
+                    loosened = drop_filled_nulls(value, self._parameters[call.name])
+                    call = ToolRequest(call.id, call.name, json.dumps(loosened, ensure_ascii=False))
+            out.append(call)
+        return out
+
+    def results(self, calls: list[ToolRequest], contents: list[str]) -> list[dict[str, Any]]:
+        """The messages that carry tool results back: tool messages natively, one user message otherwise."""
+        if self.profile.mode == "tools":
+            return [{"role": "tool", "tool_call_id": c.id, "content": body} for c, body in zip(calls, contents)]
+        text = "\n\n".join(f"Result of {c.name}:\n{body}" for c, body in zip(calls, contents))
+        return [{"role": "user", "content": text}]

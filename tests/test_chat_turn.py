@@ -1,0 +1,101 @@
+"""The conversation behind a chat: its brief, its state across processes, and how an interruption is closed."""
+
+from __future__ import annotations
+
+import json
+
+from backend_architect.chat.turn import INTERRUPTED, Conversation
+from backend_architect.conversation import conversation_brief
+from backend_architect.llm.stream import StreamedMessage, ToolCall
+from backend_architect.tools import default_registry
+
+
+def _user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
+
+
+def test_the_brief_is_what_the_person_stated(shop_brief):
+    messages = [_user("hi"), _user("Members borrow books. Librarians manage the catalogue!"),
+                _user("What about caching?"), _user("show me the schema"), _user("Members can reserve a book.")]
+    brief = conversation_brief(messages)
+    assert [(r.id, r.text) for r in brief.requirements] == [
+        ("R1", "Members borrow books."), ("R2", "Librarians manage the catalogue!"),
+        ("R3", "Members can reserve a book.")]
+    assert brief.title == "Members borrow books"
+    assert conversation_brief([_user("hello"), _user("Why?")]) is None
+    extended = conversation_brief([_user("Customers can leave reviews of products.")], shop_brief)
+    assert extended.requirement_ids() == shop_brief.requirement_ids() + ["R7"]
+
+
+def test_an_interrupted_answer_is_kept_marked_and_open_calls_are_answered(persona, knowledge):
+    conversation = Conversation(persona=persona, knowledge=knowledge)
+    conversation.messages += [_user("Design it."), {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_9", "type": "function", "function": {"name": "emit_api_spec", "arguments": "{}"}}]}]
+    conversation.pending = StreamedMessage(content="Half an ans", tool_calls=[ToolCall("c", "x", "{")])
+    added = conversation.close_interrupted()
+    assert added[0]["role"] == "tool" and added[0]["tool_call_id"] == "call_9"
+    assert json.loads(added[0]["content"])["ok"] is False
+    assert added[1] == {"role": "assistant", "content": f"Half an ans\n\n{INTERRUPTED}"}
+    assert conversation.messages[-2:] == added and conversation.pending is None
+    assert conversation.close_open_calls("again") == []
+
+
+def test_the_design_state_survives_a_dump_and_restore(persona, knowledge, shop_brief, shop_plan):
+    first = Conversation(persona=persona, knowledge=knowledge)
+    first.load_brief(shop_brief)
+    registry = default_registry()
+    for name, args in [("emit_database_schema", {"database_schema": shop_plan.schema}),
+                       ("emit_api_spec", {"api_specification": shop_plan.api}),
+                       ("emit_service_architecture", {"microservices": shop_plan.services}),
+                       ("estimate_capacity", shop_plan.capacity_args),
+                       ("emit_performance_plan", {"performance": shop_plan.performance}),
+                       ("record_decisions", {"decisions": shop_plan.decisions}),
+                       ("finish_design", shop_plan.finish)]:
+        assert registry.call(name, json.dumps(args), first.design_state).ok
+    dump = json.loads(json.dumps(first.state_dump()))
+
+    second = Conversation(persona=persona, knowledge=knowledge, messages=list(first.messages))
+    second.restore(dump)
+    assert second.design("builtin", True).model_dump() == first.design("builtin", True).model_dump()
+    assert second.design("builtin", True).status == "complete"
+    assert second.design_state.capacity is not None and len(second.design_state.decisions) >= 3
+    fresh = Conversation(persona=persona, knowledge=knowledge)
+    assert fresh.design("m", False).status == "incomplete" and "emit_api_spec" in fresh.design("m", False).failure
+
+
+def test_a_chat_turn_retries_a_429_before_the_stream_opens(persona, knowledge):
+    """The chat goes through the one retry layer too: a 429 with retry-after-ms, then the streamed answer."""
+    import asyncio
+
+    import httpx
+    import respx
+
+    from backend_architect.chat.turn import Conversation, run_turn
+    from backend_architect.config import Settings
+    from backend_architect.events import TurnFinished
+    from backend_architect.llm import make_client
+
+    from .conftest import API_KEY, BASE_URL, completion
+
+    body = completion(content="Hello there.", turn=1)
+    chunk = {**body, "object": "chat.completion.chunk",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hello there."},
+                          "finish_reason": "stop"}]}
+    sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+
+    async def go():
+        client = make_client(Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY),
+                             http_client=httpx.AsyncClient())
+        try:
+            return [e async for e in run_turn(Conversation(persona=persona, knowledge=knowledge), "Hi",
+                                              client=client, model="gpt-test")]
+        finally:
+            await client.close()
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.post("/chat/completions")
+        route.side_effect = [httpx.Response(429, headers={"retry-after-ms": "1"}, json={"error": {"message": "slow"}}),
+                             httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"})]
+        events = asyncio.run(go())
+    assert route.call_count == 2
+    assert isinstance(events[-1], TurnFinished) and events[-1].text == "Hello there." and events[-1].failure is None

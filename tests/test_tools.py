@@ -1,0 +1,37 @@
+"""Tools over a design that changes: a new schema is accepted, the stale services must follow before finishing."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from backend_architect.tools import DesignState, default_registry
+
+
+def test_a_changed_schema_is_accepted_and_finish_waits_for_the_services_to_follow(shop_brief, knowledge, shop_plan):
+    registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    for name, args in [("emit_database_schema", {"database_schema": shop_plan.schema}),
+                       ("emit_api_spec", {"api_specification": shop_plan.api}),
+                       ("emit_service_architecture", {"microservices": shop_plan.services}),
+                       ("estimate_capacity", shop_plan.capacity_args),
+                       ("emit_performance_plan", {"performance": shop_plan.performance}),
+                       ("record_decisions", {"decisions": shop_plan.decisions}),
+                       ("finish_design", shop_plan.finish)]:
+        assert registry.call(name, json.dumps(args), state).ok, name
+
+    grown = copy.deepcopy(shop_plan.schema)
+    extra = copy.deepcopy(grown["tables"][0])
+    extra["name"], extra["indexes"] = "wishlists", []
+    extra["columns"] = [c for c in extra["columns"] if not c.get("references") and not c.get("unique")]
+    grown["tables"].append(extra)
+    outcome = registry.call("emit_database_schema", json.dumps({"database_schema": grown}), state)
+    assert outcome.ok and "wishlists" in outcome.content and "emit them again (emit_service_architecture" in outcome.content
+    assert state.finish is None  # the traceability was for the old design
+
+    refused = registry.call("finish_design", json.dumps(shop_plan.finish), state)
+    assert not refused.ok and any("wishlists" in e for e in refused.errors)
+
+    services = copy.deepcopy(shop_plan.services)
+    services["services"][0]["owned_tables"].append("wishlists")
+    assert registry.call("emit_service_architecture", json.dumps({"microservices": services}), state).ok
+    assert registry.call("finish_design", json.dumps(shop_plan.finish), state).ok
