@@ -57,3 +57,15 @@ def test_review_warnings_are_named_in_the_acceptance(shop_brief, knowledge, shop
     outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
                                       DesignState(brief=shop_brief, knowledge=knowledge))
     assert outcome.ok and "review warnings: data-timestamp-with-time-zone" in outcome.summary
+
+
+def test_chat_review_reports_rule_findings(shop_brief, knowledge, shop_plan) -> None:
+    from backend_architect.chat.review import review_design
+    from backend_architect.spec import DatabaseSchema
+    from backend_architect.tools import DesignState
+
+    schema = copy.deepcopy(shop_plan.schema)
+    schema["tables"][0]["columns"].append({"name": "legacy_seen_at", "type": "timestamp"})
+    state = DesignState(brief=shop_brief, knowledge=knowledge, data=DatabaseSchema.model_validate(schema))
+    found = [f for f in review_design(state) if not f.rule_id.startswith("validation.")]
+    assert [f.rule_id for f in found] == ["data-timestamp-with-time-zone"]

@@ -13,7 +13,7 @@ from .engine import Finding, run_rules, sort_findings
 if TYPE_CHECKING:
     from ..spec import Design
 
-__all__ = ["artifact_findings", "review_design", "review_json", "review_markdown"]
+__all__ = ["artifact_findings", "review_artifacts", "review_design", "review_json", "review_markdown"]
 
 
 def review_design(design: Design) -> list[Finding]:
@@ -24,6 +24,16 @@ def review_design(design: Design) -> list[Finding]:
     bundle = Bundle()
     fill_from_design(bundle, design)
     bundle.files = {}  # the design is in memory; findings name artifacts, not files
+    return review_bundle(bundle)
+
+
+def review_artifacts(brief: Any, api: Any, data: Any, services: Any, traceability: Any = None) -> list[Finding]:
+    """Every rule over the artifacts accepted so far (the chat's /review): no files, no line numbers."""
+    from ..render.openapi import openapi_document
+    from . import review_bundle
+
+    bundle = Bundle(openapi=openapi_document(api) if api is not None else None, data=data, services=services,
+                    brief=brief, traceability=traceability)
     return review_bundle(bundle)
 
 
