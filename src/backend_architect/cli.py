@@ -179,6 +179,15 @@ def _summary(written, out_dir: Path, final) -> None:  # type: ignore[no-untyped-
     console.print(table)
 
 
+def _add_eval() -> None:
+    from .evals.cli import eval_app  # typer only at import; the runner loads inside the commands
+
+    app.add_typer(eval_app, name="eval")
+
+
+_add_eval()
+
+
 def main() -> None:
     app()
 
