@@ -100,7 +100,7 @@ def paired_t_test(a: list[float], b: list[float]) -> PairedTest:
     if n < 2:
         return PairedTest(n, m, 0.0, max(n - 1, 0), 1.0)
     se = std_error(diffs)
-    if se == 0:  # every pair moved by the same amount: no noise at all
+    if se <= 1e-12 * max(1.0, abs(m)):  # every pair moved by the same amount: no noise at all
         return PairedTest(n, m, math.copysign(math.inf, m) if m else 0.0, n - 1, 0.0 if m else 1.0)
     t = m / se
     return PairedTest(n, m, t, n - 1, min(1.0, 2 * t_cdf(-abs(t), n - 1)))

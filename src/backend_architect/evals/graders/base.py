@@ -96,7 +96,9 @@ def registry() -> dict[str, GraderSpec]:
 def singular(word: str) -> str:
     """A plain English singular, enough to match 'orders' with 'Order' and 'categories' with 'category'."""
     word = re.sub(r"[^a-z0-9]", "", word.lower())
+    if word.endswith(("ss", "us", "is")):
+        return word
     for plural, one in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("s", "")):
-        if word.endswith(plural) and len(word) > len(plural) + 1 and not word.endswith("ss"):
+        if word.endswith(plural) and len(word) > len(plural) + 1:
             return word[: -len(plural)] + one
     return word
