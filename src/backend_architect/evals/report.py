@@ -33,7 +33,7 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
             "score": round(mean([r["score"] for r in scored]), 4) if n else None,
             "passes": passes, "pass_rate": round(passes / n, 4) if n else None,
             "tokens": round(mean([r.get("prompt_tokens", 0) + r.get("completion_tokens", 0) for r in rs])),
-            "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 6),
+            "cost_usd": _total(costs),
             "latency_s": round(mean([r.get("latency_s", 0.0) for r in rs]), 3),
             "grades": _grade_means(scored),
         }
@@ -57,10 +57,16 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
             "ci95": [round(low, 4), round(high, 4)],
             "passed": sum(1 for c in rows if c["pass_rate"] is not None and c["pass_rate"] >= 0.5),
             "tokens": sum(c["tokens"] * c["epochs"] for c in rows),
-            "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 6),
+            "cost_usd": _total(costs),
             "graders": {g: round(mean(v), 4) for g, v in sorted(graders.items())},
         })
     return {"models": models, "cases": cases}
+
+
+def _total(costs: list[float | None]) -> float | None:
+    """The sum, or None when any part is unknown (a model with no price)."""
+    known = [c for c in costs if c is not None]
+    return round(sum(known), 6) if len(known) == len(costs) else None
 
 
 def _grade_means(scored: list[dict[str, Any]]) -> dict[str, float]:
@@ -158,8 +164,8 @@ def render_junit(records: list[dict[str, Any]]) -> str:
     root = ET.Element("testsuites", name="backend-architect eval")
     for name, rs in sorted(groups.items()):
         suite = ET.SubElement(root, "testsuite", name=name, tests=str(len(rs)),
-                              failures=str(sum(r.get("status") == "scored" and not r.get("passed") for r in rs)),
-                              errors=str(sum(r.get("status") == "error" for r in rs)),
+                              failures=str(sum(1 for r in rs if r.get("status") == "scored" and not r.get("passed"))),
+                              errors=str(sum(1 for r in rs if r.get("status") == "error")),
                               time=f"{sum(r.get('latency_s', 0) for r in rs):.3f}")
         for r in rs:
             case = ET.SubElement(suite, "testcase", classname=name, name=f"{r['case']}#{r['epoch']}",

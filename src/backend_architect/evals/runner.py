@@ -88,7 +88,8 @@ def default_client_factory(*, base_url: str | None, cache: ResponseCache | None,
         else:
             inner = httpx2.AsyncHTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=200))
             settings = resolve_settings(model=model, base_url=base_url)
-        http = httpx2.AsyncClient(transport=MeteredTransport(inner, httpx2.Response, cache), timeout=settings.timeout)
+        transport: Any = MeteredTransport(inner, httpx2.Response, cache)  # duck-types httpx2's AsyncBaseTransport
+        http = httpx2.AsyncClient(transport=transport, timeout=settings.timeout)
         return make_client(settings, http_client=http)
 
     return factory

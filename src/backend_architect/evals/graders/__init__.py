@@ -4,13 +4,16 @@ To add one, write a function in a module here, decorate it with `@register(name,
 and import the module below; suites can then say `expect: {name: ...}`.
 """
 
+from typing import Any
+
 from . import capacity, include, judge, structure  # noqa: F401 - importing registers the graders
 from .base import Grade, GradeContext, GraderSpec, register, registry
+from .judge import Judge
 
 __all__ = ["Grade", "GradeContext", "GraderSpec", "grade_design", "register", "registry"]
 
 
-async def grade_design(design: dict, expect: dict, *, judge: "judge.Judge | None" = None) -> list[Grade]:  # type: ignore[type-arg]
+async def grade_design(design: dict[str, Any], expect: dict[str, Any], *, judge: Judge | None = None) -> list[Grade]:
     """Every applicable grader's grade, in registry order. A grader that crashes scores 0 with the error."""
     import inspect
 

@@ -56,9 +56,10 @@ class Judge:
         last = "no attempt"
         for _ in range(self.attempts):
             try:
-                response = await self.client.chat.completions.create(
-                    model=self.model, messages=messages, tools=[TOOL],
-                    tool_choice={"type": "function", "function": {"name": "submit_verdict"}}, temperature=0)
+                request: dict[str, Any] = {
+                    "model": self.model, "messages": messages, "tools": [TOOL], "temperature": 0,
+                    "tool_choice": {"type": "function", "function": {"name": "submit_verdict"}}}
+                response = await self.client.chat.completions.create(**request)
                 message = response.choices[0].message
                 calls = message.tool_calls or []
                 if not calls:
