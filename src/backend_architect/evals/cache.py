@@ -23,11 +23,19 @@ from .prices import cost_usd
 __all__ = ["CURRENT_METER", "Meter", "MeteredTransport", "ResponseCache", "RunBudget", "request_key"]
 
 
-def request_key(url: str, body: bytes, salt: str = "") -> str:
+def _parse(body: bytes) -> Any:
     try:
-        canonical = json.dumps(json.loads(body or b"{}"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return json.loads(body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def request_key(url: str, body: bytes, salt: str = "", parsed: Any = None) -> str:
+    parsed = _parse(body) if parsed is None else parsed
+    if parsed is None:
         canonical = body.decode("latin-1")
+    else:
+        canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{url}\n{salt}\n{canonical}".encode()).hexdigest()
 
 
@@ -99,13 +107,11 @@ class Meter:
             return f"case cost budget of ${self.max_cost:g} spent"
         return self.run.exhausted
 
-    def record(self, model: str, body: bytes, *, cached: bool) -> None:
+    def record(self, model: str, answer: Any, *, cached: bool) -> None:
+        """Count one answered request; `answer` is the parsed response body (None when not JSON)."""
         self.requests += 1
         self.cache_hits += cached
-        try:
-            usage = json.loads(body).get("usage") or {}
-        except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-            usage = {}
+        usage = (answer.get("usage") if isinstance(answer, dict) else None) or {}
         prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
         self.prompt_tokens += prompt
         self.completion_tokens += completion
@@ -131,14 +137,16 @@ class MeteredTransport:
     async def handle_async_request(self, request: Any) -> Any:
         meter = CURRENT_METER.get()
         body = await request.aread()
-        model = _model_of(body) or (meter.model if meter else "")
+        parsed = _parse(body)
+        model = parsed.get("model") if isinstance(parsed, dict) and isinstance(parsed.get("model"), str) else ""
+        model = model or (meter.model if meter else "")
         key = None
         if self.cache is not None and request.method == "POST":
-            key = request_key(str(request.url), body, meter.salt if meter else "")
+            key = request_key(str(request.url), body, meter.salt if meter else "", parsed)
             hit = self.cache.get(key)
             if hit is not None:
                 if meter:
-                    meter.record(model, hit, cached=True)
+                    meter.record(model, _parse(hit), cached=True)
                 return self._response(200, hit, request)
         stop = meter.over_budget() if meter else None
         if stop:
@@ -153,15 +161,16 @@ class MeteredTransport:
             if meter:
                 meter.transport_error = f"{type(exc).__name__}: {exc}"
             raise
+        answer = _parse(data) if response.status_code == 200 else None
         if meter:
             meter.last_status = response.status_code
             if response.status_code == 200:
-                meter.record(model, data, cached=False)
+                meter.record(model, answer, cached=False)
                 meter.transport_error = None
             else:
                 meter.requests += 1
                 meter.transport_error = f"HTTP {response.status_code}"
-        if key is not None and response.status_code == 200 and _is_json(data):
+        if key is not None and answer is not None:
             self.cache.put(key, data)  # type: ignore[union-attr]
         return self._response(response.status_code, data, request, headers=_plain_headers(response.headers))
 
@@ -177,22 +186,6 @@ class MeteredTransport:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-
-def _model_of(body: bytes) -> str | None:
-    try:
-        value = json.loads(body).get("model")
-    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _is_json(data: bytes) -> bool:
-    try:
-        json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return False
-    return True
 
 
 def _plain_headers(headers: Any) -> dict[str, str]:

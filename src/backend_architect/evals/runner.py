@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from ..knowledge import KnowledgeBase
     from ..prompts import Persona
+    from ..tools import ToolRegistry
 
 __all__ = ["ClientFactory", "EvalConfig", "Job", "RunOutcome", "default_client_factory", "jobs_for", "run_eval"]
 
@@ -108,6 +109,7 @@ async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: Cli
     budget = RunBudget(max_tokens=config.max_run_tokens, max_cost=config.max_run_cost)
     clients = {model: client_factory(model) for model in config.models}
     judge = Judge(client_factory(config.judge_model), config.judge_model) if config.judge_model else None
+    registry = _registry()
     pending = iter(jobs)
 
     async def worker() -> None:
@@ -115,7 +117,7 @@ async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: Cli
             if budget.exhausted:
                 outcome.stopped = budget.exhausted
                 return
-            record = await run_case(job, clients[job.model], config, budget, knowledge, persona, judge)
+            record = await run_case(job, clients[job.model], config, budget, knowledge, persona, judge, registry)
             store.append(record)
             outcome.records.append(_summary(record))
             outcome.ran += 1
@@ -132,13 +134,25 @@ async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: Cli
     return outcome
 
 
+def _registry() -> ToolRegistry:
+    """One tool registry for the run, its JSON schemas built once: pydantic generates them afresh on
+    every call, which costs more CPU per case than the rest of the runner."""
+    from ..tools import default_registry
+
+    registry = default_registry()
+    schemas = registry.schemas()
+    registry.schemas = lambda: schemas  # type: ignore[method-assign]
+    return registry
+
+
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
     # What the caller keeps per case: no reasons, no grades, so memory stays flat over long runs.
     return {k: record.get(k) for k in ("key", "status", "score", "passed")}
 
 
 async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: RunBudget,
-                   knowledge: KnowledgeBase, persona: Persona, judge: Judge | None) -> dict[str, Any]:
+                   knowledge: KnowledgeBase, persona: Persona, judge: Judge | None,
+                   registry: ToolRegistry | None = None) -> dict[str, Any]:
     from ..agent import Budgets, run_design
     from ..config import BUILTIN
     from ..events import RunFailed, RunFinished
@@ -153,7 +167,7 @@ async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: Ru
         final: RunFinished | RunFailed | None = None
         async for event in run_design(job.case.brief, client=client, model=job.model, persona=persona,
                                       knowledge=knowledge, budgets=Budgets(max_turns=config.max_turns),
-                                      builtin=job.model == BUILTIN):
+                                      registry=registry, builtin=job.model == BUILTIN):
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event
         assert final is not None
