@@ -1,6 +1,6 @@
 """`eval compare RUN_A RUN_B`: per-case differences, and whether the mean difference is noise.
 
-Cases are paired by suite/case (and model, when both runs hold the same models); each side's
+Cases are paired by suite/case (and by model when a run holds several); each side's
 score is the case's mean over its epochs; the test is a two-sided paired t-test on B − A.
 """
 
@@ -58,7 +58,8 @@ def compare_runs(a: Path, b: Path, *, alpha: float = 0.05) -> Comparison:
     for path in (a, b):
         if not read_results(path):
             raise FileNotFoundError(f"{path}: no results (expected a run directory or a results .jsonl file)")
-    with_model = _models(a) == _models(b) and len(_models(a)) > 1
+    # One model a side: pair by case (model A against model B). Several: pair each model with itself.
+    with_model = len(_models(a)) > 1 or len(_models(b)) > 1
     sa, sb = _scores(a, with_model), _scores(b, with_model)
     common = sorted(set(sa) & set(sb))
     rows = [(k, sa[k], sb[k]) for k in common]

@@ -60,6 +60,10 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, Any]:
             "cost_usd": _total(costs),
             "graders": {g: round(mean(v), 4) for g, v in sorted(graders.items())},
         })
+        repeated = [c["pass_at_k"] for c in rows if "pass_at_k" in c]
+        if repeated:
+            ks = sorted({k for p in repeated for k in p}, key=int)
+            models[-1]["pass_at_k"] = {k: round(mean([p[k] for p in repeated if k in p]), 4) for k in ks}
     return {"models": models, "cases": cases}
 
 
@@ -99,9 +103,16 @@ def _case_rows(report: dict[str, Any]) -> list[list[str]]:
              f"{c['latency_s']:.2f}s"] for c in report["cases"]]
 
 
+def _passes(model: dict[str, Any]) -> str:
+    shown = f"{model['passed']}/{model['cases']}"
+    if "pass_at_k" in model:
+        shown += " (" + ", ".join(f"pass@{k} {v:.2f}" for k, v in model["pass_at_k"].items()) + ")"
+    return shown
+
+
 def _model_rows(report: dict[str, Any]) -> list[list[str]]:
     return [[m["model"], f"{m['mean_score']:.3f} ± {m['std_error']:.3f}",
-             f"[{m['ci95'][0]:.3f}, {m['ci95'][1]:.3f}]", f"{m['passed']}/{m['cases']}", str(m["errors"]),
+             f"[{m['ci95'][0]:.3f}, {m['ci95'][1]:.3f}]", _passes(m), str(m["errors"]),
              str(m["tokens"]), _money(m["cost_usd"])] for m in report["models"]]
 
 
