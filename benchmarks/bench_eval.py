@@ -129,20 +129,36 @@ def cache_rows(quick: bool) -> list[str]:
     return rows
 
 
-def memory_child(n: int) -> None:
-    with Server(0.0, mode="chatty") as url:
+def _peak_mb() -> float:
+    # VmHWM, after clear_refs reset it: ru_maxrss survives execve, so a child started by a big parent
+    # would report the parent's peak.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_child(n: int, mode: str) -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    with Server(0.0, mode=mode) as url:
         m = run_once(url, n, 50, None)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"n": n, "peak_mb": peak_mb, "wall": m["wall"], "cpu": m["cpu"]}))
+    print(json.dumps({"n": n, "peak_mb": _peak_mb(), "wall": m["wall"], "cpu": m["cpu"]}))
 
 
 def memory_rows(quick: bool) -> list[str]:
-    rows = ["| N | peak RSS MB | wall s | runner CPU s/case |", "| ---: | ---: | ---: | ---: |"]
-    for n in ((100, 500) if quick else (200, 2000)):
-        out = subprocess.run([sys.executable, __file__, "--memory-child", str(n)], check=True,
+    rows = ["| server | N | C | peak RSS MB | wall s | runner CPU s/case |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    sizes = [("chatty", 200), ("chatty", 2000), ("builtin", 50), ("builtin", 200)]
+    for mode, n in ([(m, max(20, n // 10)) for m, n in sizes] if quick else sizes):
+        out = subprocess.run([sys.executable, __file__, "--memory-child", str(n), "--mode", mode], check=True,
                              capture_output=True, text=True).stdout
         m = json.loads(out.strip().splitlines()[-1])
-        rows.append(f"| {n} | {m['peak_mb']:.1f} | {m['wall']:.1f} | {m['cpu'] / n:.4f} |")
+        rows.append(f"| {mode} | {n} | 50 | {m['peak_mb']:.1f} | {m['wall']:.1f} | {m['cpu'] / n:.4f} |")
         print(rows[-1], flush=True)
     return rows
 
@@ -151,23 +167,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller N, for a smoke run")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="chatty", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["latency", "cache", "memory"], help="run one section")
     args = parser.parse_args()
     if args.memory_child:
-        memory_child(args.memory_child)
+        memory_child(args.memory_child, args.mode)
         return
     load = os.getloadavg()[0]
     lines = ["", "# Eval runner against a server on 127.0.0.1 with a fixed latency L", "",
              f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
              f"load average {load:.1f} at the start, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC"
              + (" (--quick)" if args.quick else "") + ". Server: the builtin model in its own process.", ""]
-    lines += ["## Wall time against the ideal ceil(N/C) × calls per case × L", "",
-              "The runner alone: the server answers without tool calls, so each case is 3 model calls "
-              "(the ask and two nudges) and no artifact to validate.", ""] + latency_rows(args.quick, "chatty")
-    lines += ["", "Whole cases: the server is the builtin model, so each case is 5 model calls and the agent "
-              "validates every artifact (openapi-spec-validator, pglast) in the runner's process.", ""]
-    lines += latency_rows(args.quick, "builtin")
-    lines += ["", "## Concurrency 1 vs 8, cold vs through the response cache", ""] + cache_rows(args.quick)
-    lines += ["", "## Peak memory (server answers at once, no tool calls: the runner alone)", ""] + memory_rows(args.quick)
+    if args.only in (None, "latency"):
+        lines += ["## Wall time against the ideal ceil(N/C) × calls per case × L", "",
+                  "The runner alone: the server answers without tool calls, so each case is 3 model calls "
+                  "(the ask and two nudges) and no artifact to validate.", ""] + latency_rows(args.quick, "chatty")
+        lines += ["", "Whole cases: the server is the builtin model, so each case is 5 model calls and the agent "
+                  "validates every artifact (openapi-spec-validator, pglast) in the runner's process.", ""]
+        lines += latency_rows(args.quick, "builtin")
+    if args.only in (None, "cache"):
+        lines += ["", "## Concurrency 1 vs 8, cold vs through the response cache", "",
+                  "The 16 shipped cases twice over: in a cold run the second copy of a brief already hits "
+                  "the cache.", ""] + cache_rows(args.quick)
+    if args.only in (None, "memory"):
+        lines += ["", "## Peak memory (a fresh process per row; L = 0)", ""] + memory_rows(args.quick)
     text = "\n".join(lines) + "\n"
     with (ROOT / "benchmarks" / "results.md").open("a") as handle:
         handle.write(text)

@@ -1,7 +1,11 @@
 """Graders: each scores a design in 0..1 with a reason. Importing this package registers them all.
 
 To add one, write a function in a module here, decorate it with `@register(name, expectation=T)`,
-and import the module below; suites can then say `expect: {name: ...}`.
+and import the module below; suites can then say `expect: {name: ...}`. Graders still to come with
+the capabilities they check: `graphql_valid` (graphql-core over `design["graphql"]["sdl"]`),
+`asyncapi_valid` (the events of `design["microservices"]["events"]`) and `no_review_errors` (the
+review rules' findings); each is `@register(..., expectation=bool, always=True, default=True)` and
+returns None when the design has nothing of that kind.
 """
 
 from typing import Any
