@@ -8,7 +8,10 @@ review rules' findings); each is `@register(..., expectation=bool, always=True, 
 returns None when the design has nothing of that kind.
 """
 
+import functools
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from . import capacity, include, judge, structure  # noqa: F401 - importing registers the graders
 from .base import Grade, GradeContext, GraderSpec, register, registry
@@ -17,11 +20,14 @@ from .judge import Judge
 __all__ = ["Grade", "GradeContext", "GraderSpec", "grade_design", "register", "registry"]
 
 
+@functools.cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(registry()[name].expectation)
+
+
 async def grade_design(design: dict[str, Any], expect: dict[str, Any], *, judge: Judge | None = None) -> list[Grade]:
     """Every applicable grader's grade, in registry order. A grader that crashes scores 0 with the error."""
     import inspect
-
-    from pydantic import TypeAdapter
 
     ctx = GradeContext(design=design, judge=judge)
     grades: list[Grade] = []
@@ -33,7 +39,7 @@ async def grade_design(design: dict[str, Any], expect: dict[str, Any], *, judge:
         else:
             continue
         try:
-            expected = TypeAdapter(spec.expectation).validate_python(raw)
+            expected = _adapter(name).validate_python(raw)
             result = spec.fn(ctx, expected)
             if inspect.isawaitable(result):
                 result = await result
