@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["eval_app"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _RunByDefault(TyperGroup):
@@ -104,6 +104,11 @@ def run(
             knowledge=knowledge, persona=persona, on_result=progress.advance, on_plan=progress.start))
     except FileExistsError as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        progress.stop()  # before printing, so the message is not drawn under the bar
+        err.print(f"interrupted: the finished cases are in {out}/results.jsonl; `--resume -o {out}` runs the rest",
+                  highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         progress.stop()
     records = read_results(out)
@@ -190,3 +195,4 @@ class _Progress:
     def stop(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
