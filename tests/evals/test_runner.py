@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 import respx
 
 from backend_architect.config import Settings
 from backend_architect.evals.cache import MeteredTransport, ResponseCache
-from backend_architect.evals.results import read_results
+from backend_architect.evals.results import ResultStore, read_results
 from backend_architect.evals.runner import EvalConfig, run_eval
 from backend_architect.evals.suite import load_suites, select
 from backend_architect.llm import make_client
@@ -136,3 +137,12 @@ def test_a_run_budget_stops_new_cases_and_resume_runs_the_rest(tmp_path, knowled
     assert all(r["status"] == "error" for r in read_results(tmp_path / "run") if r["case"] != "garbage")
     outcome = _run(tmp_path, server, knowledge, persona, resume=True)
     assert {r["status"] for r in read_results(tmp_path / "run")} == {"scored"}
+
+
+def test_two_runs_cannot_append_to_one_results_file(tmp_path):
+    first = ResultStore(tmp_path)
+    first.open(resume=True)
+    with pytest.raises(FileExistsError, match="another run is writing"):
+        ResultStore(tmp_path).open(resume=True)
+    first.close()
+    ResultStore(tmp_path).open(resume=True)

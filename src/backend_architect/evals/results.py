@@ -42,6 +42,19 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     return list(records.values())
 
 
+def _lock(handle: IO[bytes], path: Path) -> None:
+    """Two runs appending to one file would interleave their cases: the second one is refused."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no advisory locks
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise FileExistsError(f"another run is writing to {path}") from None
+
+
 class ResultStore:
     def __init__(self, directory: Path):
         self.path = directory / RESULTS
@@ -50,19 +63,21 @@ class ResultStore:
     def open(self, *, resume: bool) -> list[dict[str, Any]]:
         """Open for appending; with `resume`, return what is already there (torn tail cut off)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("ab")
+        _lock(handle, self.path)  # before reading or cutting anything another run may be writing
         existing: list[dict[str, Any]] = []
-        if self.path.exists() and self.path.stat().st_size:
+        if os.fstat(handle.fileno()).st_size:
             if not resume:
+                handle.close()
                 raise FileExistsError(f"{self.path} already has results: use --resume to finish that run, "
                                       "or another output directory")
             data = self.path.read_bytes()
             end = data.rfind(b"\n") + 1
-            if end < len(data):
-                with self.path.open("r+b") as handle:  # a torn last line from a killed run
-                    handle.truncate(end)
-                    os.fsync(handle.fileno())
+            if end < len(data):  # a torn last line from a killed run
+                os.ftruncate(handle.fileno(), end)
+                os.fsync(handle.fileno())
             existing = read_results(self.path)
-        self._handle = self.path.open("ab")
+        self._handle = handle
         return existing
 
     def append(self, record: dict[str, Any]) -> None:
