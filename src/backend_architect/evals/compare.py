@@ -81,7 +81,7 @@ def render_comparison(cmp: Comparison, *, all_rows: bool = False) -> list[Any]:
         style = "green" if diff > 0 else "red" if diff < 0 else ""
         table.add_row(case, f"{sa:.3f}", f"{sb:.3f}", Text(f"{diff:+.3f}", style=style))
     same = sum(1 for _, sa, sb in cmp.rows if abs(sb - sa) < 1e-9)
-    lines: list[Any] = [table]
+    lines: list[Any] = [table] if table.row_count else []
     if same and not all_rows:
         lines.append(f"{same} of {len(cmp.rows)} paired cases unchanged (--all shows them)")
     if cmp.only_a or cmp.only_b:
