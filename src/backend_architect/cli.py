@@ -261,6 +261,15 @@ from .cli_review import register as _register_review  # noqa: E402 - review and 
 _register_review(app)
 
 
+def _add_eval() -> None:
+    from .evals.cli import eval_app  # typer only at import; the runner loads inside the commands
+
+    app.add_typer(eval_app, name="eval")
+
+
+_add_eval()
+
+
 def main() -> None:
     app()
 

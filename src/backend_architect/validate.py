@@ -23,7 +23,19 @@ def check_openapi(document: dict[str, Any], *, limit: int = 10, version: str = "
                 break
     except Exception as exc:  # noqa: BLE001 - the validator trips over some malformed shapes; that is a finding
         problems.append(f"openapi.yaml: the document is malformed ({type(exc).__name__}: {exc})")
+    finally:
+        _forget_validators()
     return problems
+
+
+def _forget_validators() -> None:
+    """openapi-spec-validator memoizes `iter_errors` with lru_cache(maxsize=None) on the method, so every
+    validator (about 0.3 MB with its resolver caches) stays alive: a long eval run grew without bound."""
+    from openapi_spec_validator.validation.validators import SpecValidator
+
+    clear = getattr(getattr(SpecValidator.iter_errors, "__wrapped__", None), "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 def check_sql(statements: list[tuple[str, str]]) -> list[str]:
