@@ -28,7 +28,7 @@ cases:
     expect: {tables: [lists, tasks], must_not_include: [microservices]}
   - id: clinic
     brief: {title: Clinic, requirements: [Patients book appointments with doctors.]}
-    expect: {tables: [patients, doctors, appointments], endpoints: ["POST /invoices"]}
+    expect: {tables: [invoices, payments, refunds], endpoints: ["POST /invoices", "POST /refunds"], columns: [invoices.total]}
 """
 
 

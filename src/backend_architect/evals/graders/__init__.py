@@ -1,11 +1,7 @@
 """Graders: each scores a design in 0..1 with a reason. Importing this package registers them all.
 
 To add one, write a function in a module here, decorate it with `@register(name, expectation=T)`,
-and import the module below; suites can then say `expect: {name: ...}`. Graders still to come with
-the capabilities they check: `graphql_valid` (graphql-core over `design["graphql"]["sdl"]`),
-`asyncapi_valid` (the events of `design["microservices"]["events"]`) and `no_review_errors` (the
-review rules' findings); each is `@register(..., expectation=bool, always=True, default=True)` and
-returns None when the design has nothing of that kind.
+and import the module below; suites can then say `expect: {name: ...}`.
 """
 
 import functools
@@ -13,7 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from . import capacity, include, judge, structure  # noqa: F401 - importing registers the graders
+from . import capacity, formats, include, judge, structure  # noqa: F401 - importing registers the graders
 from .base import Grade, GradeContext, GraderSpec, register, registry
 from .judge import Judge
 

@@ -31,14 +31,14 @@ def choose_style(plan: Plan) -> tuple[str, str]:
     kb = plan.kb
     corpus = plan.domain.corpus
     min_rps = kb.default("microservices_min_peak_rps", 1000)
-    min_dau = kb.default("microservices_min_daily_active_users", 1_000_000)
     if re.search(r"\bmonolith", corpus):
         return "modular_monolith", "The brief asks for a monolith."
     reasons = []
-    if nfr.peak_rps is not None and nfr.peak_rps >= min_rps:
-        reasons.append(f"peak load of {nfr.peak_rps:g} requests/s (threshold {min_rps})")
-    if nfr.daily_active_users is not None and nfr.daily_active_users >= min_dau:
-        reasons.append(f"{nfr.daily_active_users:,} daily active users (threshold {min_dau:,})")
+    # The estimated peak (from the stated peak, the monthly volumes or the users) decides, not the head count:
+    # three million users who write a paste a month are a light load.
+    peak = plan.capacity.value("peak_read_qps") + plan.capacity.value("peak_write_qps")
+    if peak >= min_rps:
+        reasons.append(f"estimated peak of {peak:,.0f} requests/s (threshold {min_rps:,})")
     if re.search(r"\bmicroservices?\b", corpus):
         reasons.append("the brief asks for independently deployable services")
     contexts = {e.context for e in plan.domain.entities.values()}
@@ -52,15 +52,10 @@ def choose_style(plan: Plan) -> tuple[str, str]:
         team = f"; a team of {nfr.team_size} engineers" if nfr.team_size else ""
         return "microservices", ("Microservices, one per bounded context, because of the " + "; ".join(reasons)
                                  + team + ".")
-    stated = []
-    if nfr.peak_rps is not None:
-        stated.append(f"{nfr.peak_rps:g} requests/s at peak")
-    if nfr.daily_active_users is not None:
-        stated.append(f"{nfr.daily_active_users:,} daily active users")
-    load = ", ".join(stated) if stated else "no stated load"
+    users = f" from {nfr.daily_active_users:,} daily active users" if nfr.daily_active_users else ""
     return "modular_monolith", (
-        f"A modular monolith: {load} is below the thresholds that justify services ({min_rps} requests/s or "
-        f"{min_dau:,} daily active users), so one deployable with one module per bounded context keeps the "
+        f"A modular monolith: an estimated peak of {peak:,.0f} requests/s{users} is below the {min_rps:,} "
+        "requests/s that justify services, so one deployable with one module per bounded context keeps the "
         "boundaries without the network, deployment and consistency costs; a module can be extracted later.")
 
 
