@@ -1,50 +1,25 @@
-"""A real PostgreSQL for tests, from the `pgserver` wheel (it ships the server binaries).
-
-Kept small and self-contained on purpose: one server per test session on a Unix socket in a
-temporary directory, and a fresh database per test. Import the fixtures into a test module:
+"""SQLAlchemy access to the session's throwaway PostgreSQL (`backend_architect.pg.temporary_server`, the
+server `verify` uses), and a fresh database per test. Import the fixtures into a test module:
 `from .pg_fixture import pg_database_uri, pg_uri  # noqa: F401`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import uuid
-import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 
-def _driver_uri(uri: str) -> str:
-    # pgserver hands out libpq URIs; SQLAlchemy needs the driver named, and we use psycopg 3.
-    return uri.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
 @pytest.fixture(scope="session")
-def pg_uri() -> Iterator[str]:
-    """SQLAlchemy URI of the session's PostgreSQL server (database `postgres`)."""
-    try:
-        with warnings.catch_warnings():  # platformdirs warns on import when XDG_RUNTIME_DIR is unset (CI)
-            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-            import pgserver
-    except ImportError:  # `make test` installs the test extra, so this only skips partial installs
-        pytest.skip("pgserver is not installed (pip install -e '.[test]'); it provides PostgreSQL for these tests")
-    # As root, pgserver runs PostgreSQL as its own unprivileged user, which cannot enter pytest's
-    # private (0700) temporary directories. So the server gets a directory of its own that others
-    # may traverse but not list, and pgserver creates (and owns) the data directory inside it.
-    home = Path(tempfile.mkdtemp(prefix="ba-pg-"))
-    os.chmod(home, 0o711)
-    try:
-        server = pgserver.get_server(home / "pgdata", cleanup_mode="delete")
-        try:
-            yield _driver_uri(server.get_uri())
-        finally:
-            server.cleanup()
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+def pg_uri(pg_dsn: str) -> str:
+    """SQLAlchemy URI (psycopg 3) of the session's throwaway server, the one `verify` uses (conftest's pg_dsn)."""
+    from sqlalchemy.engine import URL
+
+    parts = dict(item.split("=", 1) for item in pg_dsn.split())
+    return URL.create("postgresql+psycopg", username=parts.get("user"), database=parts.get("dbname"),
+                      query={"host": parts["host"], "port": parts.get("port", "5432")}).render_as_string(
+        hide_password=False)
 
 
 @pytest.fixture
