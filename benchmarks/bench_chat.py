@@ -127,7 +127,7 @@ def main() -> None:
         "",
         f"- time to first prompt: median {statistics.median(times):.3f} s, min {min(times):.3f} s, "
         f"max {max(times):.3f} s (aim: under 0.5 s); `backend-architect --help` meanwhile: median "
-        f"{statistics.median(helps):.3f} s (0.19 s on an idle machine, benchmarks/results.md)",
+        f"{statistics.median(helps):.3f} s",
         f"- answered, rendered Markdown and left on Ctrl-D with exit code 0 in every run: "
         f"{all(r['answered'] and r['styled'] and not r['raw_markdown_left'] and r['exit_code'] == 0 for r in results)}",
     ]) + "\n"

@@ -35,9 +35,7 @@ def _serve(delay: float, mode: str, queue: Any) -> None:
     from backend_architect.llm.builtin.model import BuiltinModel
     from backend_architect.llm.builtin.server import BuiltinServer
 
-    inner = BuiltinModel()
-
-    class Delayed:
+    class Delayed(BuiltinModel):  # `respond` (JSON or SSE) goes through this `handle`
         def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
             time.sleep(delay)
             if mode == "chatty":  # answers at once and never calls a tool: the agent gives up after 3 asks
@@ -45,9 +43,9 @@ def _serve(delay: float, mode: str, queue: Any) -> None:
                              "choices": [{"index": 0, "finish_reason": "stop",
                                           "message": {"role": "assistant", "content": "No."}}],
                              "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11}}
-            return inner.handle(method, path, body)
+            return super().handle(method, path, body)
 
-    server = BuiltinServer(model=Delayed())  # type: ignore[arg-type]
+    server = BuiltinServer(model=Delayed())
     server.httpd.socket.listen(512)  # the default backlog of 5 drops bursts of 50 connections
     with server:
         queue.put(server.base_url)
@@ -182,7 +180,7 @@ def main() -> None:
         lines += ["## Wall time against the ideal ceil(N/C) × calls per case × L", "",
                   "The runner alone: the server answers without tool calls, so each case is 3 model calls "
                   "(the ask and two nudges) and no artifact to validate.", ""] + latency_rows(args.quick, "chatty")
-        lines += ["", "Whole cases: the server is the builtin model, so each case is 5 model calls and the agent "
+        lines += ["", "Whole cases: the server is the builtin model, so each case is 9 model calls and the agent "
                   "validates every artifact (openapi-spec-validator, pglast) in the runner's process.", ""]
         lines += latency_rows(args.quick, "builtin")
     if args.only in (None, "cache"):
