@@ -30,10 +30,9 @@ def completion(*calls: tuple[str, dict[str, Any] | str], content: str | None = N
     }
 
 
-def happy_script(plan: Any) -> list[dict[str, Any]]:
-    """A model that uses every tool once, in the persona's order (GraphQL only when the brief asks for it)."""
-    steps = [
-        ("search_knowledge", {"query": "indexing foreign keys", "k": 2}),
+def plan_calls(plan: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every design tool's arguments from a builtin plan, in the persona's order (GraphQL only when asked)."""
+    return [
         ("estimate_capacity", plan.capacity_args),
         ("emit_database_schema", {"database_schema": plan.schema}),
         ("emit_api_spec", {"api_specification": plan.api}),
@@ -43,6 +42,11 @@ def happy_script(plan: Any) -> list[dict[str, Any]]:
         ("record_decisions", {"decisions": plan.decisions}),
         ("finish_design", plan.finish),
     ]
+
+
+def happy_script(plan: Any) -> list[dict[str, Any]]:
+    """A model that consults the knowledge base, then uses every tool once."""
+    steps = [("search_knowledge", {"query": "indexing foreign keys", "k": 2}), *plan_calls(plan)]
     return [completion(step, turn=i) for i, step in enumerate(steps, start=1)]
 
 

@@ -15,7 +15,7 @@ from backend_architect.spec import Design
 from backend_architect.tools import DesignState, default_registry
 from backend_architect.validate import check_graphql
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, plan_calls
 
 
 def _design(brief, knowledge) -> Design:
@@ -23,13 +23,7 @@ def _design(brief, knowledge) -> Design:
     plan = Plan(brief, knowledge)
     state = DesignState(brief=brief, knowledge=knowledge)
     registry = default_registry()
-    calls = [("estimate_capacity", plan.capacity_args), ("emit_database_schema", {"database_schema": plan.schema}),
-             ("emit_api_spec", {"api_specification": plan.api}),
-             *([("emit_graphql_schema", {"graphql": plan.graphql})] if plan.graphql else []),
-             ("emit_service_architecture", {"microservices": plan.services}),
-             ("emit_performance_plan", {"performance": plan.performance}),
-             ("record_decisions", {"decisions": plan.decisions}), ("finish_design", plan.finish)]
-    for name, args in calls:
+    for name, args in plan_calls(plan):
         outcome = registry.call(name, json.dumps(args), state)
         assert outcome.ok, (name, outcome.errors)
     return state.design(model="builtin", builtin=True)

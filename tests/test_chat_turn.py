@@ -9,6 +9,8 @@ from backend_architect.conversation import conversation_brief
 from backend_architect.llm.stream import StreamedMessage, ToolCall
 from backend_architect.tools import default_registry
 
+from .conftest import plan_calls
+
 
 def _user(text: str) -> dict[str, str]:
     return {"role": "user", "content": text}
@@ -44,13 +46,7 @@ def test_the_design_state_survives_a_dump_and_restore(persona, knowledge, shop_b
     first = Conversation(persona=persona, knowledge=knowledge)
     first.load_brief(shop_brief)
     registry = default_registry()
-    for name, args in [("emit_database_schema", {"database_schema": shop_plan.schema}),
-                       ("emit_api_spec", {"api_specification": shop_plan.api}),
-                       ("emit_service_architecture", {"microservices": shop_plan.services}),
-                       ("estimate_capacity", shop_plan.capacity_args),
-                       ("emit_performance_plan", {"performance": shop_plan.performance}),
-                       ("record_decisions", {"decisions": shop_plan.decisions}),
-                       ("finish_design", shop_plan.finish)]:
+    for name, args in plan_calls(shop_plan):
         assert registry.call(name, json.dumps(args), first.design_state).ok
     dump = json.loads(json.dumps(first.state_dump()))
 

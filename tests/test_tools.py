@@ -7,16 +7,12 @@ import json
 
 from backend_architect.tools import DesignState, default_registry
 
+from .conftest import plan_calls
+
 
 def test_a_changed_schema_is_accepted_and_finish_waits_for_the_services_to_follow(shop_brief, knowledge, shop_plan):
     registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
-    for name, args in [("emit_database_schema", {"database_schema": shop_plan.schema}),
-                       ("emit_api_spec", {"api_specification": shop_plan.api}),
-                       ("emit_service_architecture", {"microservices": shop_plan.services}),
-                       ("estimate_capacity", shop_plan.capacity_args),
-                       ("emit_performance_plan", {"performance": shop_plan.performance}),
-                       ("record_decisions", {"decisions": shop_plan.decisions}),
-                       ("finish_design", shop_plan.finish)]:
+    for name, args in plan_calls(shop_plan):
         assert registry.call(name, json.dumps(args), state).ok, name
 
     grown = copy.deepcopy(shop_plan.schema)
