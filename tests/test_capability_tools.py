@@ -154,3 +154,47 @@ def test_finish_reminds_once_of_skipped_capabilities_then_accepts(shop_brief, kn
 
     md = render_markdown(final.design)
     assert "_Not produced: estimate_capacity was not called" in md
+
+
+def test_an_artifact_emitted_after_finish_in_the_same_answer_leaves_the_run_unfinished(shop_plan, shop_brief, knowledge):
+    """finish_design then an emit, in one answer: the emit voids the traceability, so the run goes on."""
+    from collections import Counter
+
+    from backend_architect.agent import run_tool_calls
+    from backend_architect.llm.stream import ToolCall
+    from backend_architect.tools import DesignState, default_registry
+
+    from .conftest import plan_calls
+
+    registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    calls = [ToolCall(f"c{i}", name, json.dumps(args)) for i, (name, args) in enumerate(plan_calls(shop_plan))]
+    calls.append(ToolCall("late", "emit_api_spec", json.dumps({"api_specification": shop_plan.api})))
+    round_ = run_tool_calls(registry, state, calls, turn=1, repairs=Counter(), max_repairs=3)
+    assert not round_.finished and state.finish is None
+    assert run_tool_calls(registry, state, calls[-2:-1], turn=2, repairs=Counter(), max_repairs=3).finished
+
+
+def test_the_reminder_does_not_spend_a_repair(shop_plan, shop_brief, knowledge, persona):
+    from backend_architect.agent import Budgets
+
+    core = [b for b in happy_script(shop_plan) if b["choices"][0]["message"]["tool_calls"][0]["function"]["name"] in
+            {"emit_database_schema", "emit_api_spec", "emit_service_architecture", "finish_design"}]
+    core.append(completion(("finish_design", shop_plan.finish), turn=9))
+    with respx.mock(base_url=BASE_URL) as mock:
+        _script(mock.post("/chat/completions"), core)
+        events, _ = _run(shop_brief, persona, knowledge, Budgets(max_repairs_per_tool=0))
+    assert isinstance(events[-1], RunFinished), getattr(events[-1], "reason", "")
+
+
+def test_an_access_pattern_on_a_keyword_table_is_read_through_its_quotes(shop_brief, knowledge):
+    """render/sql.py quotes a table named order; its access pattern's query must be able to as well."""
+    from backend_architect.tools import DesignState, default_registry
+
+    schema = {"tables": [{"name": "order", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True}, {"name": "customer", "type": "text", "not_null": True}],
+        "indexes": [{"name": "ix_order_customer", "columns": ["customer"], "reason": "orders of a customer"}]}],
+        "access_patterns": [{"name": "orders_of_customer", "description": "orders of a customer", "table": "order",
+                             "query": 'SELECT * FROM "order" WHERE customer = $1', "index": "ix_order_customer"}]}
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
+                                      DesignState(brief=shop_brief, knowledge=knowledge))
+    assert outcome.ok, outcome.errors

@@ -99,7 +99,7 @@ def test_a_design_then_a_refinement_then_save_writes_what_design_writes(respx_mo
     from backend_architect.spec import Design
 
     rendered = {name for name, _, _ in render_files(Design.model_validate(design))}
-    on_disk = {str(p.relative_to(saved)) for p in saved.rglob("*") if p.is_file()}
+    on_disk = {str(p.relative_to(saved)) for p in saved.rglob("*") if p.is_file() and not p.name.startswith(".")}
     assert on_disk == rendered | {"transcript.jsonl"}
     assert {"design.md", "openapi.yaml", "schema.sql", "services.yaml", "asyncapi.yaml",
             "migrations/versions/0001_initial.py"} <= on_disk

@@ -59,6 +59,19 @@ def test_the_design_state_survives_a_dump_and_restore(persona, knowledge, shop_b
     assert fresh.design("m", False).status == "incomplete" and "emit_api_spec" in fresh.design("m", False).failure
 
 
+def test_a_requirement_stated_after_the_finish_reopens_the_design(persona, knowledge, shop_brief, shop_plan):
+    chat = Conversation(persona=persona, knowledge=knowledge)
+    chat.load_brief(shop_brief)
+    registry = default_registry()
+    for name, args in plan_calls(shop_plan):
+        assert registry.call(name, json.dumps(args), chat.design_state).ok
+    assert chat.design("builtin", True).status == "complete"
+    chat.messages.append(_user("Customers can cancel orders within an hour."))
+    chat.refresh_brief()
+    design = chat.design("builtin", True)
+    assert design.status == "incomplete" and "finish_design" in design.failure
+
+
 def test_a_chat_turn_retries_a_429_before_the_stream_opens(persona, knowledge):
     """The chat goes through the one retry layer too: a 429 with retry-after-ms, then the streamed answer."""
     import asyncio

@@ -32,7 +32,7 @@ def test_design_writes_every_artifact_offline(brief, tmp_path):
         assert (out / name).stat().st_size > 0, name
         assert name in result.stdout
     assert json.loads((out / "design.json").read_text())["status"] == "complete"
-    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")], "temporary files left behind"
 
 
 def test_design_reads_stdin_and_defaults_the_directory_to_the_title(tmp_path, monkeypatch):

@@ -195,7 +195,7 @@ def test_write_design_removes_stale_artifacts(tmp_path):
     write_design(out, design(api_specification=API, database_schema=SCHEMA, microservices=SERVICES))
     written = write_design(out, design(api_specification=API))
     assert {w.path.name for w in written} == {"design.md", "design.json", "review.json", "openapi.yaml"}
-    assert sorted(p.name for p in out.iterdir()) == ["design.json", "design.md", "openapi.yaml", "review.json"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["design.json", "design.md", "openapi.yaml", "review.json"]
 
 
 def test_write_design_with_transcript(tmp_path):
@@ -212,18 +212,40 @@ def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path):
     assert os.listdir(tmp_path) == ["file.txt"]
 
 
-@pytest.mark.parametrize("name", ["design.md", "openapi.yaml"], ids=["written-file", "stale-artifact"])
-def test_write_refused_through_symlink(tmp_path, name):
-    """Neither a file being written nor a stale artifact being removed is followed through a symlink."""
+def test_write_refused_through_symlink(tmp_path):
+    """A file being written is never followed through a symlink."""
     out = tmp_path / "out"
     out.mkdir()
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me", encoding="utf-8")
-    (out / name).symlink_to(victim)
+    (out / "design.md").symlink_to(victim)
     with pytest.raises(OutputError, match="symbolic link"):
         write_design(out, design())
     assert victim.read_text(encoding="utf-8") == "keep me"
-    assert (out / name).is_symlink()
+    assert (out / "design.md").is_symlink()
+
+
+def test_a_stale_artifact_behind_a_symlink_is_left_alone(tmp_path):
+    """Even when the manifest names it, a symlinked stale artifact is neither followed nor removed."""
+    out = tmp_path / "out"
+    write_design(out, design(api_specification=API))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (out / "openapi.yaml").unlink()
+    (out / "openapi.yaml").symlink_to(victim)
+    write_design(out, design())
+    assert victim.read_text(encoding="utf-8") == "keep me" and (out / "openapi.yaml").is_symlink()
+
+
+def test_files_a_person_put_there_are_never_removed(tmp_path):
+    """Only files an earlier run wrote (its manifest) are removed as stale: not a hand-written ADR or spec."""
+    out = tmp_path / "proj"
+    (out / "adr").mkdir(parents=True)
+    (out / "adr" / "0001-use-kafka.md").write_text("# mine\n", encoding="utf-8")
+    (out / "openapi.yaml").write_text("openapi: 3.1.0\n", encoding="utf-8")
+    write_design(out, design())
+    assert (out / "adr" / "0001-use-kafka.md").read_text(encoding="utf-8") == "# mine\n"
+    assert (out / "openapi.yaml").exists()
 
 
 @pytest.mark.parametrize(("text", "slug"), [

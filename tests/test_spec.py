@@ -265,3 +265,20 @@ def test_cross_check_finish_unknown_refs():
     assert any("'GET /api/v1/carts'" in e for e in errors)
     assert any("'carts', which is not a known table" in e for e in errors)
     assert any("'cart', which is not a known service" in e for e in errors)
+
+
+def test_index_names_follow_postgresql_and_may_not_clash():
+    from backend_architect.spec.data import DatabaseSchema, pg_object_name
+
+    assert pg_object_name("users", "email", "key") == "users_email_key"
+    long = pg_object_name("t" * 50, "external_ref", "key")
+    assert len(long) == 63 and long.endswith("_external_ref_key")  # the longer part is shortened first
+    pk = {"name": "id", "type": "uuid", "primary_key": True}
+    with pytest.raises(ValueError, match="'a_b_c_key', which is already"):
+        DatabaseSchema.model_validate({"tables": [
+            {"name": "a_b", "columns": [pk, {"name": "c", "type": "text", "unique": True}]},
+            {"name": "a", "columns": [pk, {"name": "b_c", "type": "text", "unique": True}]}]})
+    with pytest.raises(ValueError, match="has the name of the primary-key or unique index of users"):
+        DatabaseSchema.model_validate({"tables": [{"name": "users", "columns": [
+            pk, {"name": "email", "type": "text", "unique": True}],
+            "indexes": [{"name": "users_email_key", "columns": ["email"], "reason": "login"}]}]})

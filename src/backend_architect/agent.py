@@ -199,13 +199,15 @@ def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_
                                         errors=outcome.errors))
         if outcome.ok and outcome.artifact:
             round_.events.append(ArtifactAccepted(artifact=outcome.artifact))
-        if not outcome.ok:
+        if not outcome.ok and outcome.counts_as_repair:
             repairs[call.name] += 1
             if repairs[call.name] > max_repairs:
                 round_.exhausted = (f"repair budget exhausted: {call.name} was still invalid after "
                                     f"{max_repairs} repairs (last error: {outcome.errors[0]})")
                 return round_
-        round_.finished = round_.finished or outcome.finished
+    # Finished only if the design is still finished after the last call: an artifact emitted after
+    # finish_design in the same answer voids its traceability (the emit tools reset it).
+    round_.finished = state.finish is not None and any(c.name == "finish_design" for c in calls)
     return round_
 
 

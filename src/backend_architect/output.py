@@ -3,6 +3,7 @@ and never outside the output directory."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .render.adr import ADR_DIR, adr_files
+from .render.adr import adr_files
 from .render.alembic import alembic_migration
 from .render.asyncapi import render_asyncapi_yaml
 from .render.markdown import render_markdown
@@ -42,8 +43,8 @@ def slugify(text: str, *, max_length: int = 60, fallback: str = "design") -> str
 
 
 MIGRATION = "migrations/versions/0001_initial.py"
-# Artifacts a run may or may not produce: when it does not, an earlier run's copy must go.
-_OPTIONAL = ("openapi.yaml", "schema.sql", "services.yaml", "schema.graphql", "asyncapi.yaml", MIGRATION)
+# The files a run wrote, so the next run into the same directory removes only its own stale ones.
+MANIFEST = ".backend-architect-files.json"
 
 
 def safe_filename(title: str, *, suffix: str = "", prefix: str = "", max_length: int = 60) -> str:
@@ -130,16 +131,15 @@ def render_files(design: Design, transcript: str | None = None) -> list[tuple[st
 def write_design(directory: Path, design: Design, transcript: str | None = None) -> list[WrittenFile]:
     files = render_files(design, transcript)
     directory.mkdir(parents=True, exist_ok=True)
-    # Files of an earlier run that this run does not produce would mislead: remove them.
+    # Files of an earlier run that this run does not produce would mislead: remove them. Only files an
+    # earlier run wrote (its manifest says which) are ever removed, never a person's own files.
     produced = {name for name, _, _ in files}
-    stale = [name for name in _OPTIONAL if name not in produced]
-    adr_dir = directory / ADR_DIR
-    if adr_dir.is_dir() and not adr_dir.is_symlink():
-        stale += [f"{ADR_DIR}/{p.name}" for p in adr_dir.glob("[0-9][0-9][0-9][0-9]-*.md")
-                  if f"{ADR_DIR}/{p.name}" not in produced]
-    for name in stale:
-        path = safe_relative_path(directory, name)
-        if path.exists():
+    for name in sorted(_previous_files(directory) - produced):
+        try:
+            path = safe_relative_path(directory, name)
+        except OutputError:
+            continue  # a tampered manifest names nothing we would touch
+        if path.is_file():
             path.unlink()
             # Leave no empty folders behind (adr/, migrations/versions/): they would suggest content.
             parent = path.parent
@@ -152,4 +152,13 @@ def write_design(directory: Path, design: Design, transcript: str | None = None)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, content)
         written.append(WrittenFile(path=path, size=len(content.encode()), what=what))
+    write_atomic(safe_relative_path(directory, MANIFEST), json.dumps(sorted(produced), indent=1) + "\n")
     return written
+
+
+def _previous_files(directory: Path) -> set[str]:
+    try:
+        names = json.loads(safe_relative_path(directory, MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, OutputError):
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()

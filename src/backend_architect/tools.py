@@ -146,6 +146,8 @@ class ToolOutcome:
     errors: list[str] = field(default_factory=list)
     artifact: str | None = None
     finished: bool = False
+    # A reminder (finish_design's one nudge about skipped capability tools) is not a failed repair.
+    counts_as_repair: bool = True
 
 
 Handler = Callable[[Any, DesignState], ToolOutcome]
@@ -259,7 +261,8 @@ def _check_access(schema: DatabaseSchema) -> list[str]:
         if len(parsed) != 1:
             errors.append(f"access pattern {pattern.name}: the query must be one statement")
             continue
-        relations = {name.rsplit(".", 1)[-1] for name in referenced_relations(pattern.query)}
+        # referenced_relations keeps quotes as written: "order" is the table order.
+        relations = {name.rsplit(".", 1)[-1].strip('"') for name in referenced_relations(pattern.query)}
         if pattern.table not in relations:
             errors.append(f"access pattern {pattern.name}: the query does not read {pattern.table}")
         unknown = sorted(relations - schema.table_names())
@@ -402,9 +405,12 @@ def _finish(args: FinishDesign, state: DesignState) -> ToolOutcome:
         return _failure("finish_design", [f"not finished yet: call {name} first" for name in state.missing])
     if state.skipped and not state.reminded:
         state.reminded = True
-        return _failure("finish_design", [f"{name} was not called; a complete design covers it" for name in
-                                          state.skipped] + ["call those tools, or call finish_design again to finish "
-                                                            "without them (the design will say they are missing)"])
+        reminder = _failure("finish_design", [f"{name} was not called; a complete design covers it" for name in
+                                              state.skipped] + ["call those tools, or call finish_design again to "
+                                                                "finish without them (the design will say they are "
+                                                                "missing)"])
+        reminder.counts_as_repair = False
+        return reminder
     errors = cross_check(state.brief, state.api, state.data, state.services, args, performance=state.performance,
                          graphql_fields=state.graphql_fields())
     if errors:

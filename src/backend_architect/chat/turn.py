@@ -99,7 +99,11 @@ class Conversation:
         """The design is checked against the brief the conversation amounts to so far, and the model is told
         its requirement ids in the system message, which is rewritten each time (the store keeps the first
         version; resuming rewrites it from the stored conversation)."""
-        brief = self.design_state.brief = conversation_brief(self.messages, self.loaded_brief) or _PLACEHOLDER
+        state = self.design_state
+        before = state.brief.requirement_ids()
+        brief = state.brief = conversation_brief(self.messages, self.loaded_brief) or _PLACEHOLDER
+        if brief.requirement_ids() != before and state.finish is not None:
+            state.finish = None  # a new requirement is not traced yet: the design is no longer finished
         listed = "".join(f"\n- {r.id}: {r.text}" for r in brief.requirements)
         self.messages[0] = {"role": "system", "content": self.persona.system_prompt + CHAT_GUIDE
                             + (f"\n\nRequirements to trace so far:{listed}" if listed else "")}
@@ -144,13 +148,23 @@ class Conversation:
         return dump
 
     def restore(self, dump: dict[str, Any]) -> None:
+        """Put back a stored design state. An artifact the current validators refuse (a session saved by an
+        older version) is left out rather than crashing the resume; the model can emit it again."""
+        from pydantic import ValidationError
+
         state = self.design_state
         self.loaded_brief = Brief.model_validate(dump["loaded_brief"]) if dump.get("loaded_brief") else None
+        self.refresh_brief()  # first: the brief it rebuilds must not void the stored traceability
         for name, model in _STORED.items():
-            setattr(state, name, model.model_validate(dump[name]) if dump.get(name) else None)
-        state.decisions = [Decision.model_validate(d) for d in dump.get("decisions") or []]
+            try:
+                setattr(state, name, model.model_validate(dump[name]) if dump.get(name) else None)
+            except ValidationError:
+                setattr(state, name, None)
+        try:
+            state.decisions = [Decision.model_validate(d) for d in dump.get("decisions") or []]
+        except ValidationError:
+            state.decisions = []
         state.consulted = list(dump.get("consulted") or [])
-        self.refresh_brief()
 
     def _artifacts(self) -> dict[str, object]:
         return {name: getattr(self.design_state, name) for name in _ARTIFACTS}

@@ -38,6 +38,19 @@ _TYPE = re.compile(r"^[a-z][a-z0-9_]*(?: [a-z][a-z0-9_]*){0,3}(?:\(\d+(?:, ?\d+)
 
 
 
+def pg_object_name(name1: str, name2: str | None, label: str) -> str:
+    """The name PostgreSQL gives a constraint's index (makeObjectName): `name1_name2_label`, the longer of
+    the two names shortened first until the whole fits in 63 bytes."""
+    overhead = len(label) + 1 + (1 if name2 else 0)
+    n1, n2 = len(name1), len(name2 or "")
+    while n1 + n2 > 63 - overhead:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return "_".join(part for part in (name1[:n1], (name2 or "")[:n2] if name2 else None, label) if part)
+
+
 class ForeignKey(StrictModel):
     table: str = Field(pattern=IDENT)
     column: str = Field(default="id", pattern=IDENT)
@@ -103,11 +116,14 @@ class Table(StrictModel):
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def implicit_index_names(self) -> set[str]:
+        """The indexes PostgreSQL creates for the primary key and unique columns, named as it names them."""
+        return {pg_object_name(self.name, None, "pkey")} | {pg_object_name(self.name, c.name, "key")
+                                                           for c in self.columns if c.unique and not c.primary_key}
+
     def index_names(self) -> set[str]:
-        """Explicit indexes plus the ones PostgreSQL creates for the primary key and unique columns."""
-        implicit = {f"{self.name}_pkey"} | {f"{self.name}_{c.name}_key" for c in self.columns
-                                           if c.unique and not c.primary_key}
-        return {i.name for i in self.indexes} | implicit
+        """Explicit indexes plus the implicit ones."""
+        return {i.name for i in self.indexes} | self.implicit_index_names()
 
 
 class EnumType(StrictModel):
@@ -265,6 +281,7 @@ class DatabaseSchema(StrictModel):
         overlap = set(tables) & {e.name for e in self.enums}
         if overlap:
             raise ValueError(f"{sorted(overlap)[0]!r} is both a table and an enum")
+        self._check_relation_names(tables)
         for table in self.tables:
             for col in table.columns:
                 fk = col.references
@@ -289,6 +306,22 @@ class DatabaseSchema(StrictModel):
                     raise ValueError(f"relationship {rel.from_table} -> {rel.to_table}: unknown table {name!r}")
         self._check_capabilities(tables)
         return self
+
+    def _check_relation_names(self, tables: dict[str, Table]) -> None:
+        """Tables and indexes share one namespace in PostgreSQL: a clash fails at CREATE time."""
+        owner: dict[str, str] = {name: f"table {name}" for name in tables}
+        for table in self.tables:
+            for name in sorted(table.implicit_index_names()):
+                if name in owner:
+                    raise ValueError(f"PostgreSQL would name an index of {table.name} {name!r}, which is already "
+                                     f"{owner[name]}; rename the table or the column")
+                owner[name] = f"the primary-key or unique index of {table.name}"
+        for table in self.tables:
+            for index in table.indexes:
+                if index.name in owner:
+                    raise ValueError(f"index {index.name!r} of {table.name} has the name of {owner[index.name]}; "
+                                     "give it another name")
+                owner[index.name] = f"an index of {table.name}"
 
     def _check_capabilities(self, tables: dict[str, Table]) -> None:
         _no_duplicates([p.name for p in self.access_patterns], "access pattern")

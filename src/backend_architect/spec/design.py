@@ -134,6 +134,7 @@ def _check_trace(brief: Brief, finish: FinishDesign, endpoint_keys: set[str] | N
             for ref in refs:
                 if known is not None and ref not in known:
                     errors.append(f"finish_design: {rid} points at {ref!r}, which is not a known {what}")
-        if not (item.endpoints or item.tables or item.services or item.events or item.graphql_fields):
+        if not (item.endpoints or item.tables or item.services or item.events or item.graphql_fields
+                or item.access_patterns):
             errors.append(f"finish_design: {rid} is traced to nothing; name what satisfies it")
     return errors

@@ -234,6 +234,9 @@ def _scaling(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
                                "rebalancing": "many logical shards (Citus or a directory) over few nodes; move "
                                               "whole shards when nodes are added"}
             reasons.append(f"sharded by {key} into {int(shards)} shards")
+        else:
+            reasons.append(f"{peak_writes:,.0f} writes/s or {stored_gb:,.0f} GB would need sharding, but no table "
+                           "carries a tenant or user key to shard by: choose a shard key (open question)")
     else:
         reasons.append(f"no sharding: below {shard_writes:,} writes/s and {shard_storage_gb:,.0f} GB one primary "
                        "holds the data")
