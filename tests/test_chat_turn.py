@@ -108,3 +108,40 @@ def test_a_chat_turn_retries_a_429_before_the_stream_opens(persona, knowledge):
         events = asyncio.run(go())
     assert route.call_count == 2
     assert isinstance(events[-1], TurnFinished) and events[-1].text == "Hello there." and events[-1].failure is None
+
+
+def test_tool_calls_cut_off_at_the_output_limit_are_not_run(persona, knowledge, shop_plan):
+    import asyncio
+
+    import httpx
+    import respx
+
+    from backend_architect.chat.turn import run_turn
+    from backend_architect.config import Settings
+    from backend_architect.events import ToolCalled, TurnFinished
+    from backend_architect.llm import make_client
+
+    from .conftest import API_KEY, BASE_URL
+
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "gpt-test",
+             "choices": [{"index": 0, "finish_reason": "length", "delta": {"role": "assistant", "tool_calls": [
+                 {"index": 0, "id": "call_1", "type": "function",
+                  "function": {"name": "emit_database_schema", "arguments": '{"database_schema": {"tab'}}]}}]}
+    sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+    chat = Conversation(persona=persona, knowledge=knowledge)
+
+    async def go():
+        client = make_client(Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY),
+                             http_client=httpx.AsyncClient())
+        try:
+            return [e async for e in run_turn(chat, "Design it.", client=client, model="gpt-test")]
+        finally:
+            await client.close()
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(return_value=httpx.Response(
+            200, text=sse, headers={"content-type": "text/event-stream"}))
+        events = asyncio.run(go())
+    assert not any(isinstance(e, ToolCalled) for e in events)
+    assert isinstance(events[-1], TurnFinished) and "output token limit" in events[-1].failure
+    assert "not run: emit_database_schema" in chat.messages[-1]["content"]

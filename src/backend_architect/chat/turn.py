@@ -218,6 +218,13 @@ async def run_turn(
         for total in (usage, conversation.usage):
             total.add(message.prompt_tokens or 0, message.completion_tokens or 0)
         calls = message.tool_calls
+        if message.finish_reason == "length" and calls:
+            # Tool arguments cut off at the output limit are not run (as in `design`): the text is kept.
+            dropped = ", ".join(c.name for c in calls)
+            messages.append({"role": "assistant", "content": (message.content + "\n\n" if message.content else "")
+                             + f"[cut off at the output token limit; not run: {dropped}]"})
+            yield finished(message.content, f"the answer was cut off at the output token limit; {dropped} not run")
+            return
         yield ModelResponded(turn=step, tool_calls=[c.name for c in calls], text=message.content)
         messages.append(assistant_message(message.content or ("" if not calls else None), calls))
         if not calls:
