@@ -145,3 +145,40 @@ def test_tool_calls_cut_off_at_the_output_limit_are_not_run(persona, knowledge, 
     assert not any(isinstance(e, ToolCalled) for e in events)
     assert isinstance(events[-1], TurnFinished) and "output token limit" in events[-1].failure
     assert "not run: emit_database_schema" in chat.messages[-1]["content"]
+
+
+def test_the_token_budget_stops_a_chat_turn(persona, knowledge):
+    import asyncio
+
+    import httpx
+    import respx
+
+    from backend_architect.agent import Budgets
+    from backend_architect.chat.turn import run_turn
+    from backend_architect.config import Settings
+    from backend_architect.events import TurnFinished
+    from backend_architect.llm import make_client
+
+    from .conftest import API_KEY, BASE_URL, completion
+
+    body = completion(content="A long answer.", turn=1, usage=(100, 20))
+    chunk = {**body, "object": "chat.completion.chunk",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "A long answer."},
+                          "finish_reason": "stop"}]}
+    sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+    chat = Conversation(persona=persona, knowledge=knowledge)
+
+    async def go():
+        client = make_client(Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY),
+                             http_client=httpx.AsyncClient())
+        try:
+            return [e async for e in run_turn(chat, "Hi", client=client, model="gpt-test",
+                                              budgets=Budgets(max_total_tokens=50))]
+        finally:
+            await client.close()
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(return_value=httpx.Response(
+            200, text=sse, headers={"content-type": "text/event-stream"}))
+        events = asyncio.run(go())
+    assert isinstance(events[-1], TurnFinished) and "token budget exhausted: 120 tokens" in events[-1].failure

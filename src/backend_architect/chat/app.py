@@ -206,8 +206,11 @@ class ChatApp:
         from .turn import run_turn
 
         stream: MarkdownStream | None = None
+        from ..llm.client import retry_policy
+
         async for event in run_turn(self.conversation, text, client=self.client(), model=self.settings.model,
-                                    budgets=self.budgets or Budgets(), transcript=self.transcript):
+                                    budgets=self.budgets or Budgets(), transcript=self.transcript,
+                                    retry=retry_policy(self.settings)):
             if isinstance(event, TextDelta):
                 if stream is None:
                     stream = MarkdownStream(self.console)

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ..agent import Budgets, _assemble, assistant_message, run_tool_calls
+from ..agent import Budgets, _assemble, _budget_exhausted, assistant_message, run_tool_calls
 from ..brief import Brief
 from ..config import BUILTIN_NOTICE
 from ..conversation import CHAT_HEADING, brief_text, conversation_brief
 from ..events import Event, ModelRequested, ModelResponded, TextDelta, TurnFinished, Usage
 from ..knowledge import KnowledgeBase
 from ..llm.errors import describe_error
+from ..llm.retry import RetryPolicy
 from ..llm.stream import StreamedMessage, stream_completion
 from ..prompts import Persona
 from ..spec import (
@@ -177,6 +178,7 @@ async def run_turn(
     client: AsyncOpenAI,
     model: str,
     budgets: Budgets = Budgets(),
+    retry: RetryPolicy | None = None,
     transcript: Transcript | None = None,
     registry: ToolRegistry | None = None,
 ) -> AsyncIterator[Event]:
@@ -202,7 +204,7 @@ async def run_turn(
         transcript.record("request", step, request)
         message = conversation.pending = StreamedMessage()
         try:
-            async for piece in stream_completion(client, request, message):
+            async for piece in stream_completion(client, request, message, retry):
                 yield TextDelta(piece)
         except Exception as exc:  # noqa: BLE001 - a failed model call ends the turn, not the chat
             reason = str(describe_error(exc, model=model, secrets=transcript.secrets))
@@ -217,6 +219,11 @@ async def run_turn(
         conversation.builtin_seen = conversation.builtin_seen or message.fingerprint == BUILTIN_NOTICE
         for total in (usage, conversation.usage):
             total.add(message.prompt_tokens or 0, message.completion_tokens or 0)
+        exhausted = _budget_exhausted(conversation.usage, budgets)  # the session's spend, as in `design`
+        if exhausted:
+            messages.append({"role": "assistant", "content": (message.content or "") + f"\n\n[stopped: {exhausted}]"})
+            yield finished(message.content, exhausted)
+            return
         calls = message.tool_calls
         if message.finish_reason == "length" and calls:
             # Tool arguments cut off at the output limit are not run (as in `design`): the text is kept.
