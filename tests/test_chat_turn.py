@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
-from backend_architect.chat.turn import INTERRUPTED, Conversation
+import httpx
+import respx
+
+from backend_architect.agent import Budgets
+from backend_architect.chat.turn import INTERRUPTED, Conversation, run_turn
+from backend_architect.config import Settings
+from backend_architect.events import ToolCalled, TurnFinished
+from backend_architect.llm import make_client
 from backend_architect.conversation import conversation_brief
 from backend_architect.llm.stream import StreamedMessage, ToolCall
 from backend_architect.tools import default_registry
 
-from .conftest import plan_calls
+from .conftest import API_KEY, BASE_URL, completion, plan_calls
+from .test_chat import _sse
 
 
 def _user(text: str) -> dict[str, str]:
@@ -72,113 +81,43 @@ def test_a_requirement_stated_after_the_finish_reopens_the_design(persona, knowl
     assert design.status == "incomplete" and "finish_design" in design.failure
 
 
-def test_a_chat_turn_retries_a_429_before_the_stream_opens(persona, knowledge):
-    """The chat goes through the one retry layer too: a 429 with retry-after-ms, then the streamed answer."""
-    import asyncio
-
-    import httpx
-    import respx
-
-    from backend_architect.chat.turn import Conversation, run_turn
-    from backend_architect.config import Settings
-    from backend_architect.events import TurnFinished
-    from backend_architect.llm import make_client
-
-    from .conftest import API_KEY, BASE_URL, completion
-
-    body = completion(content="Hello there.", turn=1)
-    chunk = {**body, "object": "chat.completion.chunk",
-             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hello there."},
-                          "finish_reason": "stop"}]}
-    sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
-
+def _turn(chat, text, responses, **options):
+    """One chat turn against a model scripted with respx: the events, and the route to count calls on."""
     async def go():
         client = make_client(Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY),
                              http_client=httpx.AsyncClient())
         try:
-            return [e async for e in run_turn(Conversation(persona=persona, knowledge=knowledge), "Hi",
-                                              client=client, model="gpt-test")]
+            return [e async for e in run_turn(chat, text, client=client, model="gpt-test", **options)]
         finally:
             await client.close()
 
     with respx.mock(base_url=BASE_URL) as mock:
         route = mock.post("/chat/completions")
-        route.side_effect = [httpx.Response(429, headers={"retry-after-ms": "1"}, json={"error": {"message": "slow"}}),
-                             httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"})]
-        events = asyncio.run(go())
+        route.side_effect = responses
+        return asyncio.run(go()), route
+
+
+def test_a_chat_turn_retries_a_429_before_the_stream_opens(persona, knowledge):
+    """The chat goes through the one retry layer too: a 429 with retry-after-ms, then the streamed answer."""
+    events, route = _turn(Conversation(persona=persona, knowledge=knowledge), "Hi", [
+        httpx.Response(429, headers={"retry-after-ms": "1"}, json={"error": {"message": "slow"}}),
+        _sse(completion(content="Hello there.", turn=1))])
     assert route.call_count == 2
     assert isinstance(events[-1], TurnFinished) and events[-1].text == "Hello there." and events[-1].failure is None
 
 
-def test_tool_calls_cut_off_at_the_output_limit_are_not_run(persona, knowledge, shop_plan):
-    import asyncio
-
-    import httpx
-    import respx
-
-    from backend_architect.chat.turn import run_turn
-    from backend_architect.config import Settings
-    from backend_architect.events import ToolCalled, TurnFinished
-    from backend_architect.llm import make_client
-
-    from .conftest import API_KEY, BASE_URL
-
-    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "gpt-test",
-             "choices": [{"index": 0, "finish_reason": "length", "delta": {"role": "assistant", "tool_calls": [
-                 {"index": 0, "id": "call_1", "type": "function",
-                  "function": {"name": "emit_database_schema", "arguments": '{"database_schema": {"tab'}}]}}]}
-    sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+def test_tool_calls_cut_off_at_the_output_limit_are_not_run(persona, knowledge):
+    cut = completion(("emit_database_schema", '{"database_schema": {"tab'), turn=1)
+    cut["choices"][0]["finish_reason"] = "length"
     chat = Conversation(persona=persona, knowledge=knowledge)
-
-    async def go():
-        client = make_client(Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY),
-                             http_client=httpx.AsyncClient())
-        try:
-            return [e async for e in run_turn(chat, "Design it.", client=client, model="gpt-test")]
-        finally:
-            await client.close()
-
-    with respx.mock(base_url=BASE_URL) as mock:
-        mock.post("/chat/completions").mock(return_value=httpx.Response(
-            200, text=sse, headers={"content-type": "text/event-stream"}))
-        events = asyncio.run(go())
+    events, _ = _turn(chat, "Design it.", [_sse(cut)])
     assert not any(isinstance(e, ToolCalled) for e in events)
     assert isinstance(events[-1], TurnFinished) and "output token limit" in events[-1].failure
     assert "not run: emit_database_schema" in chat.messages[-1]["content"]
 
 
 def test_the_token_budget_stops_a_chat_turn(persona, knowledge):
-    import asyncio
-
-    import httpx
-    import respx
-
-    from backend_architect.agent import Budgets
-    from backend_architect.chat.turn import run_turn
-    from backend_architect.config import Settings
-    from backend_architect.events import TurnFinished
-    from backend_architect.llm import make_client
-
-    from .conftest import API_KEY, BASE_URL, completion
-
-    body = completion(content="A long answer.", turn=1, usage=(100, 20))
-    chunk = {**body, "object": "chat.completion.chunk",
-             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "A long answer."},
-                          "finish_reason": "stop"}]}
-    sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
-    chat = Conversation(persona=persona, knowledge=knowledge)
-
-    async def go():
-        client = make_client(Settings(model="gpt-test", base_url=BASE_URL, api_key=API_KEY),
-                             http_client=httpx.AsyncClient())
-        try:
-            return [e async for e in run_turn(chat, "Hi", client=client, model="gpt-test",
-                                              budgets=Budgets(max_total_tokens=50))]
-        finally:
-            await client.close()
-
-    with respx.mock(base_url=BASE_URL) as mock:
-        mock.post("/chat/completions").mock(return_value=httpx.Response(
-            200, text=sse, headers={"content-type": "text/event-stream"}))
-        events = asyncio.run(go())
+    events, _ = _turn(Conversation(persona=persona, knowledge=knowledge), "Hi",
+                      [_sse(completion(content="A long answer.", turn=1, usage=(100, 20)))],
+                      budgets=Budgets(max_total_tokens=50))
     assert isinstance(events[-1], TurnFinished) and "token budget exhausted: 120 tokens" in events[-1].failure

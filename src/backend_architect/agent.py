@@ -34,7 +34,6 @@ from .llm.profiles import Profile, resolve_profile
 from .llm.retry import RetryPolicy
 from .llm.stream import ToolCall
 from .prompts import Persona
-from .spec import Design
 from .tools import DesignState, ToolRegistry, default_registry
 from .transcript import Transcript, redact
 
@@ -105,7 +104,7 @@ async def run_design(
         reason = redact(reason, transcript.secrets)
         transcript.record("outcome", turn, {"status": "failed", "reason": reason, "mode": caller.mode,
                                             "usage": usage.as_dict()})
-        return RunFailed(reason=reason, design=_assemble(state, model=model, builtin=builtin, failure=reason),
+        return RunFailed(reason=reason, design=state.design(model=model, builtin=builtin, failure=reason),
                          usage=usage)
 
     for turn in range(1, budgets.max_turns + 1):
@@ -155,7 +154,7 @@ async def run_design(
         finished = round_.finished
         if finished:
             transcript.record("outcome", turn, {"status": "complete", "mode": caller.mode, "usage": usage.as_dict()})
-            yield RunFinished(design=_assemble(state, model=model, builtin=builtin, failure=None), usage=usage)
+            yield RunFinished(design=state.design(model=model, builtin=builtin), usage=usage)
             return
     yield stop(f"turn budget exhausted: no finished design after {budgets.max_turns} turns")
 
@@ -223,6 +222,3 @@ def _budget_exhausted(usage: Usage, budgets: Budgets) -> str | None:
         return f"cost budget exhausted: ${usage.cost:.4f} spent, the budget is ${budgets.max_cost:.4f}"
     return None
 
-
-def _assemble(state: DesignState, *, model: str, builtin: bool, failure: str | None) -> Design:
-    return state.design(model=model, builtin=builtin, failure=failure)

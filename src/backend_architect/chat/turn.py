@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ..agent import Budgets, _assemble, _budget_exhausted, assistant_message, run_tool_calls
+from ..agent import Budgets, _budget_exhausted, assistant_message, run_tool_calls
 from ..brief import Brief
 from ..config import BUILTIN_NOTICE
 from ..conversation import CHAT_HEADING, brief_text, conversation_brief
@@ -134,7 +134,7 @@ class Conversation:
         if state.finish is None:
             todo = state.missing + ["finish_design"]
             failure = "the chat has not finished the design yet (still to call: " + ", ".join(todo) + ")"
-        return _assemble(state, model=model, builtin=builtin, failure=failure)
+        return state.design(model=model, builtin=builtin, failure=failure)
 
     def state_dump(self) -> dict[str, Any]:
         state = self.design_state

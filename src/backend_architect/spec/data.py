@@ -345,16 +345,6 @@ class DatabaseSchema(StrictModel):
             if table is None or table.column(column) is None:
                 raise ValueError(f"{what}: {table_name}.{column} is not a column of the schema")
 
-    def index_for(self, name: str) -> tuple[Table, Index | None] | None:
-        """The table and explicit index a name refers to (None for the implicit primary-key/unique indexes)."""
-        for table in self.tables:
-            for index in table.indexes:
-                if index.name == name:
-                    return table, index
-            if name in table.index_names():
-                return table, None
-        return None
-
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)
 
