@@ -78,8 +78,8 @@ def _cases(n: int) -> list[Any]:
 def run_once(base_url: str, n: int, concurrency: int, cache_dir: Path | None) -> dict[str, float]:
     from backend_architect.evals.cache import ResponseCache
     from backend_architect.evals.runner import EvalConfig, default_client_factory, run_eval
-    from backend_architect.knowledge import load_knowledge
-    from backend_architect.prompts import load_persona
+    from backend_architect.inputs.knowledge import load_knowledge
+    from backend_architect.inputs.prompts import load_persona
 
     knowledge, persona = load_knowledge(), load_persona()
     cases = _cases(n)

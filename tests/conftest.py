@@ -52,21 +52,21 @@ def happy_script(plan: Any) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def shop_brief():
-    from backend_architect.brief import load_brief
+    from backend_architect.inputs.brief import load_brief
 
     return load_brief(EXAMPLES / "online-shop.yaml").brief
 
 
 @pytest.fixture
 def knowledge():
-    from backend_architect.knowledge import load_knowledge
+    from backend_architect.inputs.knowledge import load_knowledge
 
     return load_knowledge()
 
 
 @pytest.fixture
 def persona():
-    from backend_architect.prompts import load_persona
+    from backend_architect.inputs.prompts import load_persona
 
     return load_persona()
 
@@ -82,7 +82,7 @@ def shop_plan(shop_brief, knowledge):
 @pytest.fixture(scope="session")
 def pg_dsn():
     """A real, throwaway PostgreSQL for the session (pgserver's binaries from `make test`, else an installed one)."""
-    from backend_architect.pg import temporary_server
+    from backend_architect.checks.pg import temporary_server
 
     with temporary_server() as dsn:
         yield dsn
@@ -93,14 +93,14 @@ def builtin_designs(tmp_path_factory):
     """The builtin model's designs of the example briefs, made once, written as `design` writes them."""
     import asyncio
 
-    from backend_architect.agent import run_design
-    from backend_architect.brief import load_brief
-    from backend_architect.config import Settings
-    from backend_architect.events import RunFinished
-    from backend_architect.knowledge import load_knowledge
+    from backend_architect.design.agent import run_design
+    from backend_architect.inputs.brief import load_brief
+    from backend_architect.llm.config import Settings
+    from backend_architect.design.events import RunFinished
+    from backend_architect.inputs.knowledge import load_knowledge
     from backend_architect.llm import make_client
-    from backend_architect.output import write_design
-    from backend_architect.prompts import load_persona
+    from backend_architect.design.output import write_design
+    from backend_architect.inputs.prompts import load_persona
 
     knowledge, persona = load_knowledge(), load_persona()
     out = {}
@@ -124,7 +124,7 @@ def builtin_designs(tmp_path_factory):
 
 
 def remote_settings(**overrides: Any):
-    from backend_architect.config import Settings
+    from backend_architect.llm.config import Settings
 
     values: dict[str, Any] = {"model": "gpt-test", "base_url": BASE_URL, "api_key": API_KEY, "max_attempts": 1}
     values.update(overrides)
@@ -148,10 +148,10 @@ def run_agent(brief, persona, knowledge, budgets=None, settings=None, sleep=None
 
     import httpx
 
-    from backend_architect.agent import Budgets, run_design
+    from backend_architect.design.agent import Budgets, run_design
     from backend_architect.llm import make_client
     from backend_architect.llm.client import retry_policy
-    from backend_architect.transcript import Transcript
+    from backend_architect.llm.transcript import Transcript
 
     settings = settings or remote_settings()
     transcript = Transcript(secrets=settings.secrets())

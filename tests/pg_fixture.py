@@ -1,4 +1,4 @@
-"""SQLAlchemy access to the session's throwaway PostgreSQL (`backend_architect.pg.temporary_server`, the
+"""SQLAlchemy access to the session's throwaway PostgreSQL (`backend_architect.checks.pg.temporary_server`, the
 server `verify` uses), and a fresh database per test. Import the fixtures into a test module:
 `from .pg_fixture import pg_database_uri, pg_uri  # noqa: F401`.
 """

@@ -13,9 +13,9 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.agent import Budgets
-from backend_architect.events import RunFailed, RunFinished, ToolCalled
-from backend_architect.output import write_design
+from backend_architect.design.agent import Budgets
+from backend_architect.design.events import RunFailed, RunFinished, ToolCalled
+from backend_architect.design.output import write_design
 
 from .conftest import API_KEY, BASE_URL, completion, happy_script, run_agent
 
@@ -175,7 +175,7 @@ def test_text_only_answers_are_nudged_then_fail(shop_brief, persona, knowledge):
     ({"OPENAI_BASE_URL": "http://127.0.0.1:11434/v1", "BACKEND_ARCHITECT_MODEL": "llama3"}, "llama3"),
 ])
 def test_settings_resolve_offline_by_default(env, expected):
-    from backend_architect.config import resolve_settings
+    from backend_architect.llm.config import resolve_settings
 
     settings = resolve_settings(env=env)
     assert settings.model == expected
@@ -183,15 +183,15 @@ def test_settings_resolve_offline_by_default(env, expected):
 
 
 def test_a_named_model_without_a_server_is_a_clear_error():
-    from backend_architect.config import ConfigError, resolve_settings
+    from backend_architect.llm.config import ConfigError, resolve_settings
 
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         resolve_settings(model="gpt-4o", env={})
 
 
 def test_a_checker_that_crashes_becomes_a_tool_error_not_a_crash(monkeypatch, shop_brief, knowledge, shop_plan):
-    from backend_architect import validate
-    from backend_architect.tools import DesignState, default_registry
+    from backend_architect.checks import validate
+    from backend_architect.design.tools import DesignState, default_registry
 
     def boom(document, limit=10):
         raise RuntimeError("validator bug")

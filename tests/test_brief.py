@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from backend_architect.brief import MAX_BRIEF_BYTES, BriefError, load_brief, parse_brief
+from backend_architect.inputs.brief import MAX_BRIEF_BYTES, BriefError, load_brief, parse_brief
 
 VALID_YAML = b"""\
 title: Online shop

@@ -11,16 +11,16 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from backend_architect.agent import run_design
-from backend_architect.brief import parse_brief
-from backend_architect.config import Settings
-from backend_architect.events import RunFinished
+from backend_architect.design.agent import run_design
+from backend_architect.inputs.brief import parse_brief
+from backend_architect.llm.config import Settings
+from backend_architect.design.events import RunFinished
 from backend_architect.llm import make_client
 from backend_architect.llm.builtin import BuiltinModel
-from backend_architect.output import write_design
+from backend_architect.design.output import write_design
 from backend_architect.spec import Design
-from backend_architect.transcript import Transcript
-from backend_architect.validate_asyncapi import check_asyncapi
+from backend_architect.llm.transcript import Transcript
+from backend_architect.checks.asyncapi import check_asyncapi
 
 from .conftest import EXAMPLES
 

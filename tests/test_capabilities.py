@@ -8,12 +8,12 @@ import json
 import pytest
 import yaml
 
-from backend_architect.brief import load_brief, parse_brief
+from backend_architect.inputs.brief import load_brief, parse_brief
 from backend_architect.llm.builtin.architect import Plan
 from backend_architect.render.openapi import openapi_document
 from backend_architect.spec import Design
-from backend_architect.tools import DesignState, default_registry
-from backend_architect.validate import check_graphql
+from backend_architect.design.tools import DesignState, default_registry
+from backend_architect.checks.validate import check_graphql
 
 from .conftest import EXAMPLES, plan_calls
 
@@ -31,7 +31,7 @@ def _design(brief, knowledge) -> Design:
 
 @pytest.fixture(scope="module")
 def designs():
-    from backend_architect.knowledge import load_knowledge
+    from backend_architect.inputs.knowledge import load_knowledge
 
     kb = load_knowledge()
     shop = load_brief(EXAMPLES / "online-shop.yaml").brief

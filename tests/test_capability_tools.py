@@ -8,8 +8,8 @@ import json
 import pytest
 import respx
 
-from backend_architect.brief import load_brief
-from backend_architect.events import RunFinished, ToolCalled
+from backend_architect.inputs.brief import load_brief
+from backend_architect.design.events import RunFinished, ToolCalled
 from backend_architect.llm.builtin.architect import Plan
 
 from .conftest import BASE_URL, EXAMPLES, completion, happy_script
@@ -160,9 +160,9 @@ def test_an_artifact_emitted_after_finish_in_the_same_answer_leaves_the_run_unfi
     """finish_design then an emit, in one answer: the emit voids the traceability, so the run goes on."""
     from collections import Counter
 
-    from backend_architect.agent import run_tool_calls
+    from backend_architect.design.agent import run_tool_calls
     from backend_architect.llm.stream import ToolCall
-    from backend_architect.tools import DesignState, default_registry
+    from backend_architect.design.tools import DesignState, default_registry
 
     from .conftest import plan_calls
 
@@ -175,7 +175,7 @@ def test_an_artifact_emitted_after_finish_in_the_same_answer_leaves_the_run_unfi
 
 
 def test_the_reminder_does_not_spend_a_repair(shop_plan, shop_brief, knowledge, persona):
-    from backend_architect.agent import Budgets
+    from backend_architect.design.agent import Budgets
 
     core = [b for b in happy_script(shop_plan) if b["choices"][0]["message"]["tool_calls"][0]["function"]["name"] in
             {"emit_database_schema", "emit_api_spec", "emit_service_architecture", "finish_design"}]
@@ -188,7 +188,7 @@ def test_the_reminder_does_not_spend_a_repair(shop_plan, shop_brief, knowledge, 
 
 def test_an_access_pattern_on_a_keyword_table_is_read_through_its_quotes(shop_brief, knowledge):
     """render/sql.py quotes a table named order; its access pattern's query must be able to as well."""
-    from backend_architect.tools import DesignState, default_registry
+    from backend_architect.design.tools import DesignState, default_registry
 
     schema = {"tables": [{"name": "order", "columns": [
         {"name": "id", "type": "uuid", "primary_key": True}, {"name": "customer", "type": "text", "not_null": True}],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from backend_architect.capacity import SECONDS_PER_MONTH, estimate_capacity
+from backend_architect.spec.sizing import SECONDS_PER_MONTH, estimate_capacity
 from backend_architect.spec.capacity import CapacityInputs
 
 # (problem, inputs, {figure: the primer's number}); the primer rounds a month to 2.5 million seconds.

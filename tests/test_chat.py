@@ -19,12 +19,12 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from backend_architect.chat.main import chat_main
+from backend_architect.cli.chat import chat_main
 from backend_architect.chat.store import SessionStore
 from backend_architect.chat.turn import INTERRUPTED
 from backend_architect.llm import make_client
 from backend_architect.llm.builtin.sse import sse_body
-from backend_architect.output import render_files
+from backend_architect.design.output import render_files
 
 from .conftest import API_KEY, BASE_URL, EXAMPLES, completion
 
@@ -202,7 +202,7 @@ def test_slash_commands_complete_from_the_one_registry():
 def test_chat_usage_errors_exit_2_and_help_lists_the_options():
     from typer.testing import CliRunner
 
-    from backend_architect.cli import app
+    from backend_architect.cli.app import app
 
     runner = CliRunner()
     result = runner.invoke(app, ["chat", "--continue"])

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from backend_architect.chat.render import MarkdownStream, block_end, usage_line
-from backend_architect.events import Usage
+from backend_architect.design.events import Usage
 
 ANSWER = """# Caching plan
 

@@ -8,14 +8,14 @@ import json
 import httpx
 import respx
 
-from backend_architect.agent import Budgets
+from backend_architect.design.agent import Budgets
 from backend_architect.chat.turn import INTERRUPTED, Conversation, run_turn
-from backend_architect.config import Settings
-from backend_architect.events import ToolCalled, TurnFinished
+from backend_architect.llm.config import Settings
+from backend_architect.design.events import ToolCalled, TurnFinished
 from backend_architect.llm import make_client
-from backend_architect.conversation import conversation_brief
+from backend_architect.inputs.conversation import conversation_brief
 from backend_architect.llm.stream import StreamedMessage, ToolCall
-from backend_architect.tools import default_registry
+from backend_architect.design.tools import default_registry
 
 from .conftest import API_KEY, BASE_URL, completion, plan_calls
 from .test_chat import _sse

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import backend_architect
-from backend_architect.cli import app
+from backend_architect.cli.app import app
 
 from .conftest import EXAMPLES
 

@@ -8,8 +8,8 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from backend_architect.cli import app
-from backend_architect.config import ConfigError, resolve_settings
+from backend_architect.cli.app import app
+from backend_architect.llm.config import ConfigError, resolve_settings
 from backend_architect.llm.builtin.server import BuiltinServer
 from backend_architect.llm.pricing import Price, price_for
 

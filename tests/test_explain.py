@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backend_architect.explain import AccessPattern, check_plans, indexes_in_plan
-from backend_architect.verify import access_patterns, verify_design
+from backend_architect.checks.explain import AccessPattern, check_plans, indexes_in_plan
+from backend_architect.checks.verify import access_patterns, verify_design
 
 DDL = """
 CREATE TYPE order_status AS ENUM ('pending', 'paid');

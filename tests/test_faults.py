@@ -11,8 +11,8 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.agent import TRUNCATED_NOTE, Budgets
-from backend_architect.events import ModelResponded, RunFailed, RunFinished, ToolCalled
+from backend_architect.design.agent import TRUNCATED_NOTE, Budgets
+from backend_architect.design.events import ModelResponded, RunFailed, RunFinished, ToolCalled
 
 from .conftest import API_KEY, BASE_URL, FakeSleep, completion, happy_script, remote_settings, run_agent
 

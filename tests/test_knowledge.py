@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend_architect.knowledge import KnowledgeBase, Section, load_knowledge, tokens
+from backend_architect.inputs.knowledge import KnowledgeBase, Section, load_knowledge, tokens
 
 DOCS = {"api-design", "database-architecture", "microservices", "performance-scalability"}
 

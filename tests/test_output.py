@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 import yaml
 
-from backend_architect.brief import Brief
-from backend_architect.output import OutputError, slugify, write_atomic, write_design
+from backend_architect.inputs.brief import Brief
+from backend_architect.design.output import OutputError, slugify, write_atomic, write_design
 from backend_architect.render.openapi import openapi_document
 from backend_architect.render.sql import render_sql, sql_statements
 from backend_architect.spec import ApiSpecification, DatabaseSchema, Design, ServiceArchitecture
 from backend_architect.spec.design import GeneratedBy
-from backend_architect.validate import check_openapi, check_sql
+from backend_architect.checks.validate import check_openapi, check_sql
 
 
 def pk(name: str = "id") -> dict[str, Any]:

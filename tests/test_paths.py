@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from backend_architect.output import OutputError, safe_filename, safe_relative_path, write_design
+from backend_architect.design.output import OutputError, safe_filename, safe_relative_path, write_design
 
 HOSTILE = ["/etc/passwd", "../escape.md", "adr/../../escape.md", "a\\..\\b.md", "C:\\Windows\\x.md", "C:x.md",
            "name\x00.md", "", ".", "..", "adr//x.md", "./x.md", "adr/./x.md", "x.md/.."]

@@ -8,11 +8,11 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.events import RunFailed, RunFinished, ToolCalled
+from backend_architect.design.events import RunFailed, RunFinished, ToolCalled
 from backend_architect.llm.profiles import KNOWN_PROFILES, fallback, resolve_profile
 from backend_architect.llm.strict import drop_filled_nulls, strict_schema
 from backend_architect.llm.structured import extract_json_calls, strip_think
-from backend_architect.tools import default_registry
+from backend_architect.design.tools import default_registry
 
 from .conftest import BASE_URL, completion, happy_script, remote_settings, run_agent
 

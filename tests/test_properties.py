@@ -16,7 +16,7 @@ from backend_architect.llm.caller import ModelCaller, ModelTurn
 from backend_architect.llm.errors import ModelCallError
 from backend_architect.llm.profiles import resolve_profile
 from backend_architect.llm.structured import StructuredOutput, ToolRequest, extract_json_calls
-from backend_architect.tools import DesignState, ToolOutcome, default_registry
+from backend_architect.design.tools import DesignState, ToolOutcome, default_registry
 
 REGISTRY = default_registry()
 NAMES = REGISTRY.names + ["run_shell", ""]

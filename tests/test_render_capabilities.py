@@ -21,7 +21,7 @@ from backend_architect.render.sql import sql_statements
 from backend_architect.spec.data import DatabaseSchema
 from backend_architect.spec.decisions import Decision
 from backend_architect.spec.services import ServiceArchitecture
-from backend_architect.validate_asyncapi import check_asyncapi
+from backend_architect.checks.asyncapi import check_asyncapi
 
 from .conftest import EXAMPLES
 from .pg_fixture import pg_database_uri, pg_uri  # noqa: F401 - fixtures used by the PostgreSQL tests
@@ -208,8 +208,8 @@ def test_adr_index_lists_number_title_and_path() -> None:
 
 
 def shop_schema() -> DatabaseSchema:
-    from backend_architect.brief import load_brief
-    from backend_architect.knowledge import load_knowledge
+    from backend_architect.inputs.brief import load_brief
+    from backend_architect.inputs.knowledge import load_knowledge
     from backend_architect.llm.builtin.architect import Plan
 
     plan = Plan(load_brief(EXAMPLES / "online-shop.yaml").brief, load_knowledge())

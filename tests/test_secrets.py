@@ -9,9 +9,9 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from backend_architect.cli import app
+from backend_architect.cli.app import app
 from backend_architect.llm.builtin.server import BuiltinServer
-from backend_architect.output import write_design
+from backend_architect.design.output import write_design
 
 from .conftest import API_KEY, BASE_URL, EXAMPLES, FakeSleep, completion, remote_settings, run_agent
 

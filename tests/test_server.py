@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from backend_architect.cli import app
+from backend_architect.cli.app import app
 from backend_architect.llm.builtin.server import BuiltinServer
 
 from .conftest import EXAMPLES
@@ -33,8 +33,8 @@ def test_a_chat_turn_streams_from_the_served_builtin_with_the_default_transport(
     import asyncio
 
     from backend_architect.chat.turn import Conversation, run_turn
-    from backend_architect.config import Settings
-    from backend_architect.events import TextDelta, ToolCalled, TurnFinished
+    from backend_architect.llm.config import Settings
+    from backend_architect.design.events import TextDelta, ToolCalled, TurnFinished
     from backend_architect.llm import make_client
 
     async def go(base_url: str) -> list[object]:

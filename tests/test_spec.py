@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 from pydantic import ValidationError
 
-from backend_architect.brief import Brief
+from backend_architect.inputs.brief import Brief
 from backend_architect.spec import ApiSpecification, DatabaseSchema, FinishDesign, ServiceArchitecture, cross_check
 
 API: dict[str, Any] = {

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.events import RunFailed, RunFinished, ToolCalled
+from backend_architect.design.events import RunFailed, RunFinished, ToolCalled
 
 from .conftest import BASE_URL, FakeSleep, happy_script, remote_settings, run_agent
 

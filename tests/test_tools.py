@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from backend_architect.tools import DesignState, default_registry
+from backend_architect.design.tools import DesignState, default_registry
 
 from .conftest import plan_calls
 

@@ -6,7 +6,7 @@ from openapi_spec_validator.validation.validators import SpecValidator
 
 from backend_architect.render.openapi import openapi_document
 from backend_architect.spec import ApiSpecification
-from backend_architect.validate import check_openapi
+from backend_architect.checks.validate import check_openapi
 
 
 def test_check_openapi_leaves_no_validator_in_the_librarys_cache(shop_plan):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from backend_architect.cli import app
-from backend_architect.pg import Binaries, PostgresUnavailable, find_binaries, temporary_server
-from backend_architect.verify import VerifyError, split_statements, verify_sql
+from backend_architect.cli.app import app
+from backend_architect.checks.pg import Binaries, PostgresUnavailable, find_binaries, temporary_server
+from backend_architect.checks.verify import VerifyError, split_statements, verify_sql
 
 BROKEN = Path(__file__).resolve().parent / "fixtures" / "broken-design"
 runner = CliRunner()
@@ -74,7 +74,7 @@ def test_verify_command_on_builtin_designs(builtin_designs: dict[str, Path], pg_
 def test_verify_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert runner.invoke(app, ["verify", str(tmp_path)]).exit_code == 2
     assert runner.invoke(app, ["verify", str(BROKEN), "--dsn", "host=/nonexistent-dir port=1"]).exit_code == 2
-    monkeypatch.setattr("backend_architect.pg.find_binaries", lambda: None)
+    monkeypatch.setattr("backend_architect.checks.pg.find_binaries", lambda: None)
     result = runner.invoke(app, ["verify", str(BROKEN)])
     assert result.exit_code == 2 and "pip install 'backend-architect[verify]'" in result.output
 

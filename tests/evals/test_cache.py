@@ -9,7 +9,7 @@ import openai
 import pytest
 import respx
 
-from backend_architect.config import Settings
+from backend_architect.llm.config import Settings
 from backend_architect.evals.cache import CURRENT_METER, Meter, MeteredTransport, ResponseCache, request_key
 from backend_architect.llm import make_client
 

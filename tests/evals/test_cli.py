@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from backend_architect.cli import app
+from backend_architect.cli.app import app
 from backend_architect.evals.results import read_results
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from backend_architect.brief import load_brief
+from backend_architect.inputs.brief import load_brief
 from backend_architect.evals.graders import grade_design
 from backend_architect.llm.builtin.architect import Plan
 
@@ -16,7 +16,7 @@ from ..conftest import EXAMPLES
 
 @pytest.fixture(scope="module")
 def social():
-    from backend_architect.knowledge import load_knowledge
+    from backend_architect.inputs.knowledge import load_knowledge
 
     plan = Plan(load_brief(EXAMPLES / "photo-social.yaml").brief, load_knowledge())
     return {"title": "Photo sharing social network", "status": "complete",

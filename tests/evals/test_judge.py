@@ -8,7 +8,7 @@ import json
 import httpx
 import respx
 
-from backend_architect.config import Settings
+from backend_architect.llm.config import Settings
 from backend_architect.evals.graders import grade_design
 from backend_architect.evals.graders.judge import Judge
 from backend_architect.llm import make_client

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.config import Settings
+from backend_architect.llm.config import Settings
 from backend_architect.evals.cache import MeteredTransport, ResponseCache
 from backend_architect.evals.results import ResultStore, read_results
 from backend_architect.evals.runner import EvalConfig, run_eval

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from backend_architect.brief import Brief
+from backend_architect.inputs.brief import Brief
 from backend_architect.review import Bundle
 from backend_architect.review.ddl import parse_ddl
 from backend_architect.review.engine import run_rules

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import respx
 
-from backend_architect.events import RunFinished, ToolCalled
+from backend_architect.design.events import RunFinished, ToolCalled
 import httpx
 
 from tests.conftest import BASE_URL, completion, happy_script, run_agent
@@ -50,7 +50,7 @@ def test_written_designs_carry_the_review(builtin_designs: dict[str, Path]) -> N
 
 
 def test_review_warnings_are_named_in_the_acceptance(shop_brief, knowledge, shop_plan) -> None:
-    from backend_architect.tools import DesignState, default_registry
+    from backend_architect.design.tools import DesignState, default_registry
 
     schema = copy.deepcopy(shop_plan.schema)
     schema["tables"][0]["columns"].append({"name": "legacy_seen_at", "type": "timestamp"})
@@ -62,7 +62,7 @@ def test_review_warnings_are_named_in_the_acceptance(shop_brief, knowledge, shop
 def test_chat_review_reports_rule_findings(shop_brief, knowledge, shop_plan) -> None:
     from backend_architect.chat.review import review_design
     from backend_architect.spec import DatabaseSchema
-    from backend_architect.tools import DesignState
+    from backend_architect.design.tools import DesignState
 
     schema = copy.deepcopy(shop_plan.schema)
     schema["tables"][0]["columns"].append({"name": "legacy_seen_at", "type": "timestamp"})

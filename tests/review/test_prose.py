@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from backend_architect.config import Settings
+from backend_architect.llm.config import Settings
 from backend_architect.review import review_bundle
 from backend_architect.review.load import load_paths
 from backend_architect.review.prose import model_review
@@ -42,7 +42,7 @@ def test_builtin_model_writes_no_prose() -> None:
 def test_cli_keeps_findings_when_the_model_review_is_unavailable() -> None:
     from typer.testing import CliRunner
 
-    from backend_architect.cli import app
+    from backend_architect.cli.app import app
 
     result = CliRunner().invoke(app, ["review", str(BROKEN), "--with-model", "--model", "builtin", "-f", "json"])
     assert result.exit_code == 1 and json.loads(result.stdout)["findings"]

@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from ..config import BUILTIN_NOTICE, Settings
-from ..conversation import BRIEF_PREFIX
-from ..events import TextDelta, ToolCalled, TurnFinished, Usage
-from ..knowledge import KnowledgeBase
-from ..prompts import Persona
-from ..transcript import Transcript
+from ..llm.config import BUILTIN_NOTICE, Settings
+from ..inputs.conversation import BRIEF_PREFIX
+from ..design.events import TextDelta, ToolCalled, TurnFinished, Usage
+from ..inputs.knowledge import KnowledgeBase
+from ..inputs.prompts import Persona
+from ..llm.transcript import Transcript
 from .render import MarkdownStream, tool_line, usage_line
 from .store import SessionStore
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from ..agent import Budgets
+    from ..design.agent import Budgets
     from ..spec import Design
     from .turn import Conversation
     from prompt_toolkit import PromptSession
@@ -202,7 +202,7 @@ class ChatApp:
             self.say("(Ctrl-C again to leave, or Ctrl-D)", "dim")
 
     async def _turn(self, text: str) -> None:
-        from ..agent import Budgets
+        from ..design.agent import Budgets
         from .turn import run_turn
 
         stream: MarkdownStream | None = None

@@ -46,7 +46,7 @@ async def _help(app: ChatApp, arg: str) -> bool:
 
 
 async def _brief(app: ChatApp, arg: str) -> bool:
-    from ..brief import BriefError, load_brief
+    from ..inputs.brief import BriefError, load_brief
 
     if not arg:
         app.say("usage: /brief FILE", "yellow")
@@ -83,7 +83,7 @@ async def _design(app: ChatApp, arg: str) -> bool:
 
 
 async def _show(app: ChatApp, arg: str) -> bool:
-    from ..output import render_files
+    from ..design.output import render_files
 
     what = arg.strip().lower() or "design"
     if what not in SHOWABLE:
@@ -114,7 +114,7 @@ async def _review(app: ChatApp, arg: str) -> bool:
 
 
 async def _save(app: ChatApp, arg: str) -> bool:
-    from ..output import OutputError, slugify, write_design
+    from ..design.output import OutputError, slugify, write_design
 
     design = app.design()
     directory = Path(arg.strip()) if arg.strip() else Path("designs") / slugify(design.title)
@@ -128,7 +128,7 @@ async def _save(app: ChatApp, arg: str) -> bool:
 
 
 async def _model(app: ChatApp, arg: str) -> bool:
-    from ..config import ConfigError, resolve_settings
+    from ..llm.config import ConfigError, resolve_settings
 
     if not arg.strip():
         app.say(f"model: {app.settings.model}")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from ..events import ToolCalled, Usage
+from ..design.events import ToolCalled, Usage
 
 if TYPE_CHECKING:
     from rich.live import Live

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..spec import cross_check
-from ..tools import DesignState
+from ..design.tools import DesignState
 
 __all__ = ["Finding", "review_design"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..transcript import redact
+from ..llm.transcript import redact
 
 __all__ = ["SessionInfo", "SessionStore", "default_path"]
 

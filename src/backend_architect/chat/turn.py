@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ..agent import Budgets, _budget_exhausted, assistant_message, run_tool_calls
-from ..brief import Brief
-from ..config import BUILTIN_NOTICE
-from ..conversation import CHAT_HEADING, brief_text, conversation_brief
-from ..events import Event, ModelRequested, ModelResponded, TextDelta, TurnFinished, Usage
-from ..knowledge import KnowledgeBase
+from ..design.agent import Budgets, _budget_exhausted, assistant_message, run_tool_calls
+from ..inputs.brief import Brief
+from ..llm.config import BUILTIN_NOTICE
+from ..inputs.conversation import CHAT_HEADING, brief_text, conversation_brief
+from ..design.events import Event, ModelRequested, ModelResponded, TextDelta, TurnFinished, Usage
+from ..inputs.knowledge import KnowledgeBase
 from ..llm.errors import describe_error
 from ..llm.retry import RetryPolicy
 from ..llm.stream import StreamedMessage, stream_completion
-from ..prompts import Persona
+from ..inputs.prompts import Persona
 from ..spec import (
     ApiSpecification,
     CapacityEstimate,
@@ -36,8 +36,8 @@ from ..spec import (
     PerformancePlan,
     ServiceArchitecture,
 )
-from ..tools import DesignState, ToolRegistry, default_registry
-from ..transcript import Transcript, redact
+from ..design.tools import DesignState, ToolRegistry, default_registry
+from ..llm.transcript import Transcript, redact
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI

@@ -24,9 +24,9 @@ from .suite import Case
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from ..knowledge import KnowledgeBase
-    from ..prompts import Persona
-    from ..tools import ToolRegistry
+    from ..inputs.knowledge import KnowledgeBase
+    from ..inputs.prompts import Persona
+    from ..design.tools import ToolRegistry
 
 __all__ = ["ClientFactory", "EvalConfig", "Job", "RunOutcome", "default_client_factory", "jobs_for", "run_eval"]
 
@@ -76,7 +76,7 @@ def default_client_factory(*, base_url: str | None, cache: ResponseCache | None,
     """Clients for real servers keep the SDK's fast httpx2 transport, wrapped by the meter and cache."""
     import httpx2
 
-    from ..config import BUILTIN, Settings, resolve_settings
+    from ..llm.config import BUILTIN, Settings, resolve_settings
     from ..llm import make_client
 
     def factory(model: str) -> AsyncOpenAI:
@@ -137,7 +137,7 @@ async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: Cli
 def _registry() -> ToolRegistry:
     """One tool registry for the run, its JSON schemas built once: pydantic generates them afresh on
     every call, which costs more CPU per case than the rest of the runner."""
-    from ..tools import default_registry
+    from ..design.tools import default_registry
 
     registry = default_registry()
     schemas = registry.schemas()
@@ -153,9 +153,9 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
 async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: RunBudget,
                    knowledge: KnowledgeBase, persona: Persona, judge: Judge | None,
                    registry: ToolRegistry | None = None) -> dict[str, Any]:
-    from ..agent import Budgets, run_design
-    from ..config import BUILTIN
-    from ..events import RunFailed, RunFinished
+    from ..design.agent import Budgets, run_design
+    from ..llm.config import BUILTIN
+    from ..design.events import RunFailed, RunFinished
 
     meter = Meter(job.model, salt=f"epoch={job.epoch}" if config.repeat > 1 else "",
                   max_tokens=config.max_case_tokens, max_cost=config.max_case_cost, run=budget)

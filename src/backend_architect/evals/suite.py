@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from ..brief import Brief, BriefError, NonFunctional, _dotted, _index_lines, _line_for, load_brief
+from ..inputs.brief import Brief, BriefError, NonFunctional, _dotted, _index_lines, _line_for, load_brief
 from .graders import registry
 
 M = TypeVar("M", bound=BaseModel)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..config import Settings
+from .config import Settings
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from ..knowledge import KnowledgeBase
+    from ..inputs.knowledge import KnowledgeBase
 
 __all__ = ["BUILTIN_BASE_URL", "make_client", "retry_policy"]
 

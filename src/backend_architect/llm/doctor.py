@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..tools import default_registry
+from ..design.tools import default_registry
 from .errors import ModelCallError, describe_error
 from .strict import strict_schema
 from .wire import WireCompletion, WireMessage, read_completion

@@ -66,7 +66,7 @@ def unsupported_parameter(exc: BaseException) -> str | None:
 def describe_error(exc: BaseException, *, base_url: str | None = None, model: str | None = None,
                    secrets: list[str] | None = None) -> ModelCallError:
     """One actionable sentence for an SDK exception, with `secrets` scrubbed from the server's words."""
-    from ..transcript import redact
+    from .transcript import redact
 
     described = _describe(exc, base_url, model)
     message = redact(str(described), secrets or [])

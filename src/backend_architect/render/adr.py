@@ -28,7 +28,7 @@ def _clause(text: str) -> str:
 
 
 def _paths(decisions: list[Decision]) -> list[str]:
-    from ..output import slugify  # lazily: output imports the renderers, this module among them
+    from ..design.output import slugify  # lazily: output imports the renderers, this module among them
 
     return [f"{ADR_DIR}/{i:04d}-{slugify(d.title, max_length=_SLUG_LENGTH)}.md" for i, d in enumerate(decisions, 1)]
 

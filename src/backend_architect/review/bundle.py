@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .engine import Finding
 
 if TYPE_CHECKING:
-    from ..brief import Brief
+    from ..inputs.brief import Brief
     from ..spec import DatabaseSchema, ServiceArchitecture, TraceItem
     from .openapi_index import ApiIndex
 

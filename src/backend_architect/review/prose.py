@@ -13,7 +13,7 @@ from .bundle import Bundle
 from .engine import Finding
 
 if TYPE_CHECKING:
-    from ..config import Settings
+    from ..llm.config import Settings
 
 __all__ = ["model_review", "review_messages"]
 

@@ -1,7 +1,7 @@
 """Capacity planning: the inputs `estimate_capacity` takes and the figures it computes.
 
 The model chooses the inputs (from the brief's numbers and stated assumptions); the arithmetic is
-done by `backend_architect.capacity`, never by the model.
+done by `backend_architect.spec.sizing`, never by the model.
 """
 
 from __future__ import annotations

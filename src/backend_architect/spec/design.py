@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..brief import Brief
+from ..inputs.brief import Brief
 from ._base import StrictModel
 from .api import ApiSpecification
 from .capacity import CapacityEstimate

@@ -14,7 +14,7 @@ def graphql_valid(ctx: GradeContext, expected: bool) -> Grade | None:
     sdl = ctx.section("graphql").get("sdl")
     if not expected or not sdl:
         return None
-    from ...validate import check_graphql
+    from ...checks.validate import check_graphql
 
     problems = check_graphql(sdl)
     return Grade("graphql_valid", 0.0 if problems else 1.0, problems[0] if problems else "schema.graphql builds")
@@ -30,7 +30,7 @@ def asyncapi_valid(ctx: GradeContext, expected: bool) -> Grade | None:
 
     from ...render.asyncapi import asyncapi_document
     from ...spec import ServiceArchitecture
-    from ...validate_asyncapi import check_asyncapi
+    from ...checks.asyncapi import check_asyncapi
 
     try:
         model = ServiceArchitecture.model_validate(arch)

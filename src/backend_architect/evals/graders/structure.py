@@ -34,7 +34,7 @@ def _validate(kind: str, data: dict[str, Any]) -> list[str]:
     from ...render.openapi import openapi_document
     from ...render.sql import sql_statements
     from ...spec import ApiSpecification, DatabaseSchema, ServiceArchitecture
-    from ...validate import check_openapi, check_sql
+    from ...checks.validate import check_openapi, check_sql
 
     try:
         if kind == "api_specification":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...brief import Brief
-from ...capacity import estimate_capacity
-from ...knowledge import KnowledgeBase
+from ...inputs.brief import Brief
+from ...spec.sizing import estimate_capacity
+from ...inputs.knowledge import KnowledgeBase
 from ...spec.capacity import CapacityInputs
 from .capabilities import capacity_inputs, data_capabilities
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain

@@ -12,8 +12,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...config import BUILTIN_NOTICE
-from ...conversation import BRIEF_PREFIX, CHAT_HEADING, conversation_brief, is_question, is_statement
+from ..config import BUILTIN_NOTICE
+from ...inputs.conversation import BRIEF_PREFIX, CHAT_HEADING, conversation_brief, is_question, is_statement
 
 if TYPE_CHECKING:
     from .model import BuiltinModel

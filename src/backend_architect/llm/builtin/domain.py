@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...brief import Brief
+from ...inputs.brief import Brief
 from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, TENANTS, VERBS
 from .phrases import read_phrases
 

@@ -6,9 +6,9 @@ import json
 import re
 from typing import Any
 
-from ...brief import Brief, BriefError, parse_brief
-from ...config import BUILTIN_NOTICE
-from ...knowledge import KnowledgeBase, load_knowledge
+from ...inputs.brief import Brief, BriefError, parse_brief
+from ..config import BUILTIN_NOTICE
+from ...inputs.knowledge import KnowledgeBase, load_knowledge
 from .architect import NothingToDesign, Plan
 from .chat import chat_decision, in_chat
 from .sse import sse_body

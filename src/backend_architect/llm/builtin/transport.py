@@ -9,7 +9,7 @@ import httpx2
 from .model import BuiltinModel
 
 if TYPE_CHECKING:
-    from ...knowledge import KnowledgeBase
+    from ...inputs.knowledge import KnowledgeBase
 
 __all__ = ["BuiltinTransport", "builtin_http_client"]
 

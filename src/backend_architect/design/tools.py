@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .spec import (
+from ..spec import (
     ApiSpecification,
     CapacityInputs,
     DatabaseSchema,
@@ -222,7 +222,7 @@ def _stale(errors: list[str]) -> str:
 def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str]:
     """The review rules over an emitted artifact: errors go back to the model to repair; warnings are
     named in the acceptance (and land in review.json), so the model may improve them but need not."""
-    from .review.report import artifact_findings
+    from ..review.report import artifact_findings
 
     findings = artifact_findings(kind, subject, data=state.data)
     errors = [f"{f.rule_id} at {f.location}: {f.message}" for f in findings if f.severity == "error"]
@@ -232,8 +232,8 @@ def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str
 
 
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
-    from .render.sql import sql_statements
-    from .validate import check_sql
+    from ..render.sql import sql_statements
+    from ..checks.validate import check_sql
 
     schema = args.database_schema
     errors = check_sql(sql_statements(schema))
@@ -253,8 +253,8 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
 
 
 def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
-    from .render.openapi import openapi_document
-    from .validate import check_openapi
+    from ..render.openapi import openapi_document
+    from ..checks.validate import check_openapi
 
     api = args.api_specification
     errors = check_openapi(openapi_document(api))
@@ -268,7 +268,7 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
 
 
 def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
-    from .validate import check_graphql
+    from ..checks.validate import check_graphql
 
     errors = check_graphql(args.graphql.sdl)
     if errors:
@@ -285,8 +285,8 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
               for e in services.events if not e.payload]
     errors += cross_check(state.brief, state.api, state.data, services)
     if services.events and not errors:
-        from .render.asyncapi import asyncapi_document
-        from .validate_asyncapi import check_asyncapi
+        from ..render.asyncapi import asyncapi_document
+        from ..checks.asyncapi import check_asyncapi
 
         errors += [f"asyncapi.yaml at {e}" for e in check_asyncapi(asyncapi_document(services, title=state.brief.title))]
     review_errors, noted = _review("services", services, state)
@@ -300,7 +300,7 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
 
 
 def _estimate(args: EstimateCapacity, state: DesignState) -> ToolOutcome:
-    from .capacity import estimate_capacity
+    from ..spec.sizing import estimate_capacity
 
     estimate = estimate_capacity(args.inputs)
     state.capacity = estimate

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import yaml
 
-from .render.adr import adr_files
-from .render.alembic import alembic_migration
-from .render.asyncapi import render_asyncapi_yaml
-from .render.markdown import render_markdown
-from .render.openapi import openapi_document
-from .render.services_yaml import render_services_yaml
-from .render.sql import render_sql
-from .spec import Design
+from ..render.adr import adr_files
+from ..render.alembic import alembic_migration
+from ..render.asyncapi import render_asyncapi_yaml
+from ..render.markdown import render_markdown
+from ..render.openapi import openapi_document
+from ..render.services_yaml import render_services_yaml
+from ..render.sql import render_sql
+from ..spec import Design
 
 __all__ = ["OutputError", "WrittenFile", "render_files", "safe_filename", "safe_relative_path", "slugify", "write_atomic",
            "write_design"]
@@ -100,7 +100,7 @@ def write_atomic(path: Path, data: str) -> None:
 
 def render_files(design: Design, transcript: str | None = None) -> list[tuple[str, str, str]]:
     """(file name, content, what it is) for every artifact the design has."""
-    from .review.report import review_design, review_json, review_markdown
+    from ..review.report import review_design, review_json, review_markdown
 
     findings = review_design(design)
     files = [("design.md", render_markdown(design) + "\n" + review_markdown(findings), "the design document"),

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from . import __version__
+from .. import __version__
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .events import Event
+    from ..design.events import Event
 
 __all__ = ["app", "main"]
 
@@ -76,12 +76,12 @@ def design(
     """Design a backend from a requirements brief and write the artifacts."""
     from rich.console import Console
 
-    from .agent import Budgets
-    from .brief import BriefError, load_brief
-    from .config import ConfigError, resolve_settings
-    from .frontmatter import FrontMatterError
-    from .output import OutputError, slugify
-    from .prompts import PersonaError, load_persona
+    from ..design.agent import Budgets
+    from ..inputs.brief import BriefError, load_brief
+    from ..llm.config import ConfigError, resolve_settings
+    from ..inputs.frontmatter import FrontMatterError
+    from ..design.output import OutputError, slugify
+    from ..inputs.prompts import PersonaError, load_persona
 
     err = Console(stderr=True, soft_wrap=True)
     try:
@@ -94,7 +94,7 @@ def design(
     for warning in loaded.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if settings.builtin:
-        from .config import BUILTIN_NOTICE
+        from ..llm.config import BUILTIN_NOTICE
 
         err.print(f"[cyan]note:[/] using the builtin model ({BUILTIN_NOTICE}). Set OPENAI_API_KEY or --base-url "
                   "to design with a real model.", highlight=False)
@@ -106,12 +106,12 @@ def design(
     except (OutputError, OSError) as exc:
         raise _fail(err, f"cannot write the design to {out_dir}: {exc}", EXIT_FAILED) from None
     _summary(written, out_dir, final)
-    from .events import RunFailed
+    from ..design.events import RunFailed
 
     if isinstance(final, RunFailed):
         raise _fail(err, f"{final.reason} (valid parts saved in {out_dir})", EXIT_FAILED)
     if verify:
-        from .cli_review import verify_written
+        from .review import verify_written
 
         verify_written(out_dir)
 
@@ -123,7 +123,7 @@ def models(
     structured_output: Annotated[Optional[str], typer.Option("--structured-output", metavar="MODE")] = None,
 ) -> None:
     """Known model profiles, and what the current configuration resolves to (the key is never shown)."""
-    from .cli_doctor import show_models
+    from .doctor import show_models
 
     show_models(model, base_url, structured_output)
 
@@ -134,20 +134,20 @@ def doctor(
     base_url: Annotated[Optional[str], typer.Option("--base-url", help="An OpenAI-compatible server.")] = None,
 ) -> None:
     """Check the endpoint with small requests: chat, tools, strict tools, JSON schema, streaming."""
-    from .cli_doctor import doctor as run_doctor
+    from .doctor import doctor as run_doctor
 
     run_doctor(model, base_url)
 
 
 async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console):  # type: ignore[no-untyped-def]
-    from .agent import run_design
-    from .events import RunFailed, RunFinished
-    from .knowledge import load_knowledge
-    from .llm import make_client
-    from .llm.client import retry_policy
-    from .llm.profiles import resolve_profile
-    from .output import write_design
-    from .transcript import Transcript
+    from ..design.agent import run_design
+    from ..design.events import RunFailed, RunFinished
+    from ..inputs.knowledge import load_knowledge
+    from ..llm import make_client
+    from ..llm.client import retry_policy
+    from ..llm.profiles import resolve_profile
+    from ..design.output import write_design
+    from ..llm.transcript import Transcript
 
     knowledge = load_knowledge()
     transcript = Transcript(secrets=settings.secrets())
@@ -183,7 +183,7 @@ class _Progress:
             self.status.start()
 
     def show(self, event: Event) -> None:
-        from .events import ModelRequested, ModelResponded, RunFailed, RunFinished, RunStarted, ToolCalled
+        from ..design.events import ModelRequested, ModelResponded, RunFailed, RunFinished, RunStarted, ToolCalled
 
         line = None
         if isinstance(event, RunStarted):
@@ -239,7 +239,7 @@ def chat(
     """Chat with the architect in the terminal, and leave with a design (/help inside)."""
     from rich.console import Console
 
-    from .chat.main import UsageError, chat_main
+    from .chat import UsageError, chat_main
 
     try:
         chat_main(brief=brief, model=model, base_url=base_url, persona=persona, resume_last=resume_last,
@@ -251,18 +251,18 @@ def chat(
 @app.command()
 def sessions() -> None:
     """List the stored chat sessions, the latest first."""
-    from .chat.main import sessions_main
+    from .chat import sessions_main
 
     sessions_main()
 
 
-from .cli_review import register as _register_review  # noqa: E402 - review and verify live in their own module
+from .review import register as _register_review  # noqa: E402 - review and verify live in their own module
 
 _register_review(app)
 
 
 def _add_eval() -> None:
-    from .evals.cli import eval_app  # typer only at import; the runner loads inside the commands
+    from .eval import eval_app  # typer only at import; the runner loads inside the commands
 
     app.add_typer(eval_app, name="eval")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing the spec models is what makes the chat slow to start
-    from .spec import Design
+    from ..spec import Design
 
 __all__ = [
     "ArtifactAccepted",

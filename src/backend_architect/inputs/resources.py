@@ -16,8 +16,8 @@ def home() -> Path:
     env = os.environ.get("BACKEND_ARCHITECT_HOME")
     if env:
         return Path(env)
-    # src/backend_architect/resources.py -> repository root (editable installs and checkouts).
-    return Path(__file__).resolve().parents[2]
+    # src/backend_architect/inputs/resources.py -> repository root (editable installs and checkouts).
+    return Path(__file__).resolve().parents[3]
 
 
 def prompts_dir() -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .llm.pricing import Price
+    from .pricing import Price
 
 __all__ = ["BUILTIN", "BUILTIN_NOTICE", "ConfigError", "DEFAULT_REMOTE_MODEL", "PROJECT_CONFIG", "Settings",
            "config_paths", "resolve_settings"]
@@ -85,7 +85,7 @@ def _load_file(path: Path) -> dict[str, Any]:
 
 
 def _check_mode(mode: str, where: str) -> None:
-    from .llm.profiles import MODE_CHOICES
+    from .profiles import MODE_CHOICES
 
     if mode not in MODE_CHOICES:
         raise ConfigError(f"{where}: unknown structured-output mode {mode!r}; choose one of: "
@@ -93,7 +93,7 @@ def _check_mode(mode: str, where: str) -> None:
 
 
 def _prices(raw: Mapping[str, Any], where: str) -> dict[str, Price]:
-    from .llm.pricing import Price
+    from .pricing import Price
 
     out = {}
     for name, entry in raw.items():

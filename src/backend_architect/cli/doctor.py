@@ -1,5 +1,5 @@
 """`backend-architect models` and `backend-architect doctor`: what the configuration resolves to, and
-what the endpoint can do. Registered in cli.py; kept here so cli.py stays thin. Never prints the key."""
+what the endpoint can do. Registered in cli/app.py; kept here so app.py stays thin. Never prints the key."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .config import ConfigError, Settings, resolve_settings
+from ..llm.config import ConfigError, Settings, resolve_settings
 
 __all__ = ["doctor", "show_models"]
 
@@ -23,8 +23,8 @@ def _settings(console: Console, model: str | None, base_url: str | None, mode: s
 
 
 def _describe(settings: Settings) -> list[tuple[str, str]]:
-    from .llm.pricing import price_for
-    from .llm.profiles import resolve_profile
+    from ..llm.pricing import price_for
+    from ..llm.profiles import resolve_profile
 
     profile = resolve_profile(settings.model, settings.structured_output)
     price = price_for(settings.model, settings.prices)
@@ -51,7 +51,7 @@ def _pairs(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
 
 
 def show_models(model: str | None, base_url: str | None, mode: str | None) -> None:
-    from .llm.profiles import KNOWN_PROFILES
+    from ..llm.profiles import KNOWN_PROFILES
 
     console = Console()
     table = Table(title="Known model profiles (first match wins)", title_justify="left")
@@ -66,8 +66,8 @@ def show_models(model: str | None, base_url: str | None, mode: str | None) -> No
 
 
 def doctor(model: str | None, base_url: str | None) -> None:
-    from .llm import make_client
-    from .llm.doctor import Check, run_checks
+    from ..llm import make_client
+    from ..llm.doctor import Check, run_checks
 
     console = Console()
     settings = _settings(Console(stderr=True), model, base_url, None)

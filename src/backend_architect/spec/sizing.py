@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .spec.capacity import CapacityEstimate, CapacityFigure, CapacityInputs
+from .capacity import CapacityEstimate, CapacityFigure, CapacityInputs
 
 __all__ = ["SECONDS_PER_DAY", "SECONDS_PER_MONTH", "estimate_capacity"]
 

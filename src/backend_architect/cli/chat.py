@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
 
-    from .app import ClientFactory
+    from ..chat.app import ClientFactory
 
 __all__ = ["UsageError", "chat_main", "sessions_main"]
 
@@ -26,12 +26,12 @@ def chat_main(*, brief: Path | None = None, model: str | None = None, base_url: 
               console: Console | None = None, client_factory: ClientFactory | None = None,
               pt_input: Input | None = None, pt_output: Output | None = None) -> None:
     """Raises UsageError for bad arguments, briefs, personas or settings (exit code 2)."""
-    from ..config import ConfigError, resolve_settings
-    from ..frontmatter import FrontMatterError
-    from ..knowledge import load_knowledge
-    from ..prompts import PersonaError, load_persona
-    from .app import ChatApp
-    from .store import SessionStore
+    from ..llm.config import ConfigError, resolve_settings
+    from ..inputs.frontmatter import FrontMatterError
+    from ..inputs.knowledge import load_knowledge
+    from ..inputs.prompts import PersonaError, load_persona
+    from ..chat.app import ChatApp
+    from ..chat.store import SessionStore
 
     if resume_last and session:
         raise UsageError("--continue and --session are alternatives: give one")
@@ -42,7 +42,7 @@ def chat_main(*, brief: Path | None = None, model: str | None = None, base_url: 
         raise UsageError(str(exc)) from None
     loaded = None
     if brief is not None:  # pydantic and the brief model only when there is a brief: the prompt comes sooner
-        from ..brief import BriefError, load_brief
+        from ..inputs.brief import BriefError, load_brief
 
         try:
             loaded = load_brief(brief)
@@ -71,8 +71,8 @@ def chat_main(*, brief: Path | None = None, model: str | None = None, base_url: 
 
 
 def sessions_main(console: Console | None = None) -> None:
-    from .commands import session_lines
-    from .store import SessionStore
+    from ..chat.commands import session_lines
+    from ..chat.store import SessionStore
 
     console = console or Console(soft_wrap=True)
     store = SessionStore()

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
-from .brief import Brief
-from .config import BUILTIN_NOTICE
+from ..inputs.brief import Brief
+from ..llm.config import BUILTIN_NOTICE
 from .events import (
     ArtifactAccepted,
     Event,
@@ -26,16 +26,16 @@ from .events import (
     ToolCalled,
     Usage,
 )
-from .knowledge import KnowledgeBase
-from .llm.caller import ModelCaller
-from .llm.errors import ModelCallError
-from .llm.pricing import Price, price_for
-from .llm.profiles import Profile, resolve_profile
-from .llm.retry import RetryPolicy
-from .llm.stream import ToolCall
-from .prompts import Persona
+from ..inputs.knowledge import KnowledgeBase
+from ..llm.caller import ModelCaller
+from ..llm.errors import ModelCallError
+from ..llm.pricing import Price, price_for
+from ..llm.profiles import Profile, resolve_profile
+from ..llm.retry import RetryPolicy
+from ..llm.stream import ToolCall
+from ..inputs.prompts import Persona
 from .tools import DesignState, ToolRegistry, default_registry
-from .transcript import Transcript, redact
+from ..llm.transcript import Transcript, redact
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI

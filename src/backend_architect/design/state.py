@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import __version__
-from .brief import Brief
-from .knowledge import KnowledgeBase
-from .spec import (
+from .. import __version__
+from ..inputs.brief import Brief
+from ..inputs.knowledge import KnowledgeBase
+from ..spec import (
     ApiSpecification,
     CapacityEstimate,
     DatabaseSchema,
@@ -18,7 +18,7 @@ from .spec import (
     PerformancePlan,
     ServiceArchitecture,
 )
-from .spec.design import GeneratedBy
+from ..spec.design import GeneratedBy
 
 __all__ = ["DesignState"]
 

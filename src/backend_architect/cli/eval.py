@@ -70,15 +70,15 @@ def run(
 
     from rich.console import Console
 
-    from ..config import ConfigError, resolve_settings
-    from ..frontmatter import FrontMatterError
-    from ..knowledge import load_knowledge
-    from ..prompts import PersonaError, load_persona
-    from .cache import ResponseCache, cache_dir_default
-    from .report import render_table, write_reports
-    from .results import read_results
-    from .runner import EvalConfig, default_client_factory, run_eval
-    from .suite import SuiteError, load_suites, select
+    from ..llm.config import ConfigError, resolve_settings
+    from ..inputs.frontmatter import FrontMatterError
+    from ..inputs.knowledge import load_knowledge
+    from ..inputs.prompts import PersonaError, load_persona
+    from ..evals.cache import ResponseCache, cache_dir_default
+    from ..evals.report import render_table, write_reports
+    from ..evals.results import read_results
+    from ..evals.runner import EvalConfig, default_client_factory, run_eval
+    from ..evals.suite import SuiteError, load_suites, select
 
     err = Console(stderr=True, soft_wrap=True)
     try:
@@ -142,7 +142,7 @@ def compare(
     """Per-case score differences between two runs, and a paired t-test of the mean difference."""
     from rich.console import Console
 
-    from .compare import compare_runs, render_comparison
+    from ..evals.compare import compare_runs, render_comparison
 
     err = Console(stderr=True, soft_wrap=True)
     try:

@@ -1,6 +1,6 @@
 """`review` and `verify`: the commands that check designs, ours or the ones people bring.
 
-Registered on the app by `cli.py`; heavy modules are imported inside the commands so `--help` stays fast.
+Registered on the app by `cli/app.py`; heavy modules are imported inside the commands so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .review import Bundle, Finding
-    from .verify import VerifyReport
+    from ..review import Bundle, Finding
+    from ..checks.verify import VerifyReport
 
 __all__ = ["register", "review", "verify"]
 
@@ -53,8 +53,8 @@ def review(
     """Review designs: rules over the API, the database, the services, and across them."""
     from rich.console import Console
 
-    from .review import all_rules, review_bundle
-    from .review.load import InputError, load_paths
+    from ..review import all_rules, review_bundle
+    from ..review.load import InputError, load_paths
 
     err = Console(stderr=True, soft_wrap=True)
     if list_rules:
@@ -70,7 +70,7 @@ def review(
     if validate and bundle.openapi is not None:
         findings += _schema_findings(bundle.openapi, bundle.files.get("api"))
     if output_format != Format.json:
-        from .review.locate import add_lines
+        from ..review.locate import add_lines
 
         findings = add_lines(findings)
     prose = _model_review(bundle, findings, model, base_url, err) if with_model else None
@@ -82,8 +82,8 @@ def review(
                 console.print("\n[bold]Model review[/]\n", highlight=False)
                 console.print(prose, highlight=False, markup=False)
     else:
-        from . import __version__
-        from .review.sarif import sarif_log
+        from .. import __version__
+        from ..review.sarif import sarif_log
 
         if output_format == Format.sarif:
             document = sarif_log(findings, all_rules(), version=__version__)
@@ -109,7 +109,7 @@ def _print_rules(console: Console, output_format: Format) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .review import all_rules
+    from ..review import all_rules
 
     rules = all_rules()
     if output_format != Format.table:
@@ -147,8 +147,8 @@ def _print_table(console: Console, findings: list[Finding], kinds: list[str]) ->
 
 
 def _schema_findings(document: dict[str, object], file: str | None) -> list[Finding]:
-    from .review import Finding
-    from .validate import check_openapi
+    from ..review import Finding
+    from ..checks.validate import check_openapi
 
     version = str(document.get("openapi", ""))
     problems = check_openapi(document, version=version)
@@ -159,8 +159,8 @@ def _model_review(bundle: Bundle, findings: list[Finding], model: str | None, ba
                   err: Console) -> str | None:
     import asyncio
 
-    from .config import ConfigError, resolve_settings
-    from .review.prose import model_review
+    from ..llm.config import ConfigError, resolve_settings
+    from ..review.prose import model_review
 
     try:
         settings = resolve_settings(model=model, base_url=base_url)
@@ -183,8 +183,8 @@ def verify(
     """Apply schema.sql to a real, throwaway PostgreSQL and check the declared access patterns' plans."""
     from rich.console import Console
 
-    from .pg import PostgresUnavailable
-    from .verify import VerifyError, schema_file, verify_design
+    from ..checks.pg import PostgresUnavailable
+    from ..checks.verify import VerifyError, schema_file, verify_design
 
     err = Console(stderr=True, soft_wrap=True)
     try:

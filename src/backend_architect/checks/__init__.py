@@ -1,0 +1,1 @@
+"""Checks against real systems: the OpenAPI and AsyncAPI validators, PostgreSQL (parse, apply, EXPLAIN)."""
