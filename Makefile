@@ -18,6 +18,7 @@ demo: $(BIN)/.installed
 	@echo "Design written to $(OUT)/ (start with $(OUT)/design.md)"
 
 test: $(BIN)/.installed
+	$(BIN)/lint-imports --no-cache  # the layer contracts in pyproject.toml
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed

@@ -124,6 +124,7 @@ def test_doctor_reports_each_capability_of_a_scripted_server():
     import httpx
     import respx
 
+    from backend_architect.design.tools import default_registry
     from backend_architect.llm import make_client
     from backend_architect.llm.doctor import run_checks
 
@@ -147,7 +148,7 @@ def test_doctor_reports_each_capability_of_a_scripted_server():
     async def go():
         client = make_client(remote_settings(), http_client=httpx.AsyncClient())
         try:
-            return await run_checks(client, "gpt-test", base_url=BASE_URL)
+            return await run_checks(client, "gpt-test", default_registry().schemas()[0], base_url=BASE_URL)
         finally:
             await client.close()
 

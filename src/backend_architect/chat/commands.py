@@ -10,16 +10,42 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 if TYPE_CHECKING:
-    from .app import ChatApp
-    from .store import SessionInfo
+    from ..llm.config import Settings
+    from ..llm.transcript import Transcript
+    from ..spec import Design
+    from .store import SessionInfo, SessionStore
+    from .turn import Conversation
 
-__all__ = ["COMMANDS", "SlashCompleter", "dispatch"]
+
+class ChatApp(Protocol):
+    """What a slash command may use of the chat (`app.ChatApp` is the one there is).
+
+    A protocol, so that the app imports the commands and the commands never import the app.
+    """
+
+    settings: Settings
+    multiline: bool
+    session_id: str
+    transcript: Transcript
+    store: SessionStore
+
+    @property
+    def conversation(self) -> Conversation: ...
+    def say(self, text: str, style: str | None = None) -> None: ...
+    def show_markdown(self, text: str) -> None: ...
+    def design(self) -> Design: ...
+    def persist(self) -> None: ...
+    def open_session(self, session_id: str | None) -> None: ...
+    async def set_settings(self, settings: Settings) -> None: ...
+    async def send(self, text: str) -> None: ...
+
+__all__ = ["COMMANDS", "ChatApp", "SlashCompleter", "dispatch"]
 
 Handler = Callable[["ChatApp", str], Awaitable[bool]]  # True: leave the chat
 

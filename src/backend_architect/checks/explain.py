@@ -177,7 +177,7 @@ def check_plans(conn: Any, patterns: list[AccessPattern], *, generic: bool | Non
                 continue
             checks.append(_check_one(conn, pattern, generic))
         except psycopg.Error as exc:
-            from .verify import error_text
+            from .pg import error_text
 
             checks.append(PlanCheck(pattern.name, False, f"the query fails: {error_text(exc)}"))
     return checks

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["HOW_TO_GET_ONE", "PostgresUnavailable", "Binaries", "find_binaries", "temporary_server"]
+__all__ = ["HOW_TO_GET_ONE", "PostgresUnavailable", "Binaries", "error_text", "find_binaries", "temporary_server"]
 
 HOW_TO_GET_ONE = ("no PostgreSQL server is available: install one with `pip install 'backend-architect[verify]'` "
                   "(an embedded PostgreSQL), install PostgreSQL itself, or pass --dsn to use your own server")
@@ -197,3 +197,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def error_text(exc: Exception) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
+    state = getattr(diag, "sqlstate", None)
+    detail = getattr(diag, "message_detail", None)
+    hint = getattr(diag, "message_hint", None)
+    return (f"{primary}" + (f": {detail}" if detail else "") + (f" (SQLSTATE {state})" if state else "")
+            + (f"; hint: {hint}" if hint else ""))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .pg import error_text
+
 __all__ = ["StatementResult", "VerifyError", "VerifyReport", "schema_file", "split_statements", "verify_design", "verify_sql"]
 
 STATEMENT_TIMEOUT = "15s"
@@ -61,16 +63,6 @@ def split_statements(sql: str) -> list[tuple[int, str]]:
     except ParseError as exc:
         raise VerifyError(f"PostgreSQL cannot parse the file: {exc}") from None
     return [(sql.count("\n", 0, s.start) + 1, sql[s]) for s in slices]
-
-
-def error_text(exc: Exception) -> str:
-    diag = getattr(exc, "diag", None)
-    primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
-    state = getattr(diag, "sqlstate", None)
-    detail = getattr(diag, "message_detail", None)
-    hint = getattr(diag, "message_hint", None)
-    return (f"{primary}" + (f": {detail}" if detail else "") + (f" (SQLSTATE {state})" if state else "")
-            + (f"; hint: {hint}" if hint else ""))
 
 
 @contextmanager

@@ -66,6 +66,7 @@ def show_models(model: str | None, base_url: str | None, mode: str | None) -> No
 
 
 def doctor(model: str | None, base_url: str | None) -> None:
+    from ..design.tools import default_registry
     from ..llm import make_client
     from ..llm.doctor import Check, run_checks
 
@@ -76,7 +77,8 @@ def doctor(model: str | None, base_url: str | None) -> None:
     async def go() -> list[Check]:
         client = make_client(settings)
         try:
-            return await run_checks(client, settings.model, base_url=settings.base_url)
+            search_tool = next(s for s in default_registry().schemas() if s["function"]["name"] == "search_knowledge")
+            return await run_checks(client, settings.model, search_tool, base_url=settings.base_url)
         finally:
             await client.close()
 

@@ -4,9 +4,6 @@ and never outside the output directory."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,14 +16,11 @@ from ..render.markdown import render_markdown
 from ..render.openapi import openapi_document
 from ..render.services_yaml import render_services_yaml
 from ..render.sql import render_sql
+from ..render.files import OutputError, safe_filename, safe_relative_path, slugify, write_atomic
 from ..spec import Design
 
 __all__ = ["OutputError", "WrittenFile", "render_files", "safe_filename", "safe_relative_path", "slugify", "write_atomic",
            "write_design"]
-
-
-class OutputError(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -36,66 +30,9 @@ class WrittenFile:
     what: str
 
 
-def slugify(text: str, *, max_length: int = 60, fallback: str = "design") -> str:
-    """Lower-case ASCII letters, digits and hyphens only: no dots, slashes, backslashes or NUL survive."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-")
-    return slug or fallback
-
-
 MIGRATION = "migrations/versions/0001_initial.py"
 # The files a run wrote, so the next run into the same directory removes only its own stale ones.
 MANIFEST = ".backend-architect-files.json"
-
-
-def safe_filename(title: str, *, suffix: str = "", prefix: str = "", max_length: int = 60) -> str:
-    """A file name made from a name the model chose (an ADR title, a service name): `prefix` + slug + `suffix`.
-
-    Every model-chosen name goes through here and then through `safe_relative_path`; nothing the model
-    writes becomes a path as it is.
-    """
-    return f"{prefix}{slugify(title, max_length=max_length, fallback='untitled')}{suffix}"
-
-
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def safe_relative_path(directory: Path, relative: str) -> Path:
-    """`directory / relative`, or OutputError unless it is plainly inside `directory`.
-
-    Refused: empty names, absolute paths, drive letters, backslashes, NUL bytes, `.` and `..` parts,
-    empty parts, and any existing part of the way that is a symbolic link (a link planted in the
-    output directory would otherwise carry the write elsewhere).
-    """
-    if (not relative or "\x00" in relative or "\\" in relative or os.path.isabs(relative)
-            or _DRIVE.match(relative)):
-        raise OutputError(f"refusing to write {relative!r}: not a plain relative path")
-    parts = relative.split("/")
-    if any(part in {"", ".", ".."} for part in parts):
-        raise OutputError(f"refusing to write {relative!r}: not a plain relative path")
-    target = directory
-    for part in parts:
-        target = target / part
-        if target.is_symlink():
-            raise OutputError(f"refusing to write through the symbolic link {target}")
-    root = directory.resolve()
-    if not target.resolve().is_relative_to(root) or target.resolve() == root:
-        raise OutputError(f"refusing to write {target}: outside {directory}")
-    return target
-
-
-def write_atomic(path: Path, data: str) -> None:
-    """Write to a temporary file beside `path`, then rename over it: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def render_files(design: Design, transcript: str | None = None) -> list[tuple[str, str, str]]:

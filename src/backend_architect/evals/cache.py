@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..design.output import write_atomic
+from ..render.files import write_atomic
 from .prices import cost_usd
 
 __all__ = ["CURRENT_METER", "Meter", "MeteredTransport", "ResponseCache", "RunBudget", "request_key"]

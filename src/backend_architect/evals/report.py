@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from ..design.output import write_atomic
+from ..render.files import write_atomic
 from .stats import mean, mean_ci, pass_at_k, std_error
 
 __all__ = ["aggregate", "render_markdown", "render_table", "write_reports"]

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..design.tools import default_registry
 from .errors import ModelCallError, describe_error
 from .strict import strict_schema
 from .wire import WireCompletion, WireMessage, read_completion
@@ -34,8 +33,7 @@ class Check:
     detail: str
 
 
-def _search_tool(strict: bool) -> dict[str, Any]:
-    tool = default_registry().schemas()[0]
+def _search_tool(tool: dict[str, Any], strict: bool) -> dict[str, Any]:
     if not strict:
         return tool
     return {"type": "function", "function": {**tool["function"], "strict": True,
@@ -62,7 +60,9 @@ def _called(response: WireCompletion) -> tuple[bool, str]:
     return False, "answered in text instead of calling the tool" + (f": {said!r}" if said else "")
 
 
-async def run_checks(client: AsyncOpenAI, model: str, *, base_url: str | None = None) -> list[Check]:
+async def run_checks(client: AsyncOpenAI, model: str, search_tool: dict[str, Any], *,
+                     base_url: str | None = None) -> list[Check]:
+    """`search_tool`: the search_knowledge tool as a design run offers it (the loop's registry owns it)."""
     chat = client.chat.completions
     user = [{"role": "user", "content": _PROBE}]
 
@@ -78,10 +78,10 @@ async def run_checks(client: AsyncOpenAI, model: str, *, base_url: str | None = 
         return True, "answered" + (f" ({fingerprint})" if fingerprint else "")
 
     async def tools() -> tuple[bool, str]:
-        return _called(await ask(messages=user, tools=[_search_tool(False)], tool_choice="auto", max_tokens=200))
+        return _called(await ask(messages=user, tools=[_search_tool(search_tool, False)], tool_choice="auto", max_tokens=200))
 
     async def strict() -> tuple[bool, str]:
-        return _called(await ask(messages=user, tools=[_search_tool(True)], tool_choice="auto", max_tokens=200))
+        return _called(await ask(messages=user, tools=[_search_tool(search_tool, True)], tool_choice="auto", max_tokens=200))
 
     async def json_schema() -> tuple[bool, str]:
         schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],

@@ -9,6 +9,7 @@ The records carry no date: a design regenerated from the same brief gives the sa
 from __future__ import annotations
 
 from ..spec.decisions import ConsideredOption, Decision
+from .files import slugify
 
 __all__ = ["ADR_DIR", "adr_files", "adr_index"]
 
@@ -28,8 +29,6 @@ def _clause(text: str) -> str:
 
 
 def _paths(decisions: list[Decision]) -> list[str]:
-    from ..design.output import slugify  # lazily: output imports the renderers, this module among them
-
     return [f"{ADR_DIR}/{i:04d}-{slugify(d.title, max_length=_SLUG_LENGTH)}.md" for i, d in enumerate(decisions, 1)]
 
 

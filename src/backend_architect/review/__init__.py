@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from . import api, cross, data, services  # noqa: F401 - the rule modules register their rules on import
 from .bundle import Bundle
 from .engine import RULES, Finding, Rule, Severity, run_rules, sort_findings
 
@@ -12,9 +13,6 @@ __all__ = ["RULES", "Bundle", "Finding", "Rule", "Severity", "all_rules", "revie
 
 
 def all_rules() -> list[Rule]:
-    from .engine import _load_rule_modules
-
-    _load_rule_modules()
     return list(RULES.values())
 
 

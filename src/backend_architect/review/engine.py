@@ -69,7 +69,6 @@ def rule(rule_id: str, severity: Severity, artifact: Artifact, rationale: str) -
 
 def run_rules(artifact: Artifact, subject: Any, *, only: Iterable[str] | None = None) -> list[Finding]:
     """Every registered rule of `artifact` over `subject`, findings sorted by severity then rule."""
-    _load_rule_modules()
     wanted = set(only) if only is not None else None
     findings: list[Finding] = []
     for r in RULES.values():
@@ -80,8 +79,3 @@ def run_rules(artifact: Artifact, subject: Any, *, only: Iterable[str] | None = 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.rule_id, f.file or "", f.location))
-
-
-def _load_rule_modules() -> None:
-    # Rules register on import; importing here keeps `RULES` complete whoever calls first.
-    from . import api, cross, data, services  # noqa: F401

@@ -16,12 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .judge import Judge
 
-__all__ = ["Grade", "GradeContext", "GraderSpec", "register", "registry", "singular"]
+class Judging(Protocol):
+    """What a grader may ask of a judge model (`judge.Judge` is the one there is)."""
+
+    attempts: int
+
+    async def verdict(self, rubric_text: str, design: dict[str, Any]) -> Any: ...
+
+__all__ = ["Grade", "GradeContext", "GraderSpec", "Judging", "register", "registry", "singular"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Grade:
 @dataclass
 class GradeContext:
     design: dict[str, Any]
-    judge: Judge | None = None
+    judge: Judging | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any]:

@@ -8,14 +8,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .architect import Plan
+    from .plan import PlanView
 
 __all__ = ["cache_hit_ratio", "capacity_inputs", "data_capabilities"]
 
 _PAGE = 20
 
 
-def capacity_inputs(plan: Plan) -> tuple[dict[str, Any], list[str]]:
+def capacity_inputs(plan: PlanView) -> tuple[dict[str, Any], list[str]]:
     """The load the brief states, and the assumptions that fill its gaps (each one said out loud)."""
     nfr = plan.brief.non_functional
     kb = plan.kb
@@ -59,7 +59,7 @@ def capacity_inputs(plan: Plan) -> tuple[dict[str, Any], list[str]]:
     return inputs, assumed
 
 
-def cache_hit_ratio(plan: Plan) -> float:
+def cache_hit_ratio(plan: PlanView) -> float:
     """The share of reads a shared application cache absorbs: 0 when no such cache is warranted (reads do not
     dominate writes, or the load is too small to need one)."""
     cap, kb = plan.capacity, plan.kb
@@ -87,7 +87,7 @@ def _index_query(table: str, columns: list[str]) -> str:
     return sql
 
 
-def _access_patterns(plan: Plan, tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _access_patterns(plan: PlanView, tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
     patterns: list[dict[str, Any]] = []
     hot = {plan.tables[n] for n in plan.domain.entities if n == plan.redirect_owner}
     for table in tables:
@@ -128,7 +128,7 @@ def _money(table: dict[str, Any], pattern: str) -> str | None:
                  and c["type"].startswith("numeric")), None)
 
 
-def _normalization(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
+def _normalization(plan: PlanView, tables: list[dict[str, Any]]) -> dict[str, Any]:
     """Price snapshots on line items, and order totals kept beside their items: the two denormalizations
     commerce schemas make on purpose."""
     by_name = {t["name"]: t for t in tables}
@@ -164,7 +164,7 @@ def _normalization(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
                          "are deliberate, each with what keeps it right."}
 
 
-def _migrations(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
+def _migrations(plan: PlanView, tables: list[dict[str, Any]]) -> dict[str, Any]:
     big = max(tables, key=lambda t: (len([c for c in t["columns"] if c.get("references")]), len(t["columns"])))
     name = big["name"]
     return {
@@ -189,7 +189,7 @@ def _migrations(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _scaling(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
+def _scaling(plan: PlanView, tables: list[dict[str, Any]]) -> dict[str, Any]:
     kb, cap, nfr = plan.kb, plan.capacity, plan.brief.non_functional
     hit = cache_hit_ratio(plan)
     peak_reads, peak_writes = cap.value("peak_read_qps") * (1 - hit), cap.value("peak_write_qps")
@@ -244,7 +244,7 @@ def _scaling(plan: Plan, tables: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _largest_table(plan: Plan, tables: list[dict[str, Any]]) -> str | None:
+def _largest_table(plan: PlanView, tables: list[dict[str, Any]]) -> str | None:
     """The table that grows fastest: the entity with the most parents (children accumulate)."""
     entities = [(len(e.parents), n) for n, e in plan.domain.entities.items()]
     if not entities:
@@ -253,7 +253,7 @@ def _largest_table(plan: Plan, tables: list[dict[str, Any]]) -> str | None:
     return plan.tables[name] if any(t["name"] == plan.tables[name] for t in tables) else None
 
 
-def _nosql(plan: Plan) -> list[dict[str, Any]]:
+def _nosql(plan: PlanView) -> list[dict[str, Any]]:
     cap = plan.capacity
     models = []
     if plan.redirect_owner and cap.value("peak_read_qps") >= plan.kb.default("read_replica_min_read_qps", 1000):
@@ -282,7 +282,7 @@ def _nosql(plan: Plan) -> list[dict[str, Any]]:
     return models
 
 
-def data_capabilities(plan: Plan, schema: dict[str, Any]) -> None:
+def data_capabilities(plan: PlanView, schema: dict[str, Any]) -> None:
     tables = schema["tables"]
     schema["normalization"] = _normalization(plan, tables)
     schema["access_patterns"] = _access_patterns(plan, tables)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from ..config import BUILTIN_NOTICE
 from ...inputs.conversation import BRIEF_PREFIX, CHAT_HEADING, conversation_brief, is_question, is_statement
-
-if TYPE_CHECKING:
-    from .model import BuiltinModel
+from .messages import find_brief, progress
 
 __all__ = ["chat_decision", "in_chat"]
 
 Decision = tuple[str | None, list[tuple[str, dict[str, Any]]]]
+# The model's own next step (`BuiltinModel._decide`), handed in so this module never imports the model.
+Decide = Callable[..., Decision]
 
 _DESIGN_WORDS = re.compile(r"\b(design|redesign|go ahead|build it|start over)\b", re.I)
 _ANSWER_CHARS = 1500
@@ -42,9 +43,7 @@ def in_chat(messages: list[dict[str, Any]]) -> bool:
     return first.get("role") == "system" and CHAT_HEADING in str(first.get("content") or "")
 
 
-def chat_decision(model: BuiltinModel, messages: list[dict[str, Any]], offered: set[str]) -> Decision:
-    from .model import _find_brief, _progress
-
+def chat_decision(decide: Decide, messages: list[dict[str, Any]], offered: set[str]) -> Decision:
     last_user = max(i for i, m in enumerate(messages) if m.get("role") == "user")
     text = str(messages[last_user].get("content") or "")
     turn = messages[last_user + 1:]
@@ -56,13 +55,13 @@ def chat_decision(model: BuiltinModel, messages: list[dict[str, Any]], offered: 
     if not (is_statement(text) or _DESIGN_WORDS.search(text) or text.startswith(BRIEF_PREFIX)):
         return OFFLINE_HELP, []
     loaded = [m for m in reversed(messages) if str(m.get("content") or "").startswith(BRIEF_PREFIX)]
-    brief = conversation_brief(messages, _find_brief(loaded) if loaded else None)
+    brief = conversation_brief(messages, find_brief(loaded) if loaded else None)
     if brief is None:
         return OFFLINE_HELP, []
-    done, last_failure = _progress(turn)
+    done, last_failure = progress(turn)
     if "finish_design" in done:
         return _designed(turn, brief.requirement_ids()), []
-    content, calls = model._decide(turn, offered, done, last_failure, brief=brief)
+    content, calls = decide(turn, offered, done, last_failure, brief=brief)
     return content, calls
 
 

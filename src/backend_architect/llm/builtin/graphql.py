@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .architect import Plan
+    from .plan import PlanView
 
 __all__ = ["plan_graphql"]
 
@@ -43,7 +43,7 @@ def _field(prop: dict[str, Any], enums: dict[str, list[str]], owner: str, *, for
     return f"  {prop['name']}: {kind}{bang}"
 
 
-def plan_graphql(plan: Plan) -> dict[str, Any]:
+def plan_graphql(plan: PlanView) -> dict[str, Any]:
     schemas = {s["name"]: s for s in plan.api["schemas"]}
     enums: dict[str, list[str]] = {}
     blocks: list[str] = ["scalar DateTime", "scalar Date", "scalar Decimal", "scalar JSON",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from ...inputs.brief import Brief, BriefError, parse_brief
+from ...inputs.brief import Brief
 from ..config import BUILTIN_NOTICE
 from ...inputs.knowledge import KnowledgeBase, load_knowledge
 from .architect import NothingToDesign, Plan
 from .chat import chat_decision, in_chat
+from .messages import find_brief, progress
 from .sse import sse_body
 
 __all__ = ["BUILTIN_NOTICE", "BuiltinModel"]
@@ -77,9 +77,9 @@ class BuiltinModel:
         offered = {t.get("function", {}).get("name") for t in request.get("tools") or []}
         turn = sum(1 for m in messages if m.get("role") == "assistant") + 1
         if in_chat(messages):
-            content, calls = chat_decision(self, messages, offered)
+            content, calls = chat_decision(self._decide, messages, offered)
         else:
-            done, last_failure = _progress(messages)
+            done, last_failure = progress(messages)
             content, calls = self._decide(messages, offered, done, last_failure)
         tool_calls = [{"id": f"call_{turn}_{i}", "type": "function",
                        "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
@@ -108,7 +108,7 @@ class BuiltinModel:
             name, errors = last_failure
             return (f"The {BUILTIN_NOTICE} cannot repair {name}; its rules produced: "
                     + "; ".join(errors[:3]), [])
-        brief = brief or _find_brief(messages)
+        brief = brief or find_brief(messages)
         if brief is None:
             return (f"I am the builtin {BUILTIN_NOTICE}. Give me a requirements brief (a title and a list of "
                     "requirements) and I will design it; open-ended questions need a real model.", [])
@@ -133,42 +133,3 @@ class BuiltinModel:
 
 def _error(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
-
-
-def _progress(messages: list[dict[str, Any]]) -> tuple[set[str], tuple[str, list[str]] | None]:
-    names: dict[str, str] = {}
-    done: set[str] = set()
-    last_failure = None
-    for m in messages:
-        if m.get("role") == "assistant":
-            last_failure = None
-            for call in m.get("tool_calls") or []:
-                names[call.get("id", "")] = call.get("function", {}).get("name", "")
-        elif m.get("role") == "tool":
-            name = names.get(m.get("tool_call_id", ""), "")
-            try:
-                result = json.loads(m.get("content") or "{}")
-            except json.JSONDecodeError:
-                result = {}
-            if result.get("ok"):
-                done.add(name)
-            else:
-                last_failure = (name, [str(e) for e in result.get("errors", [])])
-    return done, last_failure
-
-
-_FENCE = re.compile(r"```ya?ml\n(.*?)```", re.S)
-
-
-def _find_brief(messages: list[dict[str, Any]]) -> Brief | None:
-    for m in messages:
-        if m.get("role") != "user" or not isinstance(m.get("content"), str):
-            continue
-        fenced = _FENCE.search(m["content"])
-        try:
-            if fenced:
-                return parse_brief(fenced.group(1).encode(), suffix=".yaml").brief
-            return parse_brief(m["content"].encode(), suffix=".md").brief
-        except BriefError:
-            continue
-    return None

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .architect import Plan
+    from .plan import PlanView
 
 __all__ = ["plan_decisions", "plan_performance"]
 
 
-def _get_endpoints(plan: Plan, base: str) -> list[str]:
+def _get_endpoints(plan: PlanView, base: str) -> list[str]:
     out = []
     for name, ops in plan.endpoints_by_entity.items():
         if name.startswith("join:") or name in ("auth", "redirect"):
@@ -21,7 +20,7 @@ def _get_endpoints(plan: Plan, base: str) -> list[str]:
     return out
 
 
-def _caching(plan: Plan) -> list[dict[str, Any]]:
+def _caching(plan: PlanView) -> list[dict[str, Any]]:
     kb, cap, nfr = plan.kb, plan.capacity, plan.brief.non_functional
     base = kb.default("api_base_path", "/api/v1")
     ttl = int(kb.default("cache_ttl_seconds", 300))
@@ -57,7 +56,7 @@ def _caching(plan: Plan) -> list[dict[str, Any]]:
     return layers
 
 
-def _bottlenecks(plan: Plan) -> list[dict[str, Any]]:
+def _bottlenecks(plan: PlanView) -> list[dict[str, Any]]:
     from .capabilities import cache_hit_ratio
 
     kb, cap = plan.kb, plan.capacity
@@ -94,7 +93,7 @@ def _bottlenecks(plan: Plan) -> list[dict[str, Any]]:
              "relief": relief} for name, share, limit, at, relief in candidates]
 
 
-def plan_performance(plan: Plan) -> dict[str, Any]:
+def plan_performance(plan: PlanView) -> dict[str, Any]:
     kb, cap, nfr = plan.kb, plan.capacity, plan.brief.non_functional
     instances = int(cap.value("app_instances"))
     micro = plan.style == "microservices"
@@ -157,7 +156,7 @@ def _option(name: str, pros: list[str], cons: list[str]) -> dict[str, Any]:
     return {"name": name, "pros": pros, "cons": cons}
 
 
-def plan_decisions(plan: Plan) -> list[dict[str, Any]]:
+def plan_decisions(plan: PlanView) -> list[dict[str, Any]]:
     cap, micro = plan.capacity, plan.style == "microservices"
     peak = cap.value("peak_read_qps") + cap.value("peak_write_qps")
     monolith = _option("Modular monolith", ["one deployable, one database transaction", "cheap to run and debug"],

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .lexicon import LEXICON
 
 if TYPE_CHECKING:
-    from .architect import Plan
+    from .plan import PlanView
 
 __all__ = ["choose_style", "plan_finish", "plan_services"]
 
@@ -26,7 +26,7 @@ _VERB_OPS = [
 ]
 
 
-def choose_style(plan: Plan) -> tuple[str, str]:
+def choose_style(plan: PlanView) -> tuple[str, str]:
     nfr = plan.brief.non_functional
     kb = plan.kb
     corpus = plan.domain.corpus
@@ -59,7 +59,7 @@ def choose_style(plan: Plan) -> tuple[str, str]:
         "boundaries without the network, deployment and consistency costs; a module can be extracted later.")
 
 
-def event_subscribers(plan: Plan) -> dict[str, list[str]]:
+def event_subscribers(plan: PlanView) -> dict[str, list[str]]:
     """Entity → the other contexts that refer to it, and so must hear of its changes."""
     d = plan.domain
     out: dict[str, list[str]] = {}
@@ -75,14 +75,14 @@ def outbox_table(context: str) -> str:
     return f"{context}_outbox"
 
 
-def outbox_contexts(plan: Plan) -> list[str]:
+def outbox_contexts(plan: PlanView) -> list[str]:
     """Services that publish events after a database write need an outbox (in a monolith, one transaction does)."""
     if plan.style != "microservices":
         return []
     return sorted({plan.domain.entities[name].context for name in event_subscribers(plan)})
 
 
-def plan_services(plan: Plan) -> dict[str, Any]:
+def plan_services(plan: PlanView) -> dict[str, Any]:
     d = plan.domain
     style, rationale = plan.style, plan.style_rationale
     micro = style == "microservices"
@@ -169,7 +169,7 @@ def plan_services(plan: Plan) -> dict[str, Any]:
             "sagas": _sagas(plan, services) if micro else [], "outbox": outbox, "infrastructure": infra}
 
 
-def _sagas(plan: Plan, services: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _sagas(plan: PlanView, services: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """A saga wherever a stateful entity's child with its own status lives in another context: placing the
     parent and settling the child cannot share one database transaction."""
     d = plan.domain
@@ -229,7 +229,7 @@ def _depend(services: dict[str, dict[str, Any]], frm: str, to: str, micro: bool,
             deps.append({"service": target, "protocol": "in_process", "reason": f"a function call: it {reason}"})
 
 
-def _routes(plan: Plan, services: dict[str, dict[str, Any]], base: str) -> list[dict[str, str]]:
+def _routes(plan: PlanView, services: dict[str, dict[str, Any]], base: str) -> list[dict[str, str]]:
     routes: dict[str, str] = {}
     for svc in services.values():
         for ref in svc["endpoints"]:
@@ -239,7 +239,7 @@ def _routes(plan: Plan, services: dict[str, dict[str, Any]], base: str) -> list[
     return [{"path_prefix": prefix, "service": name} for prefix, name in routes.items()]
 
 
-def plan_finish(plan: Plan) -> dict[str, Any]:
+def plan_finish(plan: PlanView) -> dict[str, Any]:
     d = plan.domain
     base = plan.kb.default("api_base_path", "/api/v1")
     by_name = {s["name"]: s for s in plan.services["services"]}
@@ -283,7 +283,7 @@ def plan_finish(plan: Plan) -> dict[str, Any]:
 _SCOPE_END = re.compile(r"\b(containing|contains|with|of|for|in|into|to|from|by|on|per)\b")
 
 
-def _endpoints_for(plan: Plan, text: str) -> list[str]:
+def _endpoints_for(plan: PlanView, text: str) -> list[str]:
     """The endpoints a requirement's verbs act on: each verb reaches the entities after it, up to the next verb
     or preposition ("place an order containing products" creates orders, not products)."""
     from .domain import mention_positions
