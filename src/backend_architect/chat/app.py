@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["ChatApp"]
 
 DOUBLE_INTERRUPT_SECONDS = 2.0
+UNFINISHED = "[unfinished: the chat stopped (killed, or hung) before this answer was complete]"
 WARM_UP_DELAY = 0.2  # after the prompt is drawn, so the warm-up does not delay it
 ClientFactory = Callable[[Settings, KnowledgeBase], "AsyncOpenAI"]
 
@@ -46,7 +47,27 @@ ClientFactory = Callable[[Settings, KnowledgeBase], "AsyncOpenAI"]
 def _default_client(settings: Settings, knowledge: KnowledgeBase) -> AsyncOpenAI:
     from ..llm import make_client
 
-    return make_client(settings, knowledge=knowledge)
+    return make_client(settings, knowledge=knowledge,
+                       http_client=_off_loop_builtin(knowledge) if settings.builtin else None)
+
+
+def _off_loop_builtin(knowledge: KnowledgeBase) -> Any:
+    """The builtin model with its answers worked out in a thread. In-process, its work would hold the event
+    loop, and Ctrl-C (a signal handled by the loop) could not stop a turn until the work ended, or ever, if
+    it never did."""
+    import httpx2
+
+    from ..llm.builtin.model import BuiltinModel
+    from ..llm.builtin.transport import BuiltinTransport
+
+    class OffLoop(BuiltinTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            body = await request.aread()
+            status, kind, content = await _in_thread(lambda: self.model.respond(request.method, request.url.path,
+                                                                                 body))
+            return httpx2.Response(status, content=content, headers={"content-type": kind}, request=request)
+
+    return httpx2.AsyncClient(transport=OffLoop(BuiltinModel(knowledge)))
 
 
 class ChatApp:
@@ -85,9 +106,11 @@ class ChatApp:
             self.session_id = session_id
             self._resume = (self.store.messages(session_id), self.store.state(session_id))
             self.saved = len(self._resume[0])
+            self.unfinished = self.store.turn_open(session_id)
             return
         self.session_id = self.store.create(session_id, model=self.settings.model)
         self.saved = 0
+        self.unfinished = False
 
     @property
     def conversation(self) -> Conversation:
@@ -101,7 +124,12 @@ class ChatApp:
                 self._conversation.usage = Usage(**state.get("usage", {}))
             # A chat killed between a tool call and its result would leave the API an unanswerable history.
             self._conversation.close_open_calls("the chat ended before this call ran")
+            if self.unfinished:  # said in the history too, so the model (and a later replay) knows
+                self._conversation.messages.append({"role": "assistant", "content": UNFINISHED})
             self.persist()
+            if self.unfinished:
+                self.store.end_turn(self.session_id)
+                self.unfinished = False
         return self._conversation
 
     def persist(self) -> None:
@@ -166,11 +194,15 @@ class ChatApp:
                 self.say("> (a requirements brief was loaded)" if brief else f"> {content}", "bold")
             elif message["role"] == "assistant":
                 self.show_markdown(content)
+        if self.unfinished:
+            self.say(UNFINISHED, "yellow")
 
     # -- a turn ---------------------------------------------------------------------------------------
 
     async def send(self, text: str) -> None:
         """Run one turn; Ctrl-C (see `interrupt`) cancels it and keeps what arrived."""
+        _ = self.conversation  # an unfinished turn of a resumed session is closed before a new one opens
+        self.store.begin_turn(self.session_id)
         task = self._task = asyncio.ensure_future(self._turn(text))
         self._streams = []
         try:
@@ -186,6 +218,7 @@ class ChatApp:
             self.persist()
         finally:
             self._task = None
+            self.store.end_turn(self.session_id)
 
     def interrupt(self) -> None:
         """Ctrl-C: stop the answer if one is running; otherwise a second press within two seconds leaves."""
@@ -353,6 +386,30 @@ def _stdin_line(loop: asyncio.AbstractEventLoop) -> asyncio.Future[str]:
 
     threading.Thread(target=lambda: loop.call_soon_threadsafe(deliver, sys.stdin.readline()), daemon=True).start()
     return future
+
+
+async def _in_thread(work: Callable[[], Any]) -> Any:
+    """`work()` in a daemon thread: cancelling the await returns at once, and a thread that never ends does not
+    hold the process at exit (asyncio.to_thread's executor is joined at exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def run() -> None:
+        try:
+            result: tuple[bool, Any] = (True, work())
+        except Exception as exc:  # noqa: BLE001 - handed to the awaiting turn
+            result = (False, exc)
+        try:
+            loop.call_soon_threadsafe(settle, *result)
+        except RuntimeError:  # the loop closed while this ran: nobody waits for the answer
+            pass
+
+    threading.Thread(target=run, daemon=True).start()
+    return await future
 
 
 def _warm_up() -> None:
