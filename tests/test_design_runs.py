@@ -71,7 +71,9 @@ class _Refuses(BuiltinModel):
                                                                "type": "invalid_request_error"}}).encode()
 
 
-def test_sigterm_from_timeout_keeps_every_answer_and_the_valid_parts(earlier, tmp_path):
+@pytest.mark.parametrize(("sig", "reason"), [(signal.SIGTERM, "stopped by SIGTERM"),
+                                             (signal.SIGINT, "interrupted (Ctrl-C)")])
+def test_sigterm_from_timeout_keeps_every_answer_and_the_valid_parts(earlier, tmp_path, sig, reason):
     before = snapshot(earlier)
     model = _Stalls(answers=4)
     with BuiltinServer(model=model) as server:
@@ -83,22 +85,22 @@ def test_sigterm_from_timeout_keeps_every_answer_and_the_valid_parts(earlier, tm
             kept = tmp_path / ".out.staging-" f"{proc.pid}" / "transcript.jsonl"
             # Appended as it happens: the four answers are on disk while the fifth request waits.
             assert [json.loads(line)["type"] for line in kept.read_text().splitlines()].count("response") == 4
-            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(sig)
             _, err = proc.communicate(timeout=60)
         finally:
             model.release.set()
             if proc.poll() is None:
                 proc.kill()
-    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert proc.returncode == 128 + sig, err
     assert snapshot(earlier) == before  # byte for byte, the person's notes included
     incomplete = tmp_path / "out.incomplete"
     lines = [json.loads(line) for line in (incomplete / "transcript.jsonl").read_text().splitlines()]
     assert [line["type"] for line in lines].count("response") == 4
     assert lines[-1]["type"] == "outcome" and lines[-1]["body"]["status"] == "interrupted"
     design = json.loads((incomplete / "design.json").read_text())
-    assert design["status"] == "incomplete" and design["failure"] == "stopped by SIGTERM"
+    assert design["status"] == "incomplete" and design["failure"] == reason
     assert design["database_schema"] and (incomplete / "schema.sql").exists()  # accepted before the kill
-    assert err.count("stopped by SIGTERM") == 1 and "out.incomplete" in err and "is unchanged" in err
+    assert err.count(reason) == 1 and "out.incomplete" in err and "is unchanged" in err
     assert leftovers(tmp_path) == []
 
 

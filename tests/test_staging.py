@@ -200,3 +200,12 @@ def test_a_stale_staging_directory_of_a_dead_run_is_cleaned_and_a_live_ones_is_n
     live.mkdir()
     prepare(out).discard()
     assert not dead.exists() and live.exists()
+
+
+def test_a_target_that_is_a_symbolic_link_to_a_design_stays_a_link(tmp_path):
+    real = tmp_path / "real"
+    write_design(real, design(api_specification=API))
+    (tmp_path / "link").symlink_to(real)
+    write_design(tmp_path / "link", design(database_schema=SCHEMA))
+    assert (tmp_path / "link").is_symlink() and (real / "schema.sql").exists() and not (real / "openapi.yaml").exists()
+    assert leftovers(tmp_path) == []

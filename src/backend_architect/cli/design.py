@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -81,7 +83,9 @@ def design(
         raise fail(err, f"cannot write the design to {out_dir}: {exc}", EXIT_USAGE) from None
     try:
         final, stopped_by = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, staging, err))
-        code = _write(final, staging, err)
+        with _signals_deferred() as deferred:  # the few renames that keep the result are not cut short
+            code = _write(final, staging, err)
+        stopped_by = stopped_by or deferred[0]
     finally:
         staging.discard()  # gone already unless writing failed
     if stopped_by:
@@ -92,6 +96,27 @@ def design(
         from .review import verify_written
 
         verify_written(out_dir)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Ctrl-C or SIGTERM while the result is written is noted, not obeyed: the writing takes milliseconds,
+    and an exception in the middle of it could lose what it was keeping."""
+    noted = [0]
+
+    def note(number: int, _frame: object) -> None:
+        noted[0] = noted[0] or number
+
+    try:
+        previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: nothing to defer
+        yield noted
+        return
+    try:
+        yield noted
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _nothing_to_design(brief: Brief) -> str | None:
@@ -196,6 +221,10 @@ async def _design(brief, settings, persona, budgets, staging: Staging,  # type: 
         progress.stop()
         try:
             await client.close()
+        except asyncio.CancelledError:  # the signal came after the last event: the result stands
+            if not stopped_by:
+                raise
+            task.uncancel()
         finally:
             for sig in handled:
                 loop.remove_signal_handler(sig)
