@@ -120,3 +120,18 @@ def test_ctrl_c_stops_a_builtin_turn_even_while_the_model_works(tmp_path, monkey
     assert "[interrupted]" in console.file.getvalue()
     assert not store.turn_open(app.session_id)
     assert store.messages(app.session_id)[-1] == {"role": "user", "content": ORDERS}
+
+
+def test_save_in_the_chat_keeps_a_persons_file_unless_forced(tmp_path, persona, knowledge):
+    from backend_architect.chat.commands import dispatch
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "design.md").write_text("# mine\n")
+    console = Console(file=io.StringIO(), width=200)
+    app = ChatApp(settings=Settings(model="builtin"), persona=persona, knowledge=knowledge,
+                  store=SessionStore(tmp_path / "s.db"), console=console)
+    asyncio.run(dispatch(app, f"/save {out}"))
+    assert (out / "design.md").read_text() == "# mine\n" and "--force" in console.file.getvalue()
+    asyncio.run(dispatch(app, f"/save {out} --force"))
+    assert (out / "design.md").read_text() != "# mine\n" and (out / "design.json").exists()
