@@ -209,3 +209,11 @@ def test_a_target_that_is_a_symbolic_link_to_a_design_stays_a_link(tmp_path):
     write_design(tmp_path / "link", design(database_schema=SCHEMA))
     assert (tmp_path / "link").is_symlink() and (real / "schema.sql").exists() and not (real / "openapi.yaml").exists()
     assert leftovers(tmp_path) == []
+
+
+def test_a_persons_transcript_is_kept_when_the_run_writes_none(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "transcript.jsonl").write_text("my own log\n")
+    write_design(out, design(), force=True)  # no transcript from this run: nothing of the person's replaced
+    assert (out / "transcript.jsonl").read_text() == "my own log\n"

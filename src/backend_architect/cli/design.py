@@ -86,6 +86,10 @@ def design(
         with _signals_deferred() as deferred:  # the few renames that keep the result are not cut short
             code = _write(final, staging, err)
         stopped_by = stopped_by or deferred[0]
+    except Exception:
+        if staging.path.exists():  # a fault of ours must not take the transcript of a paid run with it
+            _keep(staging, [], err)
+        raise
     finally:
         staging.discard()  # gone already unless writing failed
     if stopped_by:

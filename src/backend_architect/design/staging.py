@@ -219,7 +219,7 @@ class Staging:
 
     def commit(self, files: list[tuple[str, str, str]]) -> list[WrittenFile]:
         """Write the complete design and put it in the target's place; the person's files in it stay."""
-        produced = {name for name, _, _ in files} | {TRANSCRIPT}
+        produced = {name for name, _, _ in files} | ({TRANSCRIPT} if self.transcript_path.is_file() else set())
         if not self.force:
             clash = conflicts(self.target, produced)
             if clash:
