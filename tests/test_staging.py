@@ -198,8 +198,10 @@ def test_a_stale_staging_directory_of_a_dead_run_is_cleaned_and_a_live_ones_is_n
     (dead / "transcript.jsonl").write_text("{}\n")
     live = tmp_path / f".out.staging-{os.getppid()}"
     live.mkdir()
-    prepare(out).discard()
+    run = prepare(out)
+    run.discard()
     assert not dead.exists() and live.exists()
+    assert run.recovered == [f"removed {dead}, left by a run that was killed (process 999999999)"]
 
 
 def test_a_target_that_is_a_symbolic_link_to_a_design_stays_a_link(tmp_path):

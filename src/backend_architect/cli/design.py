@@ -81,6 +81,8 @@ def design(
         staging = prepare(out_dir, force=force)
     except OutputError as exc:
         raise fail(err, f"cannot write the design to {out_dir}: {exc}", EXIT_USAGE) from None
+    for note in staging.recovered:
+        err.print(f"[cyan]note:[/] {note}", highlight=False)
     try:
         final, stopped_by = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, staging, err))
         with _signals_deferred() as deferred:  # the few renames that keep the result are not cut short

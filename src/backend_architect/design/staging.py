@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..render.files import OutputError, safe_relative_path, write_atomic
@@ -132,13 +132,15 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _recover(target: Path) -> None:
-    """Put right what a killed run left beside `target`: its staging directory, or an old design set aside."""
+def _recover(target: Path) -> list[str]:
+    """Put right what a killed run left beside `target`: its staging directory, or an old design set aside.
+    Returns what was done, in words, for the person."""
     parent, name = target.parent, target.name
+    done: list[str] = []
     try:
         entries = list(parent.iterdir())
     except OSError:
-        return
+        return done
     for entry in entries:
         for kind in ("staging", "old"):
             prefix = f".{name}.{kind}-"
@@ -149,8 +151,11 @@ def _recover(target: Path) -> None:
                 continue  # another run into the same directory, still working
             if kind == "old" and not os.path.lexists(target):
                 os.rename(entry, target)  # killed between setting the old design aside and moving the new one in
+                done.append(f"put back {target}, set aside by a run that was killed (process {pid})")
             else:
                 _remove(entry)
+                done.append(f"removed {entry}, left by a run that was killed (process {pid})")
+    return done
 
 
 def _carry_over(old: Path, new: Path, listed: set[str], produced: set[str]) -> None:
@@ -189,6 +194,7 @@ class Staging:
     path: Path
     force: bool = False
     kept_in: Path | None = None  # where keep_incomplete put the run, as the person would write it
+    recovered: list[str] = field(default_factory=list)  # what prepare put right after a killed run
 
     @property
     def incomplete(self) -> Path:
@@ -326,7 +332,7 @@ def prepare(target: Path, *, force: bool = False, check_names: bool = True,
     if free < min_free:
         raise OutputError(f"only {free // 2**20} MB free on the file system of {parent}; a run needs "
                           f"{min_free // 2**20} MB")
-    _recover(real)
+    recovered = _recover(real)
     if check_names and not force:
         clash = conflicts(real)
         if clash:
@@ -337,4 +343,4 @@ def prepare(target: Path, *, force: bool = False, check_names: bool = True,
         os.mkdir(path)
     except OSError as exc:
         raise OutputError(f"cannot write beside {shown} (in {parent}): {exc.strerror or exc}") from None
-    return Staging(target=real, shown=shown, path=path, force=force)
+    return Staging(target=real, shown=shown, path=path, force=force, recovered=recovered)
