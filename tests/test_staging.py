@@ -219,3 +219,35 @@ def test_a_persons_transcript_is_kept_when_the_run_writes_none(tmp_path):
     (out / "transcript.jsonl").write_text("my own log\n")
     write_design(out, design(), force=True)  # no transcript from this run: nothing of the person's replaced
     assert (out / "transcript.jsonl").read_text() == "my own log\n"
+
+
+def test_a_directory_full_of_a_persons_files_gets_our_files_moved_in_instead(tmp_path, monkeypatch):
+    out = tmp_path / "home"
+    write_design(out, design(api_specification=API))
+    for i in range(5):
+        (out / f"doc-{i}.txt").write_text(f"doc {i}")
+    monkeypatch.setattr(staging_mod, "MAX_CARRIED", 3)
+    inode = out.stat().st_ino
+    write_design(out, design(database_schema=SCHEMA))
+    assert out.stat().st_ino == inode  # not swapped: nothing of the person's was walked into a new directory
+    assert [(out / f"doc-{i}.txt").read_text() for i in range(5)] == [f"doc {i}" for i in range(5)]
+    assert (out / "schema.sql").exists() and not (out / "openapi.yaml").exists() and leftovers(tmp_path) == []
+
+
+def test_an_unreadable_folder_of_the_persons_is_never_left_behind_by_a_swap(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write_design(out, design(api_specification=API))
+    (out / "private").mkdir()
+    (out / "private" / "secret.txt").write_text("mine")
+    real_walk = os.walk
+
+    def walk_denied(top, onerror=None, **kwargs):  # what os.walk meets in a folder it may not list
+        for entry in real_walk(top, onerror=onerror, **kwargs):
+            if entry[0].endswith("private") and onerror:
+                onerror(PermissionError(13, "Permission denied", entry[0]))
+                continue
+            yield entry
+
+    monkeypatch.setattr(staging_mod.os, "walk", walk_denied)
+    write_design(out, design(database_schema=SCHEMA))
+    assert (out / "private" / "secret.txt").read_text() == "mine" and (out / "schema.sql").exists()

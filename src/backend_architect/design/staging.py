@@ -33,6 +33,9 @@ OUR_NAMES = ("design.md", "design.json", "review.json", "openapi.yaml", "schema.
 OUR_FOLDERS = ("adr",)
 # A design is ~100 kB and a long run's transcript a few MB: refuse to start a paid run with less than this.
 MIN_FREE_BYTES = 32 * 2**20
+# More of a person's entries than this in the target (a home directory given as -o): carrying them over by
+# hard link would take seconds, so the files are moved in one by one instead (see _commit_in_place).
+MAX_CARRIED = 2000
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -158,9 +161,12 @@ def _recover(target: Path) -> list[str]:
     return done
 
 
-def _carry_over(old: Path, new: Path, listed: set[str], produced: set[str]) -> None:
-    """A person's entries in `old` appear in `new` too: hard links (copies where links cannot be made)."""
-    for dirpath, dirnames, filenames in os.walk(old):
+def _persons_entries(old: Path, listed: set[str], produced: set[str]) -> list[str] | None:
+    """The person's entries in `old` (files, links, and empty folders, which end in "/"), or None when there are
+    too many to carry over quickly or some could not be read (then none may be left behind by a swap)."""
+    found: list[str] = []
+    failed: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(old, onerror=failed.append):
         here = Path(dirpath)
         rel_dir = here.relative_to(old)
         entries = list(filenames)
@@ -168,21 +174,38 @@ def _carry_over(old: Path, new: Path, listed: set[str], produced: set[str]) -> N
             if (here / name).is_symlink():
                 dirnames.remove(name)
                 entries.append(name)
-            elif not any((here / name).iterdir()):
-                (new / rel_dir / name).mkdir(parents=True, exist_ok=True)
-        for name in entries:
-            rel = (rel_dir / name).as_posix()
-            src, dst = here / name, new / rel_dir / name
-            if rel == MANIFEST or _ours(old, rel, listed) or rel in produced:
-                continue  # ours: the new run decides; or the person's, replaced under --force
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if src.is_symlink():
-                os.symlink(os.readlink(src), dst)
                 continue
             try:
-                os.link(src, dst, follow_symlinks=False)
-            except OSError:
-                shutil.copy2(src, dst, follow_symlinks=False)
+                if not any((here / name).iterdir()):
+                    found.append((rel_dir / name).as_posix() + "/")
+            except OSError as exc:
+                failed.append(exc)
+        for name in entries:
+            rel = (rel_dir / name).as_posix()
+            if not (rel == MANIFEST or _ours(old, rel, listed) or rel in produced):
+                found.append(rel)  # ours are left out (the new run decides), and under --force the clashing ones
+        if len(found) > MAX_CARRIED:
+            return None
+    return None if failed else found
+
+
+def _carry_over(old: Path, new: Path, entries: list[str]) -> None:
+    """The person's entries in `old` appear in `new` too: hard links (copies where links cannot be made)."""
+    for rel in entries:
+        src, dst = old / rel, new / rel
+        if rel.endswith("/"):
+            dst.mkdir(parents=True, exist_ok=True)
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dst)
+            continue
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError:
+            if not src.is_file():
+                raise
+            shutil.copy2(src, dst, follow_symlinks=False)
 
 
 @dataclass
@@ -234,10 +257,15 @@ class Staging:
         if not os.path.lexists(self.target):
             os.rename(self.path, self.target)
             return written
-        if _holds_cwd(self.target):
+        entries = None if _holds_cwd(self.target) else _persons_entries(self.target, manifest(self.target), produced)
+        if entries is not None:
+            try:
+                _carry_over(self.target, self.path, entries)
+            except OSError:
+                entries = None
+        if entries is None:
             self._commit_in_place(produced)
             return written
-        _carry_over(self.target, self.path, manifest(self.target), produced)
         shutil.copymode(self.target, self.path)
         if _exchange(self.path, self.target):
             _remove(self.path)  # the old design, now at the staging path
@@ -249,8 +277,10 @@ class Staging:
         return written
 
     def _commit_in_place(self, produced: set[str]) -> None:
-        """The target holds the working directory of this process (or its shell): swapping the directory would
-        leave the shell in a deleted one, so the files move in one by one (each atomically) instead."""
+        """Our files moved in one by one (each atomically), the directory itself kept: when it holds the
+        working directory (a swap would leave the shell in a deleted one), or more of the person's entries
+        than are quick to carry over, or some that cannot be read or linked. A kill in the middle of these
+        few renames leaves a mix of the two designs (never a person's file touched)."""
         stale = {n for n in manifest(self.target) - produced if _ours(self.target, n, manifest(self.target))}
         for name in sorted(produced | {MANIFEST}):
             src = self.path / name
