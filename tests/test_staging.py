@@ -251,3 +251,31 @@ def test_an_unreadable_folder_of_the_persons_is_never_left_behind_by_a_swap(tmp_
     monkeypatch.setattr(staging_mod.os, "walk", walk_denied)
     write_design(out, design(database_schema=SCHEMA))
     assert (out / "private" / "secret.txt").read_text() == "mine" and (out / "schema.sql").exists()
+
+
+def test_a_run_killed_while_moving_its_files_in_is_finished_by_the_next(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write_design(out, design(api_specification=API, database_schema=SCHEMA))
+    (out / "notes.txt").write_text("mine")
+    monkeypatch.chdir(out)  # so the files are moved in one by one
+    real_replace, moved = os.replace, []
+
+    def killed_after_two(src, dst):
+        if ".moving-in" not in str(src) and ".tmp" not in str(src):
+            moved.append(dst)
+            if len(moved) == 3:
+                raise KeyboardInterrupt  # stands for SIGKILL
+        return real_replace(src, dst)
+
+    run = prepare(out)
+    monkeypatch.setattr(staging_mod.os, "replace", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        run.commit(render_files(design(microservices=SERVICES)))
+    monkeypatch.setattr(staging_mod.os, "replace", real_replace)
+    assert len(leftovers(tmp_path)) == 1  # a mix, for now
+    again = prepare(out)
+    again.discard()
+    assert "finished moving into" in again.recovered[0] and leftovers(tmp_path) == []
+    assert (out / "services.yaml").exists() and not (out / "schema.sql").exists()
+    assert not (out / "openapi.yaml").exists() and (out / "notes.txt").read_text() == "mine"
+    assert json.loads((out / MANIFEST).read_text()) == ["design.json", "design.md", "review.json", "services.yaml"]

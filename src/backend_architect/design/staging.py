@@ -27,6 +27,7 @@ __all__ = ["MANIFEST", "MIGRATION", "OutputConflict", "Staging", "WrittenFile", 
 MANIFEST = ".backend-architect-files.json"
 MIGRATION = "migrations/versions/0001_initial.py"
 TRANSCRIPT = "transcript.jsonl"
+MOVING_IN = ".moving-in.json"  # in a staging directory: the plan of a design being moved in file by file
 # The names a run may write whatever the design holds; ADRs get model-chosen names inside adr/.
 OUR_NAMES = ("design.md", "design.json", "review.json", "openapi.yaml", "schema.sql", "schema.graphql",
              "services.yaml", "asyncapi.yaml", TRANSCRIPT, MIGRATION)
@@ -155,10 +156,36 @@ def _recover(target: Path) -> list[str]:
             if kind == "old" and not os.path.lexists(target):
                 os.rename(entry, target)  # killed between setting the old design aside and moving the new one in
                 done.append(f"put back {target}, set aside by a run that was killed (process {pid})")
+            elif kind == "staging" and (entry / MOVING_IN).is_file() and target.is_dir():
+                _move_in(entry, target)  # killed while moving a complete design in: finish the job
+                done.append(f"finished moving into {target} the design of a run killed doing it (process {pid})")
             else:
                 _remove(entry)
                 done.append(f"removed {entry}, left by a run that was killed (process {pid})")
     return done
+
+
+def _move_in(staging: Path, target: Path) -> None:
+    """Carry out an in-place commit's plan (again, after a kill: each step is safe to repeat)."""
+    plan = json.loads((staging / MOVING_IN).read_text(encoding="utf-8"))
+    for name in plan["move"]:  # the manifest last: until it moves, the earlier one still describes the directory
+        src = staging / name
+        if src.is_file():
+            dst = safe_relative_path(target, name)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+    for name in plan["remove"]:
+        try:
+            path = safe_relative_path(target, name)
+        except OutputError:
+            continue
+        if path.is_file():
+            path.unlink()
+            parent = path.parent
+            while parent != target and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+    _remove(staging)
 
 
 def _persons_entries(old: Path, listed: set[str], produced: set[str]) -> list[str] | None:
@@ -279,23 +306,13 @@ class Staging:
     def _commit_in_place(self, produced: set[str]) -> None:
         """Our files moved in one by one (each atomically), the directory itself kept: when it holds the
         working directory (a swap would leave the shell in a deleted one), or more of the person's entries
-        than are quick to carry over, or some that cannot be read or linked. A kill in the middle of these
-        few renames leaves a mix of the two designs (never a person's file touched)."""
-        stale = {n for n in manifest(self.target) - produced if _ours(self.target, n, manifest(self.target))}
-        for name in sorted(produced | {MANIFEST}):
-            src = self.path / name
-            if src.is_file():
-                dst = safe_relative_path(self.target, name)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-        for name in sorted(stale):
-            path = self.target / name
-            path.unlink(missing_ok=True)
-            parent = path.parent
-            while parent != self.target and parent.is_dir() and not any(parent.iterdir()):
-                parent.rmdir()
-                parent = parent.parent
-        _remove(self.path)
+        than are quick to carry over, or some that cannot be read or linked. The plan is written first, so
+        that a run killed among these renames is finished by the next one (see _recover)."""
+        listed = manifest(self.target)
+        stale = sorted(n for n in listed - produced if _ours(self.target, n, listed))
+        plan = {"move": sorted(produced) + [MANIFEST], "remove": stale}
+        write_atomic(self.path / MOVING_IN, json.dumps(plan) + "\n")
+        _move_in(self.path, self.target)
 
     def keep_incomplete(self, files: list[tuple[str, str, str]]) -> list[WrittenFile]:
         """Keep a failed run's valid parts in `DIR.incomplete` (replacing an earlier failed run's); the target
