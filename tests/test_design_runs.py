@@ -119,8 +119,8 @@ def counted(owner, name):
     real = getattr(owner, name)
     def wrapper(*args, **kwargs):
         step()
-        if name == "_exchange" and not limit:
-            sys.stderr.write(f"\nSWAP {steps[0]}\n")
+        if not limit and (name == "_exchange" or (name == "replace" and ".moving-in" in str(args[0]))):
+            sys.stderr.write(f"\nSWAP {steps[0]}\n")  # the step that makes the new design the one in place
         return real(*args, **kwargs)
     setattr(owner, name, wrapper)
 
@@ -139,8 +139,8 @@ main()
 """
 
 
-def _killed_run(out, kill_after: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", _KILLER, "design", str(SHOP), "-o", str(out)],
+def _killed_run(out, kill_after: int, cwd) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", _KILLER, "design", str(SHOP), "-o", str(out)], cwd=cwd,
                           env={**_env(), "KILL_AFTER": str(kill_after)}, capture_output=True, text=True, timeout=120)
 
 
@@ -152,34 +152,41 @@ def _the_new_design_whole(files: dict[str, bytes], notes: bytes) -> bool:
             and design["status"] == "complete" and design["title"] == "Online shop")
 
 
-def test_sigkill_at_random_points_never_damages_the_earlier_design(earlier, tmp_path):
+@pytest.mark.parametrize("swap", ["exchange", "in place"])
+def test_sigkill_at_random_points_never_damages_the_earlier_design(earlier, tmp_path, swap):
+    """Killed anywhere, the run leaves the earlier design or the new one whole, once the next run has looked:
+    swapped in one step, or (run from inside the directory) moved in by a plan the next run finishes."""
     from backend_architect.design.output import prepare
+
+    cwd = earlier if swap == "in place" else tmp_path
 
     pristine = tmp_path / "pristine"
     shutil.copytree(earlier, pristine, symlinks=True)
     before = snapshot(pristine)
-    counting = _killed_run(earlier, 0)
+    counting = _killed_run(earlier, 0, cwd)
     assert counting.returncode == 0, counting.stderr
     total = int(counting.stderr.rsplit("STEPS ", 1)[1])
     swap = int(counting.stderr.split("SWAP ", 1)[1].split()[0])
     assert _the_new_design_whole(snapshot(earlier), before["notes.txt"])
     seed = int(os.environ.get("KILL_SEED", random.randrange(1 << 30)))
     # Random points, and those either side of the swap.
-    points = sorted(set(random.Random(seed).sample(range(1, total + 1), 3)) | {swap - 1, swap, swap + 1})
+    points = sorted(set(random.Random(seed).sample(range(1, total + 1), 2)) | {swap - 1, swap, swap + 1, swap + 3})
     outcomes = set()
     for point in points:
-        shutil.rmtree(earlier)
+        shutil.rmtree(earlier)  # (the in-place run's cwd: recreated at the same path, which is what it gets)
         shutil.copytree(pristine, earlier, symlinks=True)
-        killed = _killed_run(earlier, point)
+        killed = _killed_run(earlier, point, cwd)
         assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
+        if swap == "exchange":  # at every instant one complete design, the earlier or the new one
+            now = snapshot(earlier)
+            assert now == before or _the_new_design_whole(now, before["notes.txt"]), \
+                f"killed before step {point} of {total} (KILL_SEED={seed})"
+        prepare(earlier).discard()  # the next run's first step cleans (or finishes) what the killed one left
+        assert leftovers(tmp_path) == [], point
         now = snapshot(earlier)
-        # At every instant the target is one complete design: the earlier one, or the new one once swapped.
         assert now == before or _the_new_design_whole(now, before["notes.txt"]), \
             f"killed before step {point} of {total} (KILL_SEED={seed})"
         outcomes.add("earlier" if now == before else "new")
-        prepare(earlier).discard()  # the next run's first step cleans what the killed one left
-        assert leftovers(tmp_path) == [], point
-        assert snapshot(earlier) == now
     assert outcomes == {"earlier", "new"}  # killed just before the swap, and just after it
 
 
