@@ -253,3 +253,42 @@ def test_a_brief_with_nothing_but_a_title_is_exit_2_and_writes_nothing(tmp_path,
     assert result.exit_code == 2
     assert "nothing else to design" in result.stderr and result.stderr.count("error:") == 1
     assert sorted(os.listdir(tmp_path)) == [path.name]
+
+
+# The in-process builtin model stuck in its third answer (as a builtin bug could leave it).
+_STUCK = r"""
+import sys, threading
+from backend_architect.llm.builtin.model import BuiltinModel
+real, seen = BuiltinModel.respond, [0]
+def respond(self, method, path, body):
+    seen[0] += 1
+    if seen[0] == 3:
+        threading.Event().wait()
+    return real(self, method, path, body)
+BuiltinModel.respond = respond
+from backend_architect.cli import main
+sys.argv = ["backend-architect", *sys.argv[1:]]
+main()
+"""
+
+
+def test_sigterm_stops_a_run_while_the_builtin_model_is_busy(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", _STUCK, "design", str(SHOP), "-o", str(out)], env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    transcript = tmp_path / f".out.staging-{proc.pid}" / "transcript.jsonl"
+    try:
+        deadline = time.monotonic() + 90
+        while not (transcript.exists() and transcript.read_text().count('"type": "request"') == 3):
+            assert time.monotonic() < deadline and proc.poll() is None, "the third request was never sent"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)  # not stuck with the model
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    kept = tmp_path / "out.incomplete"
+    assert json.loads((kept / "design.json").read_text())["failure"] == "stopped by SIGTERM"
+    assert (kept / "transcript.jsonl").read_text().count('"type": "response"') == 2
+    assert not out.exists() and leftovers(tmp_path) == []

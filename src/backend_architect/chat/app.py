@@ -47,27 +47,13 @@ ClientFactory = Callable[[Settings, KnowledgeBase], "AsyncOpenAI"]
 def _default_client(settings: Settings, knowledge: KnowledgeBase) -> AsyncOpenAI:
     from ..llm import make_client
 
+    from ..llm.threaded import threaded_builtin_client
+
+    # In a thread: Ctrl-C (a signal the event loop handles) stops a builtin turn however long its work takes.
     return make_client(settings, knowledge=knowledge,
-                       http_client=_off_loop_builtin(knowledge) if settings.builtin else None)
+                       http_client=threaded_builtin_client(knowledge) if settings.builtin else None)
 
 
-def _off_loop_builtin(knowledge: KnowledgeBase) -> Any:
-    """The builtin model with its answers worked out in a thread. In-process, its work would hold the event
-    loop, and Ctrl-C (a signal handled by the loop) could not stop a turn until the work ended, or ever, if
-    it never did."""
-    import httpx2
-
-    from ..llm.builtin.model import BuiltinModel
-    from ..llm.builtin.transport import BuiltinTransport
-
-    class OffLoop(BuiltinTransport):
-        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-            body = await request.aread()
-            status, kind, content = await _in_thread(lambda: self.model.respond(request.method, request.url.path,
-                                                                                 body))
-            return httpx2.Response(status, content=content, headers={"content-type": kind}, request=request)
-
-    return httpx2.AsyncClient(transport=OffLoop(BuiltinModel(knowledge)))
 
 
 class ChatApp:
@@ -386,30 +372,6 @@ def _stdin_line(loop: asyncio.AbstractEventLoop) -> asyncio.Future[str]:
 
     threading.Thread(target=lambda: loop.call_soon_threadsafe(deliver, sys.stdin.readline()), daemon=True).start()
     return future
-
-
-async def _in_thread(work: Callable[[], Any]) -> Any:
-    """`work()` in a daemon thread: cancelling the await returns at once, and a thread that never ends does not
-    hold the process at exit (asyncio.to_thread's executor is joined at exit)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(ok: bool, value: Any) -> None:
-        if not future.done():
-            future.set_result(value) if ok else future.set_exception(value)
-
-    def run() -> None:
-        try:
-            result: tuple[bool, Any] = (True, work())
-        except Exception as exc:  # noqa: BLE001 - handed to the awaiting turn
-            result = (False, exc)
-        try:
-            loop.call_soon_threadsafe(settle, *result)
-        except RuntimeError:  # the loop closed while this ran: nobody waits for the answer
-            pass
-
-    threading.Thread(target=run, daemon=True).start()
-    return await future
 
 
 def _warm_up() -> None:

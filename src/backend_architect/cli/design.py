@@ -185,13 +185,16 @@ async def _design(brief, settings, persona, budgets, staging: Staging,  # type: 
     from ..llm import make_client
     from ..llm.client import retry_policy
     from ..llm.profiles import resolve_profile
+    from ..llm.threaded import threaded_builtin_client
     from ..llm.transcript import Transcript
 
     knowledge = load_knowledge()
     transcript = Transcript(secrets=settings.secrets())
     transcript.stream_to(staging.transcript_path)
     state, usage = DesignState(brief=brief, knowledge=knowledge), Usage()
-    client = make_client(settings, knowledge=knowledge)
+    # The builtin model in a thread, so that SIGTERM stops it mid-answer too (see llm/threaded.py).
+    client = make_client(settings, knowledge=knowledge,
+                         http_client=threaded_builtin_client(knowledge) if settings.builtin else None)
     final: RunFinished | RunFailed | None = None
     progress = _Progress(err)
     stopped_by: list[int] = []
