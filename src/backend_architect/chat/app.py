@@ -46,14 +46,11 @@ ClientFactory = Callable[[Settings, KnowledgeBase], "AsyncOpenAI"]
 
 def _default_client(settings: Settings, knowledge: KnowledgeBase) -> AsyncOpenAI:
     from ..llm import make_client
-
     from ..llm.threaded import threaded_builtin_client
 
     # In a thread: Ctrl-C (a signal the event loop handles) stops a builtin turn however long its work takes.
     return make_client(settings, knowledge=knowledge,
                        http_client=threaded_builtin_client(knowledge) if settings.builtin else None)
-
-
 
 
 class ChatApp:
