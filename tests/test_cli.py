@@ -97,10 +97,15 @@ def test_an_unreachable_server_fails_with_exit_1_saves_the_record_and_never_writ
     result = runner.invoke(app, ["design", str(EXAMPLES / "online-shop.yaml"), "-o", str(out),
                                  "--base-url", f"http://127.0.0.1:{_closed_port()}/v1", "--model", "gpt-test"])
     assert result.exit_code == 1
-    assert "cannot reach the model server" in result.stderr
-    assert json.loads((out / "design.json").read_text())["status"] == "incomplete"
-    assert not (out / "openapi.yaml").exists()
-    for path in out.iterdir():
+    assert result.stderr.count("cannot reach the model server") == 1  # said once, not "stopped:" then "error:"
+    assert not out.exists()  # nothing valid: no design directory of empty files
+    kept = tmp_path / "out.incomplete"
+    assert sorted(p.name for p in kept.iterdir()) == [".backend-architect-files.json", "design.json",
+                                                      "transcript.jsonl"]
+    short = json.loads((kept / "design.json").read_text())
+    assert short["status"] == "incomplete" and "cannot reach" in short["failure"] and "brief" not in short
+    assert "out.incomplete" in result.stderr
+    for path in kept.iterdir():
         assert key not in path.read_text(), path.name
     assert key not in result.output
 
@@ -125,6 +130,7 @@ def test_an_output_path_that_is_a_file_is_a_one_line_failure(tmp_path):
     target = tmp_path / "taken"
     target.write_text("not a directory")
     result = runner.invoke(app, ["design", str(EXAMPLES / "url-shortener.yaml"), "-o", str(target)])
-    assert result.exit_code == 1
-    assert "cannot write the design" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2  # found before any request
+    assert "cannot write the design" in result.stderr and "not a directory" in result.stderr
+    assert "Traceback" not in result.output and "designing" not in result.stderr
     assert target.read_text() == "not a directory"

@@ -39,14 +39,18 @@ if TYPE_CHECKING:
 __all__ = ["ChatApp"]
 
 DOUBLE_INTERRUPT_SECONDS = 2.0
+UNFINISHED = "[unfinished: the chat stopped (killed, or hung) before this answer was complete]"
 WARM_UP_DELAY = 0.2  # after the prompt is drawn, so the warm-up does not delay it
 ClientFactory = Callable[[Settings, KnowledgeBase], "AsyncOpenAI"]
 
 
 def _default_client(settings: Settings, knowledge: KnowledgeBase) -> AsyncOpenAI:
     from ..llm import make_client
+    from ..llm.threaded import threaded_builtin_client
 
-    return make_client(settings, knowledge=knowledge)
+    # In a thread: Ctrl-C (a signal the event loop handles) stops a builtin turn however long its work takes.
+    return make_client(settings, knowledge=knowledge,
+                       http_client=threaded_builtin_client(knowledge) if settings.builtin else None)
 
 
 class ChatApp:
@@ -85,9 +89,11 @@ class ChatApp:
             self.session_id = session_id
             self._resume = (self.store.messages(session_id), self.store.state(session_id))
             self.saved = len(self._resume[0])
+            self.unfinished = self.store.turn_open(session_id)
             return
         self.session_id = self.store.create(session_id, model=self.settings.model)
         self.saved = 0
+        self.unfinished = False
 
     @property
     def conversation(self) -> Conversation:
@@ -101,7 +107,12 @@ class ChatApp:
                 self._conversation.usage = Usage(**state.get("usage", {}))
             # A chat killed between a tool call and its result would leave the API an unanswerable history.
             self._conversation.close_open_calls("the chat ended before this call ran")
+            if self.unfinished:  # said in the history too, so the model (and a later replay) knows
+                self._conversation.messages.append({"role": "assistant", "content": UNFINISHED})
             self.persist()
+            if self.unfinished:
+                self.store.end_turn(self.session_id)
+                self.unfinished = False
         return self._conversation
 
     def persist(self) -> None:
@@ -166,11 +177,15 @@ class ChatApp:
                 self.say("> (a requirements brief was loaded)" if brief else f"> {content}", "bold")
             elif message["role"] == "assistant":
                 self.show_markdown(content)
+        if self.unfinished:
+            self.say(UNFINISHED, "yellow")
 
     # -- a turn ---------------------------------------------------------------------------------------
 
     async def send(self, text: str) -> None:
         """Run one turn; Ctrl-C (see `interrupt`) cancels it and keeps what arrived."""
+        _ = self.conversation  # an unfinished turn of a resumed session is closed before a new one opens
+        self.store.begin_turn(self.session_id)
         task = self._task = asyncio.ensure_future(self._turn(text))
         self._streams = []
         try:
@@ -186,6 +201,7 @@ class ChatApp:
             self.persist()
         finally:
             self._task = None
+            self.store.end_turn(self.session_id)
 
     def interrupt(self) -> None:
         """Ctrl-C: stop the answer if one is running; otherwise a second press within two seconds leaves."""

@@ -143,9 +143,12 @@ async def _save(app: ChatApp, arg: str) -> bool:
     from ..design.output import OutputError, slugify, write_design
 
     design = app.design()
-    directory = Path(arg.strip()) if arg.strip() else Path("designs") / slugify(design.title)
+    words = arg.split()
+    force = "--force" in words  # as in `design`: replace a person's files that have one of our names
+    words = [w for w in words if w != "--force"]
+    directory = Path(" ".join(words)) if words else Path("designs") / slugify(design.title)
     try:
-        written = write_design(directory, design, app.transcript.text())
+        written = write_design(directory, design, app.transcript.text(), force=force)
     except (OutputError, OSError) as exc:
         app.say(f"error: cannot write the design to {directory}: {exc}", "red")
         return False
@@ -236,7 +239,8 @@ COMMANDS: list[Command] = [
     Command("/show", "/show " + "|".join(SHOWABLE), "show an artifact of the current design", _show,
             tuple(SHOWABLE)),
     Command("/review", "/review", "findings on the current design (validation and cross-checks)", _review),
-    Command("/save", "/save [DIR]", "write the design as `design` does [default: designs/<title>]", _save),
+    Command("/save", "/save [DIR] [--force]", "write the design as `design` does [default: designs/<title>]",
+            _save),
     Command("/model", "/model NAME", "switch the model (builtin for the offline one)", _model),
     Command("/usage", "/usage", "tokens and cost of this session", _usage),
     Command("/new", "/new", "start a new session", _new),

@@ -1,5 +1,8 @@
 """Chat sessions in SQLite: every message stored the moment it exists, so a killed terminal loses nothing.
 
+A turn is marked open while it runs; a chat killed or hung mid-turn leaves the mark, and the next
+`--continue` sees it and reopens the session with that turn marked unfinished.
+
 WAL lets one chat read while another writes; each write is one short IMMEDIATE transaction with a
 busy timeout, so two chats at once queue for the lock instead of failing or corrupting the file.
 Messages are redacted with the run's secrets before they are stored: the API key never lands here.
@@ -40,6 +43,10 @@ CREATE TABLE IF NOT EXISTS messages (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_session ON messages (session_id, seq);
+CREATE TABLE IF NOT EXISTS open_turns (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    started REAL NOT NULL
+);
 """
 
 
@@ -122,6 +129,19 @@ class SessionStore:
             self.db.execute("UPDATE sessions SET state = ?, updated = ?, title = COALESCE(?, title), "
                             "model = COALESCE(?, model) WHERE id = ?",
                             (self._clean(state), time.time(), title, model, session_id))
+
+    def begin_turn(self, session_id: str) -> None:
+        with self._write():
+            self.db.execute("INSERT OR REPLACE INTO open_turns (session_id, started) VALUES (?, ?)",
+                            (session_id, time.time()))
+
+    def end_turn(self, session_id: str) -> None:
+        with self._write():
+            self.db.execute("DELETE FROM open_turns WHERE session_id = ?", (session_id,))
+
+    def turn_open(self, session_id: str) -> bool:
+        """Whether the session's last turn began and never ended (the chat was killed, or hung, mid-turn)."""
+        return self.db.execute("SELECT 1 FROM open_turns WHERE session_id = ?", (session_id,)).fetchone() is not None
 
     def messages(self, session_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT body FROM messages WHERE session_id = ? ORDER BY seq", (session_id,))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -13,7 +16,9 @@ from .common import EXIT_FAILED, EXIT_USAGE, fail
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ..design.events import Event
+    from ..design.events import Event, RunFailed, RunFinished
+    from ..design.output import Staging, WrittenFile
+    from ..inputs.brief import Brief
 
 __all__ = ["register"]
 
@@ -38,6 +43,8 @@ def design(
                                                    "[default: off, or `stream` in the config file].")] = None,
     verify: Annotated[bool, typer.Option("--verify", help="Then prove schema.sql and the access patterns on a "
                                          "throwaway PostgreSQL (the [verify] extra).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace files in the output directory that have one of "
+                                        "the design's names but were not written by backend-architect.")] = False,
 ) -> None:
     """Design a backend from a requirements brief and write the artifacts."""
     from rich.console import Console
@@ -46,7 +53,7 @@ def design(
     from ..inputs.brief import BriefError, load_brief
     from ..llm.config import ConfigError, resolve_settings
     from ..inputs.frontmatter import FrontMatterError
-    from ..design.output import OutputError, slugify
+    from ..design.output import OutputError, prepare, slugify
     from ..inputs.prompts import PersonaError, load_persona
 
     err = Console(stderr=True, soft_wrap=True)
@@ -59,6 +66,9 @@ def design(
         raise fail(err, str(exc), EXIT_USAGE) from None
     for warning in loaded.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    nothing = _nothing_to_design(loaded.brief)
+    if nothing:
+        raise fail(err, nothing, EXIT_USAGE)
     if settings.builtin:
         from ..llm.config import BUILTIN_NOTICE
 
@@ -67,52 +77,177 @@ def design(
     out_dir = output or Path("designs") / slugify(loaded.brief.title)
     budgets = Budgets(max_turns=max_turns, max_repairs_per_tool=max_repairs,
                       max_total_tokens=max_tokens or settings.max_total_tokens, max_cost=settings.max_cost)
+    try:  # before any request is paid for: a run that could not write its result is not started
+        staging = prepare(out_dir, force=force)
+    except OutputError as exc:
+        raise fail(err, f"cannot write the design to {out_dir}: {exc}", EXIT_USAGE) from None
+    for note in staging.recovered:
+        err.print(f"[cyan]note:[/] {note}", highlight=False)
     try:
-        final, written = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, out_dir, err))
-    except (OutputError, OSError) as exc:
-        raise fail(err, f"cannot write the design to {out_dir}: {exc}", EXIT_FAILED) from None
-    _summary(written, out_dir, final)
-    from ..design.events import RunFailed
-
-    if isinstance(final, RunFailed):
-        raise fail(err, f"{final.reason} (valid parts saved in {out_dir})", EXIT_FAILED)
+        final, stopped_by = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, staging, err))
+        with _signals_deferred() as deferred:  # the few renames that keep the result are not cut short
+            code = _write(final, staging, err)
+        stopped_by = stopped_by or deferred[0]
+    except Exception:
+        if staging.path.exists():  # a fault of ours must not take the transcript of a paid run with it
+            _keep(staging, [], err)
+        raise
+    finally:
+        staging.discard()  # gone already unless writing failed
+    if stopped_by:
+        raise typer.Exit(128 + stopped_by)
+    if code:
+        raise typer.Exit(code)
     if verify:
         from .review import verify_written
 
         verify_written(out_dir)
 
 
-async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console):  # type: ignore[no-untyped-def]
+@contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Ctrl-C or SIGTERM while the result is written is noted, not obeyed: the writing takes milliseconds,
+    and an exception in the middle of it could lose what it was keeping."""
+    noted = [0]
+
+    def note(number: int, _frame: object) -> None:
+        noted[0] = noted[0] or number
+
+    try:
+        previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: nothing to defer
+        yield noted
+        return
+    try:
+        yield noted
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _nothing_to_design(brief: Brief) -> str | None:
+    """Why a brief cannot be designed by any model, or None: a title alone says nothing to design (nor does a
+    requirement that only repeats it, which is what a Markdown brief of one heading becomes)."""
+    title = brief.title.strip().rstrip(".").casefold()
+    said = [r for r in brief.requirements if r.text.strip().rstrip(".").casefold() != title]
+    if said or brief.entities or brief.summary.strip():
+        return None
+    return (f"the brief {brief.title!r} has a title and nothing else to design: add requirements (what the system "
+            "must do), a summary, or the entities it stores")
+
+
+def _write(final: RunFinished | RunFailed, staging: Staging, err: Console) -> int:
+    """Put the result where it belongs and say so once; the exit code (0, 1, or 2 for a person's file)."""
+    from ..design.events import RunFinished
+    from ..design.output import OutputConflict, OutputError, has_content, incomplete_files, render_files
+
+    unchanged = (f"{staging.shown} is unchanged" if staging.target.exists() else f"{staging.shown} was not created")
+    if isinstance(final, RunFinished):
+        files = render_files(final.design)
+        try:
+            _summary(staging.commit(files), staging.shown, final, "Design written to")
+            return 0
+        except (OutputError, OSError) as exc:
+            where = f"; the design is in {staging.kept_in}" if _keep(staging, files, err) else ""
+            fail(err, f"cannot put the design in {staging.shown}: {exc}{where}",
+                 EXIT_USAGE if isinstance(exc, OutputConflict) else EXIT_FAILED)
+            return EXIT_USAGE if isinstance(exc, OutputConflict) else EXIT_FAILED
+    written = _keep(staging, incomplete_files(final.design), err)
+    if not written:
+        fail(err, f"{final.reason} ({unchanged})", EXIT_FAILED)
+    elif has_content(final.design):
+        _summary(written, staging.kept_in, final, "Incomplete design (the valid parts) kept in")
+        fail(err, f"{final.reason} (the valid parts are in {staging.kept_in}; {unchanged})", EXIT_FAILED)
+    else:
+        fail(err, f"{final.reason} (nothing valid was produced; the transcript is in "
+                  f"{staging.kept_in / 'transcript.jsonl'}; {unchanged})", EXIT_FAILED)
+    return EXIT_FAILED
+
+
+def _keep(staging: Staging, files: list[tuple[str, str, str]], err: Console) -> list[WrittenFile]:
+    from ..design.output import OutputError
+
+    try:
+        return staging.keep_incomplete(files)
+    except (OutputError, OSError) as exc:
+        err.print(f"[yellow]warning:[/] could not keep the run in {staging.incomplete_shown}: {exc}", highlight=False)
+        return []
+
+
+async def _design(brief, settings, persona, budgets, staging: Staging,  # type: ignore[no-untyped-def]
+                  err: Console) -> tuple[RunFinished | RunFailed, int]:
+    """The run; Ctrl-C and SIGTERM end it like a failure, with what was accepted so far. Returns the last
+    event and the signal that stopped it (0 if none)."""
     from ..design.agent import run_design
-    from ..design.events import RunFailed, RunFinished
+    from ..design.events import RunFailed, RunFinished, Usage
+    from ..design.state import DesignState
     from ..inputs.knowledge import load_knowledge
     from ..llm import make_client
     from ..llm.client import retry_policy
     from ..llm.profiles import resolve_profile
-    from ..design.output import write_design
+    from ..llm.threaded import threaded_builtin_client
     from ..llm.transcript import Transcript
 
     knowledge = load_knowledge()
     transcript = Transcript(secrets=settings.secrets())
-    client = make_client(settings, knowledge=knowledge)
-    final = None
+    transcript.stream_to(staging.transcript_path)
+    state, usage = DesignState(brief=brief, knowledge=knowledge), Usage()
+    # The builtin model in a thread, so that SIGTERM stops it mid-answer too (see llm/threaded.py).
+    client = make_client(settings, knowledge=knowledge,
+                         http_client=threaded_builtin_client(knowledge) if settings.builtin else None)
+    final: RunFinished | RunFailed | None = None
     progress = _Progress(err)
+    stopped_by: list[int] = []
+    task, loop = asyncio.current_task(), asyncio.get_running_loop()
+    assert task is not None
+
+    def on_signal(number: int) -> None:
+        if not stopped_by:  # the first one stops the run; a second must not break the writing of what is kept
+            stopped_by.append(number)
+            task.cancel()
+
+    handled = [sig for sig in (signal.SIGINT, signal.SIGTERM) if _handle(loop, sig, on_signal)]
     try:
         async for event in run_design(brief, client=client, model=settings.model, persona=persona,
                                       knowledge=knowledge, budgets=budgets, transcript=transcript,
                                       builtin=settings.builtin, retry=retry_policy(settings),
                                       profile=resolve_profile(settings.model, settings.structured_output),
                                       prices=settings.prices, base_url=settings.base_url,
-                                      stream=settings.stream):
+                                      stream=settings.stream, state=state, usage=usage):
             progress.show(event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event
+    except asyncio.CancelledError:
+        if not stopped_by:
+            raise
+        task.uncancel()
+        reason = "interrupted (Ctrl-C)" if stopped_by[0] == signal.SIGINT else "stopped by SIGTERM"
+        transcript.record("outcome", usage.requests, {"status": "interrupted", "reason": reason,
+                                                      "usage": usage.as_dict()})
+        final = RunFailed(reason=reason, design=state.design(model=settings.model, builtin=settings.builtin,
+                                                             failure=reason), usage=usage)
     finally:
         progress.stop()
-        await client.close()
+        try:
+            await client.close()
+        except asyncio.CancelledError:  # the signal came after the last event: the result stands
+            if not stopped_by:
+                raise
+            task.uncancel()
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)
+            transcript.close()
     assert final is not None
-    written = write_design(out_dir, final.design, transcript.text())
-    return final, written
+    return final, (stopped_by[0] if stopped_by else 0)
+
+
+def _handle(loop: asyncio.AbstractEventLoop, sig: int, handler) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        loop.add_signal_handler(sig, handler, sig)
+        return True
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        return False
 
 
 class _Progress:
@@ -126,7 +261,7 @@ class _Progress:
             self.status.start()
 
     def show(self, event: Event) -> None:
-        from ..design.events import ModelRequested, ModelResponded, RunFailed, RunFinished, RunStarted, ToolCalled
+        from ..design.events import ModelRequested, ModelResponded, RunFinished, RunStarted, ToolCalled
 
         line = None
         if isinstance(event, RunStarted):
@@ -143,8 +278,6 @@ class _Progress:
                 line += f"\n    - {error}"
         elif isinstance(event, RunFinished):
             line = f"finished: {event.usage.describe()}"
-        elif isinstance(event, RunFailed):
-            line = f"stopped: {event.reason}"
         if line:
             self.console.print(line, highlight=False, markup=False)
 
@@ -153,12 +286,12 @@ class _Progress:
             self.status.stop()
 
 
-def _summary(written, out_dir: Path, final) -> None:  # type: ignore[no-untyped-def]
+def _summary(written, out_dir: Path, final, title: str) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"Design written to {out_dir}", title_justify="left")
+    table = Table(title=f"{title} {out_dir}", title_justify="left")
     table.add_column("file")
     table.add_column("bytes", justify="right")
     table.add_column("what")

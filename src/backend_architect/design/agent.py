@@ -83,11 +83,15 @@ async def run_design(
     prices: Mapping[str, Price] | None = None,
     base_url: str | None = None,
     stream: bool = False,
+    state: DesignState | None = None,
+    usage: Usage | None = None,
 ) -> AsyncIterator[Event]:
+    """`state` and `usage`, when given, are the caller's to read if the run is cancelled midway (Ctrl-C,
+    SIGTERM): what was accepted so far and what it cost."""
     registry = registry or default_registry()
     transcript = transcript if transcript is not None else Transcript()
-    state = DesignState(brief=brief, knowledge=knowledge)
-    usage = Usage()
+    state = state if state is not None else DesignState(brief=brief, knowledge=knowledge)
+    usage = usage if usage is not None else Usage()
     price = price_for(model, prices)
     repairs: Counter[str] = Counter()
     nudges = 0

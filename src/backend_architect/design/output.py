@@ -1,10 +1,8 @@
-"""Writing a design to disk: everything rendered in memory first, then each file written atomically,
-and never outside the output directory."""
+"""Writing a design to disk: everything rendered in memory first, written into a staging directory
+(each file atomically, never outside it), then swapped into the target's place as a whole."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -18,21 +16,11 @@ from ..render.services_yaml import render_services_yaml
 from ..render.sql import render_sql
 from ..render.files import OutputError, safe_filename, safe_relative_path, slugify, write_atomic
 from ..spec import Design
+from .staging import MANIFEST, MIGRATION, OutputConflict, Staging, WrittenFile, prepare
 
-__all__ = ["OutputError", "WrittenFile", "render_files", "safe_filename", "safe_relative_path", "slugify", "write_atomic",
-           "write_design"]
-
-
-@dataclass(frozen=True)
-class WrittenFile:
-    path: Path
-    size: int
-    what: str
-
-
-MIGRATION = "migrations/versions/0001_initial.py"
-# The files a run wrote, so the next run into the same directory removes only its own stale ones.
-MANIFEST = ".backend-architect-files.json"
+__all__ = ["MANIFEST", "MIGRATION", "OutputConflict", "OutputError", "Staging", "WrittenFile", "has_content",
+           "incomplete_files", "prepare", "render_files", "safe_filename", "safe_relative_path", "slugify",
+           "write_atomic", "write_design"]
 
 
 def render_files(design: Design, transcript: str | None = None) -> list[tuple[str, str, str]]:
@@ -65,37 +53,28 @@ def render_files(design: Design, transcript: str | None = None) -> list[tuple[st
     return files
 
 
-def write_design(directory: Path, design: Design, transcript: str | None = None) -> list[WrittenFile]:
+def has_content(design: Design) -> bool:
+    """Whether a design holds anything the model got accepted: otherwise its files would be empty shells."""
+    return any(value for value in (design.api_specification, design.database_schema, design.microservices,
+                                   design.graphql, design.capacity, design.performance, design.decisions))
+
+
+def incomplete_files(design: Design) -> list[tuple[str, str, str]]:
+    """What a failed run keeps: every valid part rendered, or, with nothing valid, only a short design.json
+    that says why (no design.md or review.json describing nothing)."""
+    if has_content(design):
+        return render_files(design)
+    short = design.model_dump_json(indent=2, include={"title", "status", "failure", "generated_by"})
+    return [("design.json", short + "\n", "why the run stopped (nothing valid was produced)")]
+
+
+def write_design(directory: Path, design: Design, transcript: str | None = None, *,
+                 force: bool = False) -> list[WrittenFile]:
+    """Write a design in `directory`'s place as one step (see design/staging.py): a person's files stay,
+    and a person's file with one of our names stops it (OutputConflict) unless `force`."""
     files = render_files(design, transcript)
-    directory.mkdir(parents=True, exist_ok=True)
-    # Files of an earlier run that this run does not produce would mislead: remove them. Only files an
-    # earlier run wrote (its manifest says which) are ever removed, never a person's own files.
-    produced = {name for name, _, _ in files}
-    for name in sorted(_previous_files(directory) - produced):
-        try:
-            path = safe_relative_path(directory, name)
-        except OutputError:
-            continue  # a tampered manifest names nothing we would touch
-        if path.is_file():
-            path.unlink()
-            # Leave no empty folders behind (adr/, migrations/versions/): they would suggest content.
-            parent = path.parent
-            while parent != directory and not any(parent.iterdir()):
-                parent.rmdir()
-                parent = parent.parent
-    written = []
-    for name, content, what in files:
-        path = safe_relative_path(directory, name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, content)
-        written.append(WrittenFile(path=path, size=len(content.encode()), what=what))
-    write_atomic(safe_relative_path(directory, MANIFEST), json.dumps(sorted(produced), indent=1) + "\n")
-    return written
-
-
-def _previous_files(directory: Path) -> set[str]:
+    staging = prepare(directory, force=force, check_names=False)
     try:
-        names = json.loads(safe_relative_path(directory, MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError, OutputError):
-        return set()
-    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+        return staging.commit(files)
+    finally:
+        staging.discard()

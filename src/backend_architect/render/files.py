@@ -7,7 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
-__all__ = ["OutputError", "safe_filename", "safe_relative_path", "slugify", "write_atomic"]
+__all__ = ["OutputError", "file_mode", "safe_filename", "safe_relative_path", "slugify", "write_atomic"]
 
 
 class OutputError(Exception):
@@ -56,10 +56,22 @@ def safe_relative_path(directory: Path, relative: str) -> Path:
     return target
 
 
+def file_mode() -> int:
+    """The mode `open()` would give a new file under this process's umask (0644 under 0022).
+
+    mkstemp makes its files 0600 whatever the umask, which kept a teammate or a web server from reading
+    a design; the umask can only be read by setting it, so it is set back at once.
+    """
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: str) -> None:
     """Write to a temporary file beside `path`, then rename over it: readers never see half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(data)
             handle.flush()
