@@ -130,21 +130,6 @@ def test_validate_flag_adds_schema_errors(tmp_path: Path) -> None:
     assert code == 1 and any(f["rule_id"] == "api-oas-schema" for f in report["findings"])
 
 
-def test_pointer_lines_in_json_and_yaml() -> None:
-    import yaml
-
-    from backend_architect.review.locate import Locator
-
-    doc = {"paths": {"/a": {"get": {"x": "get: not a key"}}, "/b": {"get": {"responses": {"200": {}}}}}}
-    as_json = Locator(json.dumps(doc, indent=1))
-    assert as_json.text.splitlines()[as_json.line("/paths/~1b/get/responses") - 1].strip().startswith('"responses"')
-    as_yaml = Locator(yaml.safe_dump(doc))
-    lines = as_yaml.text.splitlines()
-    assert lines[as_yaml.line("/paths/~1b/get") - 1].strip() == "get:"
-    assert lines[as_yaml.line("/paths/~1b/get") - 2].strip() == "/b:"
-    assert as_yaml.line("/paths/~1c") == lines.index("paths:") + 1  # the deepest place found
-
-
 def test_table_report_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     result = runner.invoke(app, ["review", str(BROKEN / "schema.sql"), "-o", str(out)])

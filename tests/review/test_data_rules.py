@@ -86,7 +86,12 @@ def test_composite_primary_key_prefix_covers_foreign_key() -> None:
     assert run_rules("data", parse_ddl(sql)[0], only=["data-foreign-key-indexed"]) == []
 
 
-@pytest.mark.parametrize("bad", ["CREATE TABLE (", "SELECT 1;", ""])
+@pytest.mark.parametrize("bad", ["CREATE TABLE (", "CREATE TABLE (;\nSELECT FROM WHERE;"])
 def test_unreadable_ddl_is_an_error(bad: str) -> None:
-    with pytest.raises(DdlError):
+    with pytest.raises(DdlError, match="line 1"):
         parse_ddl(bad)
+
+
+@pytest.mark.parametrize("valid", ["SELECT 1;", "", "-- nothing but a comment\n"])
+def test_valid_sql_without_tables_is_an_empty_schema(valid: str) -> None:
+    assert parse_ddl(valid)[0].tables == []

@@ -26,12 +26,13 @@ class Finding:
     message: str  # says what is wrong and how to fix it
     file: str | None = None  # the file the artifact came from, when it came from one
     line: int | None = None
+    column: int | None = None  # 1-based, in characters
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
-    def at(self, file: str | None, line: int | None = None) -> Finding:
-        return replace(self, file=file, line=line)
+    def at(self, file: str | None, line: int | None = None, column: int | None = None) -> Finding:
+        return replace(self, file=file, line=line, column=column)
 
 
 Check = Callable[[Any], Iterable[tuple[str, str]]]

@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .locate import split_ref
+from .refs import MISSING as _MISSING
+
 __all__ = ["ApiIndex", "Operation", "pointer"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -26,6 +29,7 @@ class Operation:
     method: str
     op: dict[str, Any]
     parameters: list[dict[str, Any]]  # path-item and operation parameters, $refs resolved, operation wins
+    dangling: bool = False  # a parameter is a $ref that could not be followed: its names are unknown
 
     @property
     def ptr(self) -> str:
@@ -44,40 +48,60 @@ class Operation:
 class ApiIndex:
     doc: dict[str, Any]
     operations: list[Operation] = field(default_factory=list)
+    refs: Any = None  # a `refs.RefResolver` when the document came from a file: refs to other files followed
+    unresolved: dict[str, str] = field(default_factory=dict)  # local ref -> why it could not be followed
     _schemas: list[tuple[str, dict[str, Any]]] | None = None
 
     @classmethod
-    def build(cls, doc: dict[str, Any]) -> ApiIndex:
-        index = cls(doc)
+    def build(cls, doc: dict[str, Any], refs: Any = None) -> ApiIndex:
+        index = cls(doc, refs=refs)
         paths = doc.get("paths")
         for path, item in (paths.items() if isinstance(paths, dict) else []):
-            if not isinstance(item, dict):
-                continue
+            item = index.resolve(item)
+            if not isinstance(item, dict) or index.is_ref(item):
+                continue  # a path item that cannot be followed is reported once, as its ref
             shared = [index.resolve(p) for p in item.get("parameters") or [] if isinstance(p, dict)]
             for method in METHODS:
-                op = item.get(method)
-                if not isinstance(op, dict):
+                op = index.resolve(item.get(method))
+                if not isinstance(op, dict) or index.is_ref(op):
                     continue
                 own = [index.resolve(p) for p in op.get("parameters") or [] if isinstance(p, dict)]
                 keys = {(p.get("in"), p.get("name")) for p in own}
                 merged = [p for p in shared if (p.get("in"), p.get("name")) not in keys] + own
-                index.operations.append(Operation(str(path), method, op, merged))
+                dangling = any(index.is_ref(p) for p in merged)
+                index.operations.append(Operation(str(path), method, op, merged, dangling))
         return index
 
+    @staticmethod
+    def is_ref(node: Any) -> bool:
+        return isinstance(node, dict) and isinstance(node.get("$ref"), str)
+
     def resolve(self, node: Any, depth: int = 0) -> Any:
-        """Follow a local `$ref` (a few hops at most: cycles and remote refs give the node back)."""
+        """Follow a `$ref` (a few hops at most): a node that cannot be followed is given back as it is."""
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 8:
             ref = node["$ref"]
-            if not ref.startswith("#/"):
+            if self.refs is not None:
+                target = self.refs.lookup(node, ref)
+            elif ref.startswith("#"):
+                target = self._local(ref)
+            else:
+                return node  # a document from memory has no files to follow
+            if target is _MISSING:
                 return node
-            target: Any = self.doc
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                if not isinstance(target, dict) or part not in target:
-                    return node
-                target = target[part]
             node, depth = target, depth + 1
         return node
+
+    def _local(self, ref: str) -> Any:
+        target: Any = self.doc
+        for part in split_ref(ref)[1]:
+            if isinstance(target, dict) and part in target:
+                target = target[part]
+            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                target = target[int(part)]
+            else:
+                self.unresolved.setdefault(ref, "the pointer leads nowhere")
+                return _MISSING
+        return target
 
     def component_schemas(self) -> dict[str, Any]:
         schemas = (self.doc.get("components") or {}).get("schemas") if isinstance(self.doc.get("components"), dict) else None
@@ -128,6 +152,40 @@ class ApiIndex:
             elif isinstance(node, list):
                 stack.extend(node)
         return seen
+
+
+    def reachable_schemas(self, roots: list[tuple[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every schema reachable from `roots` ((pointer, schema) pairs), inline or through `$ref`s, each once.
+
+        A local component keeps its own pointer; a schema in another file is named by the pointer that
+        leads to it through the ref, which the locator follows to that file."""
+        seen: set[int] = set()
+        stack = list(reversed(roots))
+        while stack:
+            ptr, node = stack.pop()
+            if self.is_ref(node):
+                ref = node["$ref"]
+                target = self.resolve(node)
+                if target is node:
+                    continue
+                if ref.startswith("#/") and (self.refs is None or self.refs.is_root(node)):
+                    ptr = pointer(*split_ref(ref)[1])
+                node = target
+            if not isinstance(node, dict) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield ptr, node
+            children: list[tuple[str, Any]] = []
+            props = node.get("properties")
+            for name, sub in (props.items() if isinstance(props, dict) else []):
+                children.append((ptr + pointer("properties", name), sub))
+            for key in _CHILD_KEYS:
+                if isinstance(node.get(key), dict):
+                    children.append((f"{ptr}/{key}", node[key]))
+            for key in _LIST_KEYS:
+                subs = node.get(key)
+                children += [(f"{ptr}/{key}/{i}", sub) for i, sub in enumerate(subs if isinstance(subs, list) else [])]
+            stack.extend(reversed(children))
 
 
 _CHILD_KEYS = ("items", "additionalProperties", "not")
