@@ -221,8 +221,26 @@ class _Builder:
         return DatabaseSchema.model_construct(engine="postgresql", enums=self.enums, tables=tables, relationships=[])
 
 
+_PSQL_VARIABLE = re.compile(r"""(?<![:\w\]\)'"]):(?:'(\w+)'|"(\w+)"|([A-Za-z_]\w*))""")
+
+
+def _as_literal(match: re.Match[str]) -> str:
+    """A psql variable as a literal of the same length, so that offsets stay right."""
+    if match.group(1):
+        return "'" + match.group(1) + "' "
+    if match.group(2):
+        return '"' + match.group(2) + '" '
+    return " " + match.group(3)
+
+
+def _version() -> str:
+    from pglast.parser import get_postgresql_version
+
+    return ".".join(map(str, get_postgresql_version()[:1]))
+
+
 def _statements(text: str, starts: list[int], notes: list[tuple[str, str, Place, str]]) -> list[Any]:
-    """Every statement pglast can parse; each one it cannot is a note with its line."""
+    """Every statement pglast can parse; each one it cannot is blanked out (offsets kept) and noted with its line."""
     import pglast
     from pglast.parser import ParseError
 
@@ -230,25 +248,37 @@ def _statements(text: str, starts: list[int], notes: list[tuple[str, str, Place,
         return list(pglast.parse_sql(text))
     except ParseError:
         pass
-    statements: list[Any] = []
     try:
         pieces = list(pglast.split(text, with_parser=False, only_slices=True))
     except Exception:  # noqa: BLE001 - not even the scanner reads it (an unterminated quote)
         pieces = []
     pieces = pieces or [slice(0, len(text))]  # the scanner gives up on some broken statements without a word
+    out, end = [], 0
     for piece in pieces:
+        out.append(text[end:piece.start])
+        end = piece.stop
+        statement = text[piece]
         try:
-            parsed = pglast.parse_sql(text[piece])
+            pglast.parse_sql(statement)
         except ParseError as exc:
-            message, where = (exc.args + (0,))[:2] if exc.args else ("syntax error", 0)
-            at = place_of(starts, piece.start + max(int(where or 0), 0))
-            notes.append(("input-unparsable", "error", at,
-                          f"PostgreSQL cannot parse the statement at line {at[0]}: {message}"))
-            continue
-        for raw in parsed:
-            raw.stmt_location = (raw.stmt_location or 0) + piece.start
-            statements.append(raw)
-    return statements
+            # psql substitutes its variables (:name, :'name', :"name") before the server sees the statement
+            substituted = _PSQL_VARIABLE.sub(_as_literal, statement)
+            try:
+                pglast.parse_sql(substituted)
+                statement = substituted
+            except ParseError:
+                message, where = (exc.args + (0,))[:2] if exc.args else ("syntax error", 0)
+                at = place_of(starts, piece.start + max(int(where or 0), 0))
+                notes.append(("input-statement-unparsable", "warning", at,
+                              f"statement at line {at[0]} skipped: PostgreSQL {_version()}'s parser reads {message} "
+                              "(syntax of a later PostgreSQL, or not SQL)"))
+                statement = re.sub(r"[^\n]", " ", statement)
+        out.append(statement)
+    out.append(text[end:])
+    try:  # parsed again as one text, so that every offset in every node is an offset in the file
+        return list(pglast.parse_sql("".join(out)))
+    except ParseError:
+        return []
 
 
 def read_ddl(text: str) -> DdlResult:
@@ -265,9 +295,9 @@ def read_ddl(text: str) -> DdlResult:
         notes.append(("input-psql-meta-command", "info", (commands[0][0], 1),
                       f"{len(commands)} psql meta-command(s) skipped: {shown}{more}; review reads SQL only"))
     statements = _statements(masked, starts, notes)
-    if not statements and any(n[0] == "input-unparsable" for n in notes):
-        first = next(n for n in notes if n[0] == "input-unparsable")
-        raise DdlError(first[3])
+    if not statements and any(n[0] == "input-statement-unparsable" for n in notes):
+        first = next(n for n in notes if n[0] == "input-statement-unparsable")
+        raise DdlError(first[3].replace(" skipped:", ":", 1))
     builder = _Builder(starts)
     for raw in statements:
         stmt, at = raw.stmt, place_of(starts, raw.stmt_location or 0)

@@ -229,13 +229,13 @@ def add_lines(findings: list[Finding], sources: SourceSet | None) -> list[Findin
         return findings
     out = []
     for f in findings:
-        if f.file and f.line is None:
+        if f.file:
             tree = sources.trees.get(f.file)
             if isinstance(tree, SqlPlaces):
                 place = tree.places.get(f.location) or tree.places.get(f.location.split(".")[0])
                 if place is not None:
                     f = f.at(f.file, place[0], place[1])
-            elif tree is not None and f.location.startswith("/"):
+            elif tree is not None and f.line is None and f.location.startswith("/"):
                 found = sources.locate(f.file, f.location)
                 if found is not None:
                     f = f.at(found[0], found[1][0], found[1][1])

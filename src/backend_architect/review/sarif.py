@@ -13,6 +13,8 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 # Findings that come from outside the rule registry: inputs that cannot be read, and `--validate`.
 EXTRA_RULES = (("input-unparsable", "error", "A file given to review (or a statement in it) could not be read."),
+               ("input-statement-unparsable", "warning", "A SQL statement the PostgreSQL parser cannot read was "
+                "skipped; the rest of the file was reviewed."),
                ("input-psql-meta-command", "info", "psql meta-commands (\\c, \\set, \\ir, ...) were skipped: review "
                 "reads SQL."),
                ("api-ref-unresolved", "error", "A $ref cannot be followed (missing, outside the document's directory "
