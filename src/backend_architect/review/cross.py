@@ -63,6 +63,9 @@ _ISSUES_CREDENTIALS = re.compile(r"token|api[-_]?key|keys?\b|secret|credential|o
                                  r"|password|conversion|auth", re.I)
 
 
+_CREDENTIAL_OBJECT = re.compile(r"connection|credential|login|token|secret|api_?key", re.I)
+
+
 def _issues_credentials(op: object) -> bool:
     text = f"{getattr(op, 'path', '')} {getattr(op, 'op', {}).get('operationId', '')}"  # type: ignore[union-attr]
     return bool(_ISSUES_CREDENTIALS.search(text))
@@ -79,6 +82,9 @@ def sensitive_exposed(bundle: Bundle) -> Found:
     roots = [(ptr + "/schema", media.get("schema")) for op in api.operations if not _issues_credentials(op)
              for ptr, media in api.media(op, responses_only=True)]
     for ptr, schema in api.reachable_schemas(roots):
+        holder = ptr.rsplit("/properties/", 1)[-1].split("/")[0] if "/properties/" in ptr else ""
+        if _CREDENTIAL_OBJECT.search(holder):
+            continue  # a connection's or a credential's own fields: the object is the credential handed over
         props = schema.get("properties")
         for prop, sub in (props.items() if isinstance(props, dict) else []):
             column = _snake(str(prop))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import json.scanner
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +87,9 @@ class YamlTree:
             return value, (value.start_mark.line + 1, value.start_mark.column + 1)
         return None
 
+    def place(self, node: Any) -> Place:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
     def ref(self, node: Any) -> str | None:
         import yaml
 
@@ -106,7 +110,7 @@ class JsonTree:
         self.text = text
         self._starts: list[int] | None = None
         self.root = _WS.match(text, 0).end()  # type: ignore[union-attr]
-        self._decoder = json.JSONDecoder()
+        self._scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]  # C: skips a value
         self._index: dict[int, Any] = {}
 
     @property
@@ -124,23 +128,23 @@ class JsonTree:
             return cached
         from json.decoder import scanstring
 
-        text, opening = self.text, self.text[at]
+        text, opening, skip, scan = self.text, self.text[at], _WS.match, self._scan
         out: Any = {} if opening == "{" else []
-        i = self._skip(at + 1)
+        i = skip(text, at + 1).end()  # type: ignore[union-attr]
         if text[i] not in "}]":
             while True:
                 if opening == "{":
                     key, j = scanstring(text, i + 1)
-                    j = self._skip(self._skip(j) + 1)  # past the colon
+                    j = skip(text, skip(text, j).end() + 1).end()  # type: ignore[union-attr]  # past the colon
                     out[key] = (i, j)  # the last of duplicate keys wins, as in json.loads
                 else:
                     j = i
                     out.append(j)
-                _, end = self._decoder.raw_decode(text, j)
-                k = self._skip(end)
+                _, end = scan(text, j)
+                k = skip(text, end).end()  # type: ignore[union-attr]
                 if text[k] != ",":
                     break
-                i = self._skip(k + 1)
+                i = skip(text, k + 1).end()  # type: ignore[union-attr]
         self._index[at] = out
         return out
 
@@ -155,6 +159,9 @@ class JsonTree:
             if int(token) < len(items):
                 return items[int(token)], place_of(self.starts, items[int(token)])  # type: ignore[index]
         return None
+
+    def place(self, node: int) -> Place:
+        return place_of(self.starts, node)
 
     def ref(self, node: int) -> str | None:
         hit = self.child(node, "$ref") if self.text[node] == "{" else None
@@ -190,7 +197,8 @@ class SourceSet:
                 followed = self._follow(path, tree, ref) if ref is not None else None
                 if followed is None:
                     break
-                path, tree, node = followed
+                path, tree, node = followed  # the ref's target is now the deepest place found
+                place = tree.place(node)
                 hops += 1
                 hit = tree.child(node, token)
             if hit is None:

@@ -51,6 +51,7 @@ class ApiIndex:
     refs: Any = None  # a `refs.RefResolver` when the document came from a file: refs to other files followed
     unresolved: dict[str, str] = field(default_factory=dict)  # local ref -> why it could not be followed
     _schemas: list[tuple[str, dict[str, Any]]] | None = None
+    _targets: dict[str, Any] = field(default_factory=dict)  # local ref -> its target, or _MISSING
 
     @classmethod
     def build(cls, doc: dict[str, Any], refs: Any = None) -> ApiIndex:
@@ -80,7 +81,7 @@ class ApiIndex:
         """Follow a `$ref` (a few hops at most): a node that cannot be followed is given back as it is."""
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 8:
             ref = node["$ref"]
-            if self.refs is not None:
+            if self.refs is not None and not (ref.startswith("#") and self.refs.is_root(node)):
                 target = self.refs.lookup(node, ref)
             elif ref.startswith("#"):
                 target = self._local(ref)
@@ -92,6 +93,12 @@ class ApiIndex:
         return node
 
     def _local(self, ref: str) -> Any:
+        if ref in self._targets:
+            return self._targets[ref]
+        self._targets[ref] = target = self._walk_local(ref)
+        return target
+
+    def _walk_local(self, ref: str) -> Any:
         target: Any = self.doc
         for part in split_ref(ref)[1]:
             if isinstance(target, dict) and part in target:

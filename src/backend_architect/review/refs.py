@@ -26,7 +26,9 @@ def has_external_refs(text: str) -> bool:
     """Whether the text holds a `$ref` to anything but a local `#/...` pointer (a C-speed regex scan)."""
     import re
 
-    return re.search(r"""["']?\$ref["']?\s*:\s*["']?(?!#)[^\s"',}]""", text) is not None
+    # `$ref` as a key (not inside a path such as /owners/$ref) whose value does not start with '#'
+    return re.search(r"""(?:^|[\s{,"'])\$ref["']?\s*:\s*(?:"(?!#)[^"]|'(?!#)[^']|(?![#"'{\[\s])\S)""", text,
+                     re.M) is not None
 
 
 class _Refused(Exception):
@@ -43,6 +45,7 @@ class RefResolver:
         self.root_doc = root_doc
         self._load = load  # reads a file into data (and records its tree for locations)
         self._origin: dict[int, str] = {}  # id(mapping read from another file) -> that file's URI
+        self._found: dict[tuple[str, str], Any] = {}  # (base URI, ref) -> target: rules ask for the same refs often
         self._resources: dict[str, Any] = {}  # URI -> referencing.Resource of each file read
         self.unresolved: dict[tuple[str, str], str] = {}  # (ref, URI of the file it is in) -> why it is not followed
         self.files: dict[str, Path] = {self.root_uri: root_file}  # URI -> the path as the review names it
@@ -96,8 +99,12 @@ class RefResolver:
         from referencing.exceptions import Unresolvable
 
         base = self._origin.get(id(node), self.root_uri)
+        key = (base, ref)
+        if key in self._found:
+            return self._found[key]
         try:
-            return self._registry.resolver(base_uri=base).lookup(ref).contents
+            self._found[key] = found = self._registry.resolver(base_uri=base).lookup(ref).contents
+            return found
         except Unresolvable as exc:
             cause = exc.__cause__
             while cause is not None and not isinstance(cause, _Refused):
@@ -106,6 +113,7 @@ class RefResolver:
         except (ValueError, TypeError, LookupError):
             why = "the pointer leads nowhere"
         self.unresolved.setdefault((ref, base), why)
+        self._found[key] = MISSING
         return MISSING
 
     def check_all(self) -> None:
