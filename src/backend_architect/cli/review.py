@@ -36,6 +36,13 @@ class Format(str, Enum):
     sarif = "sarif"
 
 
+def _stderr() -> Console:
+    """A console on stderr, made when there is something to say: importing rich is a fifth of a small review."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
 def _error(console: Console, message: str, code: int) -> typer.Exit:
     from rich.markup import escape
 
@@ -65,24 +72,23 @@ def review(
                                                    ".backend-architect.toml from here up to the repository root).")] = None,
 ) -> None:
     """Review designs: rules over the API, the database, the services, and across them."""
-    from rich.console import Console
-
     from ..review.filters import FilterError, Filters, load_config
     from ..review.load import InputError, load_paths
 
-    err = Console(stderr=True, soft_wrap=True)
     if list_rules:
+        from rich.console import Console
+
         _print_rules(Console(soft_wrap=True), output_format)
         return
     if not paths:
-        raise _error(err, "give at least one path to review (or --list-rules)", EXIT_USAGE)
+        raise _error(_stderr(), "give at least one path to review (or --list-rules)", EXIT_USAGE)
     try:
         settings = load_config(config)
         filters = Filters.build(settings, severity=severity.value if severity else None, rules=rules or [],
                                 skip=skip_rules or [])
         bundle = load_paths(paths)
     except (InputError, FilterError) as exc:
-        raise _error(err, str(exc), EXIT_USAGE) from None
+        raise _error(_stderr(), str(exc), EXIT_USAGE) from None
     from ..review import review_bundle
     from ..review.locate import add_lines
 
@@ -90,7 +96,7 @@ def review(
     if validate and bundle.openapi is not None:
         findings += _schema_findings(bundle.openapi, bundle.files.get("api"))
     findings = add_lines(filters.apply(findings), bundle.sources)
-    prose = _model_review(bundle, findings, model, base_url, err) if with_model else None
+    prose = _model_review(bundle, findings, model, base_url, _stderr()) if with_model else None
     from ..review.report import by_rule, write_report
 
     with open(output, "w", encoding="utf-8") if output else nullcontext(None) as handle:
