@@ -36,7 +36,9 @@ _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b[^;]*\bFROM\s+stdin\b", re.I)
 
 
 class DdlError(Exception):
-    pass
+    def __init__(self, message: str, place: Place | None = None) -> None:
+        super().__init__(message)
+        self.place = place
 
 
 @dataclass
@@ -297,7 +299,7 @@ def read_ddl(text: str) -> DdlResult:
     statements = _statements(masked, starts, notes)
     if not statements and any(n[0] == "input-statement-unparsable" for n in notes):
         first = next(n for n in notes if n[0] == "input-statement-unparsable")
-        raise DdlError(first[3].replace(" skipped:", ":", 1))
+        raise DdlError(first[3].replace(" skipped:", ":", 1), first[2])
     builder = _Builder(starts)
     for raw in statements:
         stmt, at = raw.stmt, place_of(starts, raw.stmt_location or 0)

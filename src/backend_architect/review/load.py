@@ -129,7 +129,7 @@ def _load_ddl(bundle: Bundle, path: Path, text: str) -> None:
     try:
         result = read_ddl(text)
     except DdlError as exc:
-        bundle.problems.append(_problem(path, str(exc)))
+        bundle.problems.append(_problem(path, str(exc), *(exc.place or (None, None))))
         return
     for rule_id, severity, (line, column), message in result.notes:
         bundle.problems.append(_problem(path, message, line, column, rule_id, severity))

@@ -2,7 +2,7 @@
 
 No fixed size limit: a file is refused only when loading it would not fit in the memory available
 now (reading a YAML document holds its text, the parser's node tree, for locations, and the data:
-about 25 times the file; JSON about 8 times). SQL files are UTF-8 unless they say otherwise with
+up to about 30 times the file; JSON 9 to 20 times). SQL files are UTF-8 unless they say otherwise with
 `SET client_encoding` (as pg_dump writes) or psql's `\\encoding`; `.sql.postgres`, `.sql.in` and
 files without a telling suffix are recognised as SQL by their content.
 """
@@ -19,7 +19,7 @@ __all__ = ["ReadError", "decode", "is_sql", "memory_needed", "parse_structured",
 
 SQL_SUFFIXES = (".sql", ".ddl", ".pgsql", ".psql")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
-YAML_FACTOR, JSON_FACTOR = 25, 8  # peak memory over file size, measured on GitHub's and DigitalOcean's specs
+YAML_FACTOR, JSON_FACTOR = 30, 20  # peak memory over file size, rounded up from GitHub's, Graph's and DigitalOcean's
 # PostgreSQL's encoding names that Python spells otherwise (the rest, LATIN1, EUC_JP, ..., Python knows).
 _PG_ENCODINGS = {"sql_ascii": "latin-1", "utf8": "utf-8", "unicode": "utf-8", "win866": "cp866", "win874": "cp874",
                  "win1250": "cp1250", "win1251": "cp1251", "win1252": "cp1252", "win1253": "cp1253",
