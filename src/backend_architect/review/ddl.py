@@ -241,13 +241,33 @@ def _version() -> str:
     return ".".join(map(str, get_postgresql_version()[:1]))
 
 
+_DATA_STATEMENT = re.compile(r"\s*(?:--[^\n]*\n\s*)*(insert|update|delete|select|values|copy|merge)\b", re.I)
+
+
+def _schema_statements_only(text: str) -> str:
+    """The text with data statements blanked out (offsets kept): building Python trees for a dump's
+    INSERTs is most of the time a review of it took (0.7 s of 0.8 on Chinook's), and no rule reads them."""
+    import pglast
+
+    out, end = [], 0
+    for piece in pglast.split(text, with_parser=False, only_slices=True):
+        if _DATA_STATEMENT.match(text, piece.start):
+            out.append(text[end:piece.start])
+            out.append(re.sub(r"[^\n]", " ", text[piece]))
+            end = piece.stop
+    out.append(text[end:])
+    return "".join(out)
+
+
 def _statements(text: str, starts: list[int], notes: list[tuple[str, str, Place, str]]) -> list[Any]:
     """Every statement pglast can parse; each one it cannot is blanked out (offsets kept) and noted with its line."""
     import pglast
+    import pglast.parser
     from pglast.parser import ParseError
 
     try:
-        return list(pglast.parse_sql(text))
+        pglast.parser.parse_sql_json(text)  # the whole text checked in C, no Python objects made
+        return list(pglast.parse_sql(_schema_statements_only(text)))
     except ParseError:
         pass
     try:
