@@ -151,3 +151,12 @@ def test_psql_meta_commands_and_copy_data_are_skipped_with_offsets_kept() -> Non
     assert [t.name for t in result.schema.tables] == ["t", "u"]
     assert result.places["u.amount"] == (8, 25)
     assert [n[0] for n in result.notes] == ["input-psql-meta-command"] and "\\c (line 2)" in result.notes[0][3]
+
+
+def test_a_query_sent_by_gset_ends_where_the_meta_command_stands() -> None:
+    from backend_architect.review.ddl import read_ddl
+
+    sql = "SELECT :'month'::date AS m\n\\gset\nCREATE TABLE t (id int PRIMARY KEY, total float);\n"
+    result = read_ddl(sql)
+    assert [n[0] for n in result.notes] == ["input-psql-meta-command"]
+    assert result.places["t.total"] == (3, 29)

@@ -32,6 +32,7 @@ _TYPE_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint", "float4"
                "bool": "boolean", "bpchar": "char", "varchar": "varchar", "timestamptz": "timestamptz",
                "timestamp": "timestamp", "timetz": "timetz", "numeric": "numeric"}
 _ON_DELETE = {"c": "cascade", "r": "restrict", "n": "set null", "a": "no action", "d": "no action"}
+_SENDS_QUERY = {"\\g", "\\gx", "\\gset", "\\gexec", "\\gdesc", "\\crosstabview", "\\watch"}
 _COPY_FROM_STDIN = re.compile(r"^\s*COPY\b[^;]*\bFROM\s+stdin\b", re.I)
 
 
@@ -69,8 +70,11 @@ def mask_psql(text: str) -> tuple[str, list[tuple[int, str]]]:
                 in_copy = False
             out.append(_blank(line))
         elif stripped.startswith("\\"):
-            commands.append((number, stripped.split(None, 1)[0]))
-            out.append(_blank(line))
+            command = stripped.split(None, 1)[0]
+            commands.append((number, command))
+            blank = _blank(line)
+            # \g, \gset, \gexec... end the query before them as a semicolon would
+            out.append(";" + blank[1:] if command in _SENDS_QUERY and blank[:1] == " " else blank)
         else:
             in_copy = bool(_COPY_FROM_STDIN.match(line)) and line.rstrip().endswith(";")
             out.append(line)
