@@ -159,4 +159,4 @@ def test_a_query_sent_by_gset_ends_where_the_meta_command_stands() -> None:
     sql = "SELECT :'month'::date AS m\n\\gset\nCREATE TABLE t (id int PRIMARY KEY, total float);\n"
     result = read_ddl(sql)
     assert [n[0] for n in result.notes] == ["input-psql-meta-command"]
-    assert result.places["t.total"] == (3, 29)
+    assert result.places["t.total"] == (3, 37)
