@@ -153,3 +153,16 @@ def test_a_non_utf8_file_without_a_declared_encoding_names_the_line(tmp_path: Pa
     path.write_bytes(b"CREATE TABLE a (id int PRIMARY KEY);\n-- caf\xe9\n")
     result = runner.invoke(app, ["review", str(path)])
     assert result.exit_code == 2 and "line 2" in result.output and "client_encoding" in result.output
+
+
+def test_a_definition_shared_through_refs_is_one_finding_at_its_place(tmp_path: Path) -> None:
+    (tmp_path / "errors.yml").write_text("bad:\n  description: bad\n  content:\n    application/json:\n"
+                                         "      schema: {type: object}\n")
+    ops = "".join(f"  /things{i}:\n    get:\n      operationId: get{i}\n      responses:\n"
+                  f"        '200': {{description: ok}}\n        '400': {{$ref: 'errors.yml#/bad'}}\n" for i in range(3))
+    spec = tmp_path / "api.yaml"
+    spec.write_text("openapi: 3.0.3\ninfo: {title: t, version: '1'}\nsecurity: []\npaths:\n" + ops)
+    _, findings = review(str(spec))
+    problem = [f for f in findings if f["rule_id"] == "api-problem-json"]
+    assert len(problem) == 1 and Path(problem[0]["file"]).name == "errors.yml" and problem[0]["line"] == 3
+    assert "from 2 more places" in problem[0]["message"]

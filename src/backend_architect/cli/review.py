@@ -90,12 +90,12 @@ def review(
     except (InputError, FilterError) as exc:
         raise _error(_stderr(), str(exc), EXIT_USAGE) from None
     from ..review import review_bundle
-    from ..review.locate import add_lines
+    from ..review.locate import add_lines, collapse_shared
 
     findings = review_bundle(bundle)
     if validate and bundle.openapi is not None:
         findings += _schema_findings(bundle.openapi, bundle.files.get("api"))
-    findings = add_lines(filters.apply(findings), bundle.sources)
+    findings = collapse_shared(add_lines(filters.apply(findings), bundle.sources))
     prose = _model_review(bundle, findings, model, base_url, _stderr()) if with_model else None
     from ..review.report import by_rule, write_report
 
