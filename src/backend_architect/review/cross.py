@@ -82,21 +82,22 @@ def sensitive_exposed(bundle: Bundle) -> Found:
     roots = [(ptr + "/schema", media.get("schema")) for op in api.operations if not _issues_credentials(op)
              for ptr, media in api.media(op, responses_only=True)]
     for ptr, schema in api.reachable_schemas(roots):
-        holder = ptr.rsplit("/properties/", 1)[-1].split("/")[0] if "/properties/" in ptr else ""
-        if _CREDENTIAL_OBJECT.search(holder):
-            continue  # a connection's or a credential's own fields: the object is the credential handed over
         props = schema.get("properties")
         for prop, sub in (props.items() if isinstance(props, dict) else []):
             column = _snake(str(prop))
+            if not (column in sensitive or is_sensitive(column)):
+                continue
+            holder = ptr.rsplit("/properties/", 1)[-1].split("/")[0] if "/properties/" in ptr else ""
+            if _CREDENTIAL_OBJECT.search(holder):
+                break  # a connection's or a credential's own fields: the object is the credential handed over
             sub = api.resolve(sub) if isinstance(sub, dict) else {}
             sub = sub if isinstance(sub, dict) else {}
             if sub.get("writeOnly") or sub.get("type") in ("boolean", "object", "array") or "properties" in sub:
                 continue  # never sent back, a flag about a secret, or a container of settings about it
-            if column in sensitive or is_sensitive(column):
-                where = ptr.split("/")[3] if ptr.startswith("/components/schemas/") else "a response schema"
-                yield ptr + pointer("properties", prop), (
-                    f"{prop} ({where}) is sensitive and is returned in responses; remove it from response schemas "
-                    "or mark it writeOnly")
+            where = ptr.split("/")[3] if ptr.startswith("/components/schemas/") else "a response schema"
+            yield ptr + pointer("properties", prop), (
+                f"{prop} ({where}) is sensitive and is returned in responses; remove it from response schemas "
+                "or mark it writeOnly")
 
 
 @rule("cross-brief-entity-present", "warning", "cross",

@@ -120,38 +120,43 @@ class JsonTree:
             self._starts = line_starts(self.text)
         return self._starts
 
-    def _skip(self, at: int) -> int:
-        return _WS.match(self.text, at).end()  # type: ignore[union-attr]
-
-    def _members(self, at: int) -> dict[str, tuple[int, int]] | list[int]:
-        cached = self._index.get(at)
-        if cached is not None:
-            return cached
+    def _members(self, at: int, want: str | None = None) -> dict[str, tuple[int, int]] | list[int]:
+        """The members of the object or array at `at`, scanned only as far as `want` (an object key) needs:
+        skipping a value costs parsing it, and the members after the last one asked for are never needed."""
         from json.decoder import scanstring
 
-        text, opening, skip, scan = self.text, self.text[at], _WS.match, self._scan
-        out: Any = {} if opening == "{" else []
-        i = skip(text, at + 1).end()  # type: ignore[union-attr]
-        if text[i] not in "}]":
-            while True:
-                if opening == "{":
-                    key, j = scanstring(text, i + 1)
-                    j = skip(text, skip(text, j).end() + 1).end()  # type: ignore[union-attr]  # past the colon
-                    out[key] = (i, j)  # the last of duplicate keys wins, as in json.loads
-                else:
-                    j = i
-                    out.append(j)
-                _, end = scan(text, j)
-                k = skip(text, end).end()  # type: ignore[union-attr]
-                if text[k] != ",":
-                    break
-                i = skip(text, k + 1).end()  # type: ignore[union-attr]
-        self._index[at] = out
-        return out
+        state = self._index.get(at)
+        if state is None:
+            state = self._index[at] = [{} if self.text[at] == "{" else [], at + 1]  # members, where to go on
+        out, resume = state
+        if resume is None or (want is not None and want in out):
+            return out  # type: ignore[no-any-return]
+        text, scan, skip = self.text, self._scan, _WS.match
+        i = skip(text, resume).end()  # type: ignore[union-attr]
+        if resume == at + 1 and text[i] in "}]":
+            state[1] = None
+            return out  # type: ignore[no-any-return]
+        while True:
+            if isinstance(out, dict):
+                key, j = scanstring(text, i + 1)
+                j = skip(text, skip(text, j).end() + 1).end()  # type: ignore[union-attr]  # past the colon
+                out[key] = (i, j)  # the last of duplicate keys wins, as in json.loads
+            else:
+                key, j = None, i
+                out.append(j)
+            _, end = scan(text, j)
+            k = skip(text, end).end()  # type: ignore[union-attr]
+            if text[k] != ",":
+                state[1] = None
+                return out  # type: ignore[no-any-return]
+            i = skip(text, k + 1).end()  # type: ignore[union-attr]
+            if want is not None and key == want:
+                state[1] = i
+                return out  # type: ignore[no-any-return]
 
     def child(self, node: int, token: str) -> tuple[int, Place] | None:
         if self.text[node] == "{":
-            hit = self._members(node).get(token)  # type: ignore[union-attr]
+            hit = self._members(node, token).get(token)  # type: ignore[union-attr]
             if hit is None:
                 return None
             return hit[1], place_of(self.starts, hit[0])

@@ -6,6 +6,7 @@ keeping JSON pointers beside each piece keeps `review` linear in the size of the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +19,14 @@ __all__ = ["ApiIndex", "Operation", "pointer"]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def pointer(*parts: str) -> str:
+def _escape(part: object) -> str:
+    text = str(part)
+    return text.replace("~", "~0").replace("/", "~1") if "~" in text or "/" in text else text
+
+
+def pointer(*parts: object) -> str:
     """A JSON pointer (RFC 6901) from raw keys: `~` and `/` inside keys are escaped."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/" + "/".join(map(_escape, parts)) if parts else ""
 
 
 @dataclass
@@ -31,8 +37,8 @@ class Operation:
     parameters: list[dict[str, Any]]  # path-item and operation parameters, $refs resolved, operation wins
     dangling: bool = False  # a parameter is a $ref that could not be followed: its names are unknown
 
-    @property
-    def ptr(self) -> str:
+    @functools.cached_property
+    def ptr(self) -> str:  # cached: the rules ask for it hundreds of thousands of times on a large document
         return pointer("paths", self.path, self.method)
 
     @property
@@ -185,7 +191,7 @@ class ApiIndex:
             children: list[tuple[str, Any]] = []
             props = node.get("properties")
             for name, sub in (props.items() if isinstance(props, dict) else []):
-                children.append((ptr + pointer("properties", name), sub))
+                children.append((f"{ptr}/properties/{_escape(name)}", sub))
             for key in _CHILD_KEYS:
                 if isinstance(node.get(key), dict):
                     children.append((f"{ptr}/{key}", node[key]))
@@ -205,7 +211,7 @@ def _walk(schema: Any, ptr: str, depth: int = 0) -> Iterator[tuple[str, dict[str
     yield ptr, schema
     props = schema.get("properties")
     for name, sub in (props.items() if isinstance(props, dict) else []):
-        yield from _walk(sub, ptr + pointer("properties", name), depth + 1)
+        yield from _walk(sub, f"{ptr}/properties/{_escape(name)}", depth + 1)
     for key in _CHILD_KEYS:
         yield from _walk(schema.get(key), f"{ptr}/{key}", depth + 1)
     for key in _LIST_KEYS:
