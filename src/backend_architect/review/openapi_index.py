@@ -168,7 +168,8 @@ class ApiIndex:
 
 
     def reachable_schemas(self, roots: list[tuple[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every schema reachable from `roots` ((pointer, schema) pairs), inline or through `$ref`s, each once.
+        """Every object schema reachable from `roots` ((pointer, schema) pairs), inline or through `$ref`s, each
+        once; leaf properties (`{type: string}`) are not yielded, their parent's `properties` hold them.
 
         A local component keeps its own pointer; a schema in another file is named by the pointer that
         leads to it through the ref, which the locator follows to that file."""
@@ -191,7 +192,8 @@ class ApiIndex:
             children: list[tuple[str, Any]] = []
             props = node.get("properties")
             for name, sub in (props.items() if isinstance(props, dict) else []):
-                children.append((f"{ptr}/properties/{_escape(name)}", sub))
+                if isinstance(sub, dict) and not _STRUCTURE.isdisjoint(sub):  # leaves hold no properties: skipped
+                    children.append((f"{ptr}/properties/{_escape(name)}", sub))
             for key in _CHILD_KEYS:
                 if isinstance(node.get(key), dict):
                     children.append((f"{ptr}/{key}", node[key]))
@@ -203,6 +205,7 @@ class ApiIndex:
 
 _CHILD_KEYS = ("items", "additionalProperties", "not")
 _LIST_KEYS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_STRUCTURE = frozenset(("$ref", "properties", *_CHILD_KEYS, *_LIST_KEYS))
 
 
 def _walk(schema: Any, ptr: str, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
