@@ -132,6 +132,8 @@ class JsonTree:
         if resume is None or (want is not None and want in out):
             return out  # type: ignore[no-any-return]
         text, scan, skip = self.text, self._scan, _WS.match
+        if want is not None and isinstance(out, dict) and self._jump(out, resume, want):
+            return out  # type: ignore[no-any-return]
         i = skip(text, resume).end()  # type: ignore[union-attr]
         if resume == at + 1 and text[i] in "}]":
             state[1] = None
@@ -153,6 +155,22 @@ class JsonTree:
             if want is not None and key == want:
                 state[1] = i
                 return out  # type: ignore[no-any-return]
+
+    def _jump(self, out: dict[str, tuple[int, int]], resume: int, want: str) -> bool:
+        """Find key `want` without parsing the values before it: its first occurrence after `resume` is taken
+        when the text between holds as many opening as closing brackets (so it stands at the same depth)
+        and a colon follows. Otherwise (a nested key, an escape written another way) the caller scans."""
+        text = self.text
+        needle = json.dumps(want)
+        at = text.find(needle, resume)
+        if at == -1 or text.count("{", resume, at) != text.count("}", resume, at) or \
+                text.count("[", resume, at) != text.count("]", resume, at):
+            return False
+        colon = _WS.match(text, at + len(needle)).end()  # type: ignore[union-attr]
+        if text[colon:colon + 1] != ":":
+            return False
+        out[want] = (at, _WS.match(text, colon + 1).end())  # type: ignore[union-attr]
+        return True
 
     def child(self, node: int, token: str) -> tuple[int, Place] | None:
         if self.text[node] == "{":
