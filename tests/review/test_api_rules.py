@@ -129,3 +129,24 @@ def test_malformed_documents_do_not_crash() -> None:
                    {"paths": {"/x": {"get": {"parameters": [None, 3]}}}, "components": []},
                    {"paths": {"/x": {"get": {"responses": {"200": {"$ref": "#/nowhere"}}}}}}):
         run_rules("api", ApiIndex.build(broken))  # findings or not, never an exception
+
+
+def _rule(d: dict[str, Any], rule_id: str) -> list[str]:
+    return [f.location for f in run_rules("api", ApiIndex.build(d), only=[rule_id])]
+
+
+def test_server_driven_pagination_counts_as_pagination() -> None:
+    page = {"type": "object", "properties": {"value": {"type": "array", "items": {"type": "string"}},
+                                             "@odata.nextLink": {"type": "string"}}}
+    listed = {"200": {"description": "page", "content": {"application/json": {"schema": page}}}}
+    assert _rule(doc({"/things": {"get": op(responses=listed)}}), "api-list-pagination") == []
+    linked = {"200": {**LIST["200"], "headers": {"Link": {"schema": {"type": "string"}}}}}
+    assert _rule(doc({"/things": {"get": op(responses=linked)}}), "api-list-pagination") == []
+    assert _rule(doc({"/things": {"get": op(responses=LIST)}}), "api-list-pagination") == ["/paths/~1things/get/parameters"]
+
+
+def test_a_rate_limit_exemption_is_not_a_rate_limit() -> None:
+    exempt = doc({"/health": {"get": op(**{"x-rate-limit-exempt": True})}})
+    assert _rule(exempt, "api-rate-limit-429") == []
+    limited = doc({"/things": {"get": op(**{"x-rate-limit": {"per_minute": 60}})}})
+    assert _rule(limited, "api-rate-limit-429") == ["/paths/~1things/get/responses"]

@@ -130,22 +130,48 @@ def test_validate_flag_adds_schema_errors(tmp_path: Path) -> None:
     assert code == 1 and any(f["rule_id"] == "api-oas-schema" for f in report["findings"])
 
 
-def test_pointer_lines_in_json_and_yaml() -> None:
-    import yaml
-
-    from backend_architect.review.locate import Locator
-
-    doc = {"paths": {"/a": {"get": {"x": "get: not a key"}}, "/b": {"get": {"responses": {"200": {}}}}}}
-    as_json = Locator(json.dumps(doc, indent=1))
-    assert as_json.text.splitlines()[as_json.line("/paths/~1b/get/responses") - 1].strip().startswith('"responses"')
-    as_yaml = Locator(yaml.safe_dump(doc))
-    lines = as_yaml.text.splitlines()
-    assert lines[as_yaml.line("/paths/~1b/get") - 1].strip() == "get:"
-    assert lines[as_yaml.line("/paths/~1b/get") - 2].strip() == "/b:"
-    assert as_yaml.line("/paths/~1c") == lines.index("paths:") + 1  # the deepest place found
-
-
 def test_table_report_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     result = runner.invoke(app, ["review", str(BROKEN / "schema.sql"), "-o", str(out)])
     assert result.exit_code == 1 and "data-table-primary-key" in out.read_text()
+
+
+def test_filters_by_severity_rule_and_repository_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    _, everything = review_json(str(BROKEN))
+    code, errors = review_json(str(BROKEN), "--severity", "error")
+    assert {f["severity"] for f in errors["findings"]} == {"error"} and code == 1
+    _, data = review_json(str(BROKEN), "--rule", "data-*", "--skip-rule", "data-money-not-float")
+    rules = {f["rule_id"] for f in data["findings"]}
+    assert rules and all(r.startswith("data-") for r in rules) and "data-money-not-float" not in rules
+    (tmp_path / ".backend-architect.toml").write_text('[review]\nskip-rules = ["api-*", "svc-*"]\nseverity = "warning"\n')
+    _, configured = review_json(str(BROKEN))
+    kept = {f["rule_id"] for f in configured["findings"]}
+    assert kept and not {r for r in kept if r.startswith(("api-", "svc-"))}
+    assert len(configured["findings"]) < len(everything["findings"])
+    assert list(configured["summary"]["by_rule"]) == sorted(
+        configured["summary"]["by_rule"], key=lambda r: (min(
+            {"error": 0, "warning": 1, "info": 2}[f["severity"]] for f in configured["findings"] if f["rule_id"] == r),
+            -configured["summary"]["by_rule"][r], r))
+
+
+@pytest.mark.parametrize("args", [["--rule", "api-nope"], ["--skip-rule", "x-*"], ["--severity", "fatal"]])
+def test_a_filter_naming_no_rule_is_a_usage_error(args: list[str]) -> None:
+    result = runner.invoke(app, ["review", str(BROKEN), *args])
+    assert result.exit_code == 2
+
+
+def test_bad_settings_file_is_a_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text("[review]\nskip = ['api-problem-json']\n")
+    result = runner.invoke(app, ["review", str(BROKEN), "--config", str(config)])
+    assert result.exit_code == 2 and "unknown setting" in result.output
+
+
+def test_table_report_summarises_by_rule_before_the_findings() -> None:
+    result = runner.invoke(app, ["review", str(BROKEN)])
+    out = result.stdout
+    assert out.index("Findings by rule") < out.index("schema.sql:")
+    first_finding = next(line for line in out.splitlines() if "openapi.yaml:" in line)
+    assert first_finding.split(":")[1].isdigit() and first_finding.split(":")[2].isdigit()  # file:line:column

@@ -97,3 +97,34 @@ def test_names_about_secrets_are_not_secrets() -> None:
         "pin": {"type": "object"}, "has_secret": {"type": "boolean"}, "client_secret": {"type": "string"}})
     found = run_rules("cross", bundle(openapi=doc), only=["cross-sensitive-exposed"])
     assert [f.location.rsplit("/", 1)[-1] for f in found] == ["client_secret"]
+
+
+def _response(path: str, schema: dict[str, Any], method: str = "get") -> dict[str, Any]:
+    doc = copy.deepcopy(OPENAPI)
+    doc["paths"] = {path: {method: {"operationId": "x", "responses": {"200": {
+        "description": "ok", "content": {"application/json": {"schema": schema}}}}}}}
+    return doc
+
+
+def _exposed(doc: dict[str, Any]) -> list[str]:
+    return [f.location for f in run_rules("cross", Bundle(openapi=doc), only=["cross-sensitive-exposed"])]
+
+
+def test_sensitive_fields_of_inline_response_schemas_are_found() -> None:
+    inline = {"type": "object", "properties": {"user": {"type": "object", "properties": {
+        "name": {"type": "string"}, "password": {"type": "string"}}}}}
+    assert _exposed(_response("/api/v1/users", inline)) == [
+        "/paths/~1api~1v1~1users/get/responses/200/content/application~1json/schema/properties/user/properties/password"]
+
+
+def test_objects_about_secrets_and_credential_issuing_responses_are_not_exposures() -> None:
+    about = {"type": "object", "properties": {"secret": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
+                                              "private_key": {"type": "array", "items": {"type": "string"}}}}
+    assert _exposed(_response("/api/v1/settings", about)) == []
+    issued = {"type": "object", "properties": {"client_secret": {"type": "string"}, "api_key": {"type": "string"}}}
+    assert _exposed(_response("/oauth/token", issued, "post")) == []
+    assert _exposed(_response("/api/v1/projects/{id}/api-keys", issued, "post")) == []
+    connection = {"type": "object", "properties": {"connection": {"type": "object", "properties": {
+        "host": {"type": "string"}, "password": {"type": "string"}}}}}
+    assert _exposed(_response("/api/v1/databases", connection)) == []
+    assert _exposed(_response("/api/v1/apps", issued)) != []  # the same fields anywhere else are still exposed

@@ -86,7 +86,77 @@ def test_composite_primary_key_prefix_covers_foreign_key() -> None:
     assert run_rules("data", parse_ddl(sql)[0], only=["data-foreign-key-indexed"]) == []
 
 
-@pytest.mark.parametrize("bad", ["CREATE TABLE (", "SELECT 1;", ""])
+@pytest.mark.parametrize("bad", ["CREATE TABLE (", "CREATE TABLE (;\nSELECT FROM WHERE;"])
 def test_unreadable_ddl_is_an_error(bad: str) -> None:
-    with pytest.raises(DdlError):
+    with pytest.raises(DdlError, match="line 1"):
         parse_ddl(bad)
+
+
+@pytest.mark.parametrize("valid", ["SELECT 1;", "", "-- nothing but a comment\n"])
+def test_valid_sql_without_tables_is_an_empty_schema(valid: str) -> None:
+    assert parse_ddl(valid)[0].tables == []
+
+
+def _found(sql: str, rule_id: str) -> list[str]:
+    return [f.location for f in run_rules("data", parse_ddl(sql)[0], only=[rule_id])]
+
+
+def test_partitions_are_keyed_by_their_parent() -> None:
+    sql = ("CREATE TABLE payment (id int, paid date, PRIMARY KEY (id, paid)) PARTITION BY RANGE (paid);\n"
+           "CREATE TABLE payment_2024 PARTITION OF payment FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+           "CREATE TABLE payment_2025 (id int NOT NULL, paid date NOT NULL);\n"
+           "ALTER TABLE ONLY payment ATTACH PARTITION payment_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n"
+           "CREATE TABLE loose (id int);\n")
+    assert _found(sql, "data-table-primary-key") == ["loose"]
+
+
+def test_same_named_tables_in_different_schemas_stay_apart() -> None:
+    sql = ("CREATE TABLE public.orders (id int PRIMARY KEY, total numeric);\n"
+           "CREATE TABLE archive.orders (note text);\nSET search_path = billing, public;\n"
+           "CREATE TABLE orders (id int PRIMARY KEY);\n")
+    schema = parse_ddl(sql)[0]
+    assert sorted(schema.table_names()) == ["archive.orders", "billing.orders", "orders"]
+    assert _found(sql, "data-table-primary-key") == ["archive.orders"]
+
+
+def test_a_covering_index_is_not_a_duplicate_of_the_primary_key() -> None:
+    sql = "CREATE TABLE t (id int PRIMARY KEY, v text);\nCREATE INDEX t_cover ON t (id) INCLUDE (v);\n"
+    assert _found(sql, "data-duplicate-index") == []
+    assert _found(sql.replace(" INCLUDE (v)", ""), "data-duplicate-index") == ["t.t_cover"]
+
+
+def test_rates_are_not_money_and_key_value_maps_are_not_eav() -> None:
+    assert _found("CREATE TABLE i (id int PRIMARY KEY, tax_rate real, discount_pct float, tax float);",
+                  "data-money-not-float") == ["i.tax"]
+    rails = ("CREATE TABLE ar_internal_metadata (key varchar NOT NULL PRIMARY KEY, value varchar, "
+             "created_at timestamp(6) NOT NULL, updated_at timestamp(6) NOT NULL);")
+    assert _found(rails, "data-entity-attribute-value") == []
+
+
+def test_migrations_are_reviewed_for_what_they_hold() -> None:
+    sql = ("ALTER TABLE users ADD COLUMN balance double precision;\n"
+           "ALTER TABLE posts ADD CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id);\n"
+           "CREATE INDEX posts_title ON posts (title);\n")
+    assert _found(sql, "data-money-not-float") == ["users.balance"]
+    assert _found(sql, "data-table-primary-key") == [] and _found(sql, "data-foreign-key-indexed") == []
+
+
+def test_psql_meta_commands_and_copy_data_are_skipped_with_offsets_kept() -> None:
+    from backend_architect.review.ddl import read_ddl
+
+    sql = ("\\set ON_ERROR_STOP 1\n\\c shop\nCREATE TABLE t (id int PRIMARY KEY, name text);\n"
+           "COPY public.t (id, name) FROM stdin;\n1\tZoë; DROP TABLE\n2\t\\N\n\\.\n"
+           "CREATE TABLE u (id int, amount float);\n")
+    result = read_ddl(sql)
+    assert [t.name for t in result.schema.tables] == ["t", "u"]
+    assert result.places["u.amount"] == (8, 25)
+    assert [n[0] for n in result.notes] == ["input-psql-meta-command"] and "\\c (line 2)" in result.notes[0][3]
+
+
+def test_a_query_sent_by_gset_ends_where_the_meta_command_stands() -> None:
+    from backend_architect.review.ddl import read_ddl
+
+    sql = "SELECT :'month'::date AS m\n\\gset\nCREATE TABLE t (id int PRIMARY KEY, total float);\n"
+    result = read_ddl(sql)
+    assert [n[0] for n in result.notes] == ["input-psql-meta-command"]
+    assert result.places["t.total"] == (3, 37)

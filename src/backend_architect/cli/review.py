@@ -24,10 +24,23 @@ __all__ = ["register", "review", "verify"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
 class Format(str, Enum):
     table = "table"
     json = "json"
     sarif = "sarif"
+
+
+def _stderr() -> Console:
+    """A console on stderr, made when there is something to say: importing rich is a fifth of a small review."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
 
 
 def _error(console: Console, message: str, code: int) -> typer.Exit:
@@ -49,54 +62,62 @@ def review(
                                              "(the same settings as `design`).")] = False,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model for --with-model.")] = None,
     base_url: Annotated[Optional[str], typer.Option("--base-url", help="Server for --with-model.")] = None,
+    severity: Annotated[Optional[Severity], typer.Option("--severity", help="Report findings of this severity and "
+                                                         "worse: error, warning or info (default: all).")] = None,
+    rules: Annotated[Optional[list[str]], typer.Option("--rule", help="Only this rule (an id or a glob such as "
+                                                       "'data-*'); repeat for more.")] = None,
+    skip_rules: Annotated[Optional[list[str]], typer.Option("--skip-rule", help="Not this rule (an id or a glob); "
+                                                            "repeat for more.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: the nearest "
+                                                   ".backend-architect.toml from here up to the repository root).")] = None,
 ) -> None:
     """Review designs: rules over the API, the database, the services, and across them."""
-    from rich.console import Console
-
-    from ..review import all_rules, review_bundle
+    from ..review.filters import FilterError, Filters, load_config
     from ..review.load import InputError, load_paths
 
-    err = Console(stderr=True, soft_wrap=True)
     if list_rules:
+        from rich.console import Console
+
         _print_rules(Console(soft_wrap=True), output_format)
         return
     if not paths:
-        raise _error(err, "give at least one path to review (or --list-rules)", EXIT_USAGE)
+        raise _error(_stderr(), "give at least one path to review (or --list-rules)", EXIT_USAGE)
     try:
+        settings = load_config(config)
+        filters = Filters.build(settings, severity=severity.value if severity else None, rules=rules or [],
+                                skip=skip_rules or [])
         bundle = load_paths(paths)
-    except InputError as exc:
-        raise _error(err, str(exc), EXIT_USAGE) from None
+    except (InputError, FilterError) as exc:
+        raise _error(_stderr(), str(exc), EXIT_USAGE) from None
+    from ..review import review_bundle
+    from ..review.locate import add_lines, collapse_shared
+
     findings = review_bundle(bundle)
     if validate and bundle.openapi is not None:
         findings += _schema_findings(bundle.openapi, bundle.files.get("api"))
-    if output_format != Format.json:
-        from ..review.locate import add_lines
+    findings = collapse_shared(add_lines(filters.apply(findings), bundle.sources))
+    prose = _model_review(bundle, findings, model, base_url, _stderr()) if with_model else None
+    from ..review.report import by_rule, write_report
 
-        findings = add_lines(findings)
-    prose = _model_review(bundle, findings, model, base_url, err) if with_model else None
-    if output_format == Format.table:
-        with open(output, "w", encoding="utf-8") if output else nullcontext(None) as handle:
-            console = Console(file=handle, soft_wrap=True, width=160 if output else None)
-            _print_table(console, findings, bundle.kinds)
-            if prose:
-                console.print("\n[bold]Model review[/]\n", highlight=False)
-                console.print(prose, highlight=False, markup=False)
-    else:
-        from .. import __version__
-        from ..review.sarif import sarif_log
+    with open(output, "w", encoding="utf-8") if output else nullcontext(None) as handle:
+        if output_format == Format.table:
+            from ..review.report import write_text
 
-        if output_format == Format.sarif:
-            document = sarif_log(findings, all_rules(), version=__version__)
-            if prose:
-                document["runs"][0]["properties"] = {"modelReview": prose}
+            write_text(handle, findings, bundle.kinds, prose, colour=output is None)
         else:
-            document = {"artifacts": bundle.kinds, "summary": _counts(findings),
-                        "findings": [f.to_dict() for f in findings], **({"model_review": prose} if prose else {})}
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            typer.echo(text, nl=False)
+            from .. import __version__
+
+            if output_format == Format.sarif:
+                from ..review import all_rules
+                from ..review.sarif import sarif_log
+
+                document = sarif_log(findings, all_rules(), version=__version__)
+                if prose:
+                    document["runs"][0]["properties"] = {"modelReview": prose}
+            else:
+                document = {"artifacts": bundle.kinds, "summary": {**_counts(findings), "by_rule": by_rule(findings)},
+                            "findings": [f.to_dict() for f in findings], **({"model_review": prose} if prose else {})}
+            write_report(handle, document)
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -122,28 +143,6 @@ def _print_rules(console: Console, output_format: Format) -> None:
     for r in rules:
         table.add_row(r.id, r.severity, r.artifact, Text(f"{r.title}. {r.rationale}"))
     console.print(table)
-
-
-def _print_table(console: Console, findings: list[Finding], kinds: list[str]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
-    if findings:
-        table = Table(title_justify="left", show_lines=False)
-        table.add_column("severity", no_wrap=True)
-        table.add_column("rule", no_wrap=True)  # ids are what people search for: never broken
-        table.add_column("where", overflow="fold")
-        table.add_column("finding", overflow="fold", ratio=1)
-        for f in findings:
-            where = (f"{Path(f.file).name}:{f.line}" if f.line else Path(f.file).name) if f.file else ""
-            where += f"\n{f.location}" if f.location and f.location != f.file else ""
-            # Text, not markup: messages quote user content, which may hold [brackets].
-            table.add_row(Text(f.severity, style=colours[f.severity]), f.rule_id, Text(where), Text(f.message))
-        console.print(table)
-    counts = _counts(findings)
-    console.print(f"reviewed {', '.join(kinds) or 'nothing'}: {counts['error']} errors, {counts['warning']} warnings, "
-                  f"{counts['info']} notes", highlight=False)
 
 
 def _schema_findings(document: dict[str, object], file: str | None) -> list[Finding]:

@@ -33,4 +33,8 @@ def review_bundle(bundle: Bundle) -> list[Finding]:
         if f.location.startswith("/"):
             file = bundle.files.get("api", file)
         findings.append(f.at(file))
+    if bundle.openapi is not None:
+        from .refs import ref_findings
+
+        findings += ref_findings(bundle.api, bundle.refs, bundle.files.get("api"))
     return sort_findings(findings)

@@ -85,14 +85,23 @@ def operation_security(api: ApiIndex) -> Found:
                     yield op.ptr + "/security", f"{op.label} uses security scheme {name!r}, which components.securitySchemes does not define"
 
 
+def _limits(key: object, value: object) -> bool:
+    """Whether an extension says a rate limit applies: `x-rate-limit: ...`, not `x-rate-limit-exempt: true` or a
+    limit switched off (`x-ratelimit: false`)."""
+    name = str(key).lower().replace("-", "").replace("_", "")
+    if "ratelimit" not in name or value in (False, None, 0, "", [], {}):
+        return False
+    return not any(word in name for word in ("exempt", "bypass", "skip", "disable", "unlimited", "ignore"))
+
+
 def declares_rate_limits(api: ApiIndex) -> bool:
     """Whether the document says rate limits apply: in its description, an x- extension, or RateLimit headers."""
     info = api.doc.get("info") if isinstance(api.doc.get("info"), dict) else {}
     text = str(info.get("description", "")).lower()
-    if "rate limit" in text or "rate-limit" in text or any("ratelimit" in k.lower().replace("-", "") for k in api.doc):
+    if "rate limit" in text or "rate-limit" in text or any(_limits(k, v) for k, v in api.doc.items()):
         return True
     for op in api.operations:
-        if any("ratelimit" in str(k).lower().replace("-", "") for k in op.op):
+        if any(_limits(k, v) for k, v in op.op.items()):
             return True
         for response in op.responses().values():
             headers = api.resolve(response).get("headers") if isinstance(api.resolve(response), dict) else None
@@ -133,6 +142,8 @@ def operation_id_unique(api: ApiIndex) -> Found:
 def path_params(api: ApiIndex) -> Found:
     """Path parameters are declared and used"""
     for op in api.operations:
+        if op.dangling:
+            continue  # a parameter whose ref cannot be followed is reported once, as that ref
         in_path = re.findall(r"\{([^}]+)\}", op.path)
         declared = {p.get("name"): p for p in op.parameters if p.get("in") == "path"}
         for name in in_path:
@@ -217,6 +228,34 @@ def is_list_operation(api: ApiIndex, op: Any) -> bool:
     return False
 
 
+# Server-driven paging: the response carries the next page's link or token (Microsoft Graph's
+# @odata.nextLink, Azure's nextLink, Google's nextPageToken, HAL/JSON:API links) or a Link header (RFC 8288).
+_NEXT = {"nextlink", "@odata.nextlink", "next_link", "next", "nextpagetoken", "next_page_token", "next_page",
+         "nextpage", "next_cursor", "nextcursor", "cursor", "links", "_links", "continuation_token",
+         "continuationtoken", "has_more", "hasmore", "page_info", "pageinfo"}
+
+
+def _server_paged(api: ApiIndex, op: Any) -> bool:
+    if "x-ms-pageable" in op.op or "x-pagination" in op.op:
+        return True
+    for status, response in op.responses().items():
+        response = api.resolve(response)
+        if not _success(str(status)) or not isinstance(response, dict):
+            continue
+        headers = response.get("headers")
+        if isinstance(headers, dict) and any(str(h).lower() == "link" for h in headers):
+            return True
+        content = response.get("content")
+        for media in (content.values() if isinstance(content, dict) else []):
+            schema = api.resolve(media.get("schema")) if isinstance(media, dict) else None
+            parts = schema.get("allOf") if isinstance(schema, dict) else None
+            for part in [schema] + (parts if isinstance(parts, list) else []):
+                props = api.resolve(part).get("properties") if isinstance(api.resolve(part), dict) else None
+                if isinstance(props, dict) and {str(k).lower() for k in props} & _NEXT:
+                    return True
+    return False
+
+
 @rule("api-list-pagination", "warning", "api",
       "Zalando #159/#160 (support pagination, prefer cursors): list operations take page parameters.")
 def list_pagination(api: ApiIndex) -> Found:
@@ -224,7 +263,7 @@ def list_pagination(api: ApiIndex) -> Found:
     for op in api.operations:
         if is_list_operation(api, op):
             names = {str(p.get("name", "")).lower() for p in op.parameters if p.get("in") in ("query", "header")}
-            if not names & PAGINATION_PARAMS:
+            if not names & PAGINATION_PARAMS and not _server_paged(api, op):
                 yield op.ptr + "/parameters", f"{op.label} returns a list without pagination; add `limit` and `cursor` query parameters"
 
 

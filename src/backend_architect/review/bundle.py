@@ -25,6 +25,8 @@ class Bundle:
     files: dict[str, str] = field(default_factory=dict)  # artifact ("api", "data", "services", "design") -> path
     lines: dict[str, dict[str, int]] = field(default_factory=dict)  # artifact -> location -> line, when known
     problems: list[Finding] = field(default_factory=list)  # inputs that could not be read as an artifact
+    sources: Any = None  # locate.SourceSet: the files read, for lines and columns
+    refs: Any = None  # refs.RefResolver of the OpenAPI file: refs to other files followed
     _index: ApiIndex | None = None
 
     @property
@@ -34,7 +36,7 @@ class Bundle:
         if self._index is None:
             from .openapi_index import ApiIndex
 
-            self._index = ApiIndex.build(self.openapi)
+            self._index = ApiIndex.build(self.openapi, refs=self.refs)
         return self._index
 
     @property

@@ -57,6 +57,20 @@ def resource_backed(bundle: Bundle) -> Found:
                                            "its table, or list its endpoints under the service that serves it")
 
 
+# Operations whose job is to hand a credential over (a token endpoint, "create an API key"): returning
+# the secret there is the point, once, to its owner (OWASP API3 is about leaking it elsewhere).
+_ISSUES_CREDENTIALS = re.compile(r"token|api[-_]?key|keys?\b|secret|credential|oauth|login|sign[-_]?in|session"
+                                 r"|password|conversion|auth", re.I)
+
+
+_CREDENTIAL_OBJECT = re.compile(r"connection|credential|login|token|secret|api_?key", re.I)
+
+
+def _issues_credentials(op: object) -> bool:
+    text = f"{getattr(op, 'path', '')} {getattr(op, 'op', {}).get('operationId', '')}"  # type: ignore[union-attr]
+    return bool(_ISSUES_CREDENTIALS.search(text))
+
+
 @rule("cross-sensitive-exposed", "error", "cross",
       "OWASP API3 excessive data exposure (Spectral owasp:api3); sensitive columns never leave through responses.")
 def sensitive_exposed(bundle: Bundle) -> Found:
@@ -65,20 +79,25 @@ def sensitive_exposed(bundle: Bundle) -> Found:
     if api is None:
         return
     sensitive = {c.name for t in bundle.data.tables for c in t.columns if is_sensitive(c.name, column=True)} if bundle.data else set()
-    roots = [r for op in api.operations for _, r in api.media(op, responses_only=True)]
-    reachable = api.referenced_components(roots)
-    for name in sorted(reachable):
-        schema = api.component_schemas().get(name)
-        props = schema.get("properties") if isinstance(schema, dict) else None
+    roots = [(ptr + "/schema", media.get("schema")) for op in api.operations if not _issues_credentials(op)
+             for ptr, media in api.media(op, responses_only=True)]
+    for ptr, schema in api.reachable_schemas(roots):
+        props = schema.get("properties")
         for prop, sub in (props.items() if isinstance(props, dict) else []):
             column = _snake(str(prop))
+            if not (column in sensitive or is_sensitive(column)):
+                continue
+            holder = ptr.rsplit("/properties/", 1)[-1].split("/")[0] if "/properties/" in ptr else ""
+            if _CREDENTIAL_OBJECT.search(holder):
+                break  # a connection's or a credential's own fields: the object is the credential handed over
+            sub = api.resolve(sub) if isinstance(sub, dict) else {}
             sub = sub if isinstance(sub, dict) else {}
-            if sub.get("writeOnly") or sub.get("type") == "boolean":
-                continue  # never sent back, or a flag about a secret rather than the secret
-            if column in sensitive or is_sensitive(column):
-                yield pointer("components", "schemas", name, "properties", prop), (
-                    f"{name}.{prop} is sensitive and is returned in responses; remove it from response schemas or mark "
-                    "it writeOnly")
+            if sub.get("writeOnly") or sub.get("type") in ("boolean", "object", "array") or "properties" in sub:
+                continue  # never sent back, a flag about a secret, or a container of settings about it
+            where = ptr.split("/")[3] if ptr.startswith("/components/schemas/") else "a response schema"
+            yield ptr + pointer("properties", prop), (
+                f"{prop} ({where}) is sensitive and is returned in responses; remove it from response schemas "
+                "or mark it writeOnly")
 
 
 @rule("cross-brief-entity-present", "warning", "cross",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ..spec.data import Column, DatabaseSchema, Index, Table
+from .ddl import ELSEWHERE, PARTITION_OF
 from .engine import rule
 
 __all__ = ["SENSITIVE", "is_sensitive"]
@@ -21,6 +22,8 @@ SENSITIVE = re.compile(r"(^|_)(password|passwd|secret|api_key|apikey|private_key
 _SENSITIVE_COLUMN = re.compile(r"(^|_)token(_hash|_digest)?$", re.I)
 _MONEY = re.compile(r"(^|_)(price|amount|cost|total|balance|fee|fees|salary|money|subtotal|tax|refund|payment"
                     r"|revenue|discount|charge)(_|$)")
+# A tax rate, a discount percentage or a fee multiplier is a ratio, not an amount of money.
+_RATIO = re.compile(r"(^|_)(rate|ratio|percent|percentage|pct|factor|multiplier|weight|share)s?(_|$)")
 _FLOAT = {"real", "float", "float4", "float8", "double precision", "double"}
 # `type` only on its own: event_type, content_type, mime_type hold open-ended values.
 _ENUMISH = re.compile(r"(^|_)(status|state|kind|role|category|level|priority|stage|gender|visibility|tier)$|^type$")
@@ -53,6 +56,8 @@ def _covered(table: Table, columns: list[str]) -> bool:
 def table_primary_key(schema: DatabaseSchema) -> Found:
     """Every table has a primary key"""
     for table in schema.tables:
+        if table.description.startswith(PARTITION_OF) or table.description == ELSEWHERE:
+            continue  # a partition is keyed by its parent's key; a table created elsewhere, where it is created
         if not table.primary_key():
             yield table.name, f"table {table.name} has no primary key; add one (e.g. `id uuid PRIMARY KEY`)"
 
@@ -62,7 +67,7 @@ def table_primary_key(schema: DatabaseSchema) -> Found:
 def foreign_key_indexed(schema: DatabaseSchema) -> Found:
     """Every foreign key is indexed"""
     for table, col in _columns(schema):
-        if col.references and not _covered(table, [col.name]):
+        if col.references and table.description != ELSEWHERE and not _covered(table, [col.name]):
             yield f"{table.name}.{col.name}", (f"foreign key {table.name}.{col.name} has no index leading with it; "
                                                f"add `CREATE INDEX ON {table.name} ({col.name})`")
 
@@ -79,7 +84,8 @@ def duplicate_index(schema: DatabaseSchema) -> Found:
         pk = table.primary_key()
         for i, index in enumerate(table.indexes):
             cols = index.column_names()
-            if cols == pk and index.method == "btree" and not index.where:
+            covering = any(c.endswith(" include") for c in index.columns)  # INCLUDE columns: index-only scans
+            if cols == pk and index.method == "btree" and not index.where and not covering:
                 yield f"{table.name}.{index.name}", f"index {index.name} repeats the primary key of {table.name}; drop it"
                 continue
             for other in table.indexes[i + 1:] + table.indexes[:i]:
@@ -117,7 +123,12 @@ def entity_attribute_value(schema: DatabaseSchema) -> Found:
         names = {c.name for c in table.columns}
         has_attr = names & {"attribute", "attribute_name", "attr", "attr_name", "property", "property_name", "key", "field_name"}
         has_value = names & {"value", "attribute_value", "attr_value", "property_value", "val", "field_value"}
-        if has_attr and has_value:
+        # Entity-attribute-value needs the entity: a key/value table keyed by its key alone (Rails'
+        # ar_internal_metadata, a settings table) holds one value per key, which is a plain map.
+        keyed_by_attr = set(table.primary_key()) <= has_attr and bool(table.primary_key())
+        entity = any((c.references is not None or c.name.endswith("_id")) and c.name not in has_attr
+                     for c in table.columns)
+        if has_attr and has_value and entity and not keyed_by_attr:
             yield table.name, (f"table {table.name} stores {sorted(has_attr)[0]}/{sorted(has_value)[0]} pairs "
                                "(entity-attribute-value); use typed columns, or one jsonb column if truly open-ended")
 
@@ -127,7 +138,7 @@ def entity_attribute_value(schema: DatabaseSchema) -> Found:
 def money_not_float(schema: DatabaseSchema) -> Found:
     """Money is not stored as a floating-point number"""
     for table, col in _columns(schema):
-        if col.type in _FLOAT and _MONEY.search(col.name):
+        if col.type in _FLOAT and _MONEY.search(col.name) and not _RATIO.search(col.name):
             yield f"{table.name}.{col.name}", (f"{table.name}.{col.name} is money stored as {col.type}; use "
                                                "numeric(12,2) or integer minor units")
 

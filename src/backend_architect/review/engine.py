@@ -7,7 +7,7 @@ A rule is a small function that yields `(location, message)` pairs; the registry
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 __all__ = ["RULES", "Artifact", "Finding", "Rule", "Severity", "rule", "run_rules"]
@@ -26,14 +26,17 @@ class Finding:
     message: str  # says what is wrong and how to fix it
     file: str | None = None  # the file the artifact came from, when it came from one
     line: int | None = None
+    column: int | None = None  # 1-based, in characters
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # Not dataclasses.asdict: it deep-copies every field, 0.1 ms a finding, seconds on 100,000 findings.
+        return {k: v for k in _FIELDS if (v := getattr(self, k)) is not None}
 
-    def at(self, file: str | None, line: int | None = None) -> Finding:
-        return replace(self, file=file, line=line)
+    def at(self, file: str | None, line: int | None = None, column: int | None = None) -> Finding:
+        return replace(self, file=file, line=line, column=column)
 
 
+_FIELDS = tuple(f.name for f in fields(Finding))
 Check = Callable[[Any], Iterable[tuple[str, str]]]
 
 

@@ -2,20 +2,22 @@
 
 Unreadable paths raise `InputError` (the CLI exits 2); files that are read but cannot be
 understood become `input-unparsable` findings, so one bad file does not hide the others' findings.
+An OpenAPI file's refs to other files are followed (`refs.py`) within its directory tree; every
+file read keeps its parse tree (`locate.py`) so findings get their line and column.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from .bundle import Bundle
 from .engine import Finding
+from .locate import SourceSet, SqlPlaces
+from .read import ReadError, decode, is_sql, parse_structured, read_bytes
 
 __all__ = ["InputError", "load_paths"]
 
-MAX_BYTES = 64 * 1024 * 1024
 DESIGN_FILES = ("openapi.yaml", "openapi.json", "schema.sql", "services.yaml")
 
 
@@ -23,40 +25,31 @@ class InputError(Exception):
     pass
 
 
-def _problem(path: Path, message: str) -> Finding:
-    return Finding("input-unparsable", "error", "input", str(path), message, file=str(path))
+def _problem(path: Path, message: str, line: int | None = None, column: int | None = None,
+             rule_id: str = "input-unparsable", severity: str = "error") -> Finding:
+    return Finding(rule_id, severity, "input", str(path), message, file=str(path), line=line,  # type: ignore[arg-type]
+                   column=column)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path) -> tuple[str, bool]:
+    """The text of a file and whether it is SQL."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+        data = read_bytes(path)
+        sql = is_sql(path, data[:65536].decode("utf-8", "replace"))
+        return decode(data, path, sql=sql), sql
+    except ReadError as exc:
+        raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _structured(text: str, path: Path) -> Any:
-    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass  # JSON-looking YAML (flow style) is still YAML
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: large documents load ~10x faster
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-
-
 def load_paths(paths: list[Path]) -> Bundle:
-    bundle = Bundle()
+    bundle = Bundle(sources=SourceSet())
     for path in paths:
         if path.is_dir():
             _load_directory(bundle, path)
         elif path.exists():
-            _load_file(bundle, path, _read(path))
+            _load_file(bundle, path)
         else:
             raise InputError(f"{path}: no such file or directory")
     return bundle
@@ -65,30 +58,32 @@ def load_paths(paths: list[Path]) -> Bundle:
 def _load_directory(bundle: Bundle, directory: Path) -> None:
     design = directory / "design.json"
     if design.is_file():
-        _load_file(bundle, design, _read(design))
+        _load_file(bundle, design)
         return
     found = [directory / name for name in DESIGN_FILES if (directory / name).is_file()]
     if not found:
         raise InputError(f"{directory}: no design.json, openapi.yaml, schema.sql or services.yaml in it")
     for path in found:
-        _load_file(bundle, path, _read(path))
+        _load_file(bundle, path)
 
 
-def _load_file(bundle: Bundle, path: Path, text: str) -> None:
-    if path.suffix.lower() in (".sql", ".ddl", ".pgsql", ".psql"):
+def _load_file(bundle: Bundle, path: Path) -> None:
+    text, sql = _read(path)
+    if sql:
         _load_ddl(bundle, path, text)
         return
     try:
-        doc = _structured(text, path)
-    except Exception as exc:  # noqa: BLE001 - any parser error is a finding about this file
-        bundle.problems.append(_problem(path, f"not valid YAML or JSON: {str(exc).splitlines()[0]}"))
+        doc, tree = parse_structured(text, path)
+    except ReadError as exc:
+        bundle.problems.append(_problem(path, str(exc)))
         return
+    bundle.sources.add(str(path), tree)
     if isinstance(doc, dict) and "openapi" in doc:
         version = str(doc.get("openapi"))
         if not version.startswith("3."):
             bundle.problems.append(_problem(path, f"OpenAPI {version} is not supported; review reads 3.0 and 3.1"))
-        else:
-            _set(bundle, "api", path, "openapi", doc)
+        elif _set(bundle, "api", path, "openapi", doc):
+            _follow_refs(bundle, path, text, doc)
     elif isinstance(doc, dict) and "swagger" in doc:
         bundle.problems.append(_problem(path, "Swagger 2.0 is not supported; convert it to OpenAPI 3 first"))
     elif isinstance(doc, dict) and "generated_by" in doc and "brief" in doc:
@@ -102,24 +97,45 @@ def _load_file(bundle: Bundle, path: Path, text: str) -> None:
         bundle.problems.append(_problem(path, "neither an OpenAPI 3 document, a services YAML, a design.json nor DDL"))
 
 
-def _set(bundle: Bundle, kind: str, path: Path, attr: str, value: Any) -> None:
+def _follow_refs(bundle: Bundle, path: Path, text: str, doc: dict[str, Any]) -> None:
+    """Refs to other files: followed within the document's directory tree; each one that cannot be is a finding."""
+    from .refs import RefResolver, has_external_refs
+
+    if not has_external_refs(text):
+        return
+
+    def load(other: Path) -> Any:
+        data, tree = parse_structured(decode(read_bytes(other), other, sql=False), other)
+        bundle.sources.add(str(other), tree)
+        return data
+
+    bundle.refs = resolver = RefResolver(path, doc, load)
+    bundle.sources.resolve_file = resolver.path_of
+    resolver.check_all()
+
+
+def _set(bundle: Bundle, kind: str, path: Path, attr: str, value: Any) -> bool:
     if getattr(bundle, attr) is not None:
         bundle.problems.append(_problem(path, f"a second {kind} artifact; review one design at a time"))
-        return
+        return False
     setattr(bundle, attr, value)
     bundle.files[kind] = str(path)
+    return True
 
 
 def _load_ddl(bundle: Bundle, path: Path, text: str) -> None:
-    from .ddl import DdlError, parse_ddl
+    from .ddl import DdlError, read_ddl
 
     try:
-        schema, lines = parse_ddl(text)
+        result = read_ddl(text)
     except DdlError as exc:
-        bundle.problems.append(_problem(path, str(exc)))
+        bundle.problems.append(_problem(path, str(exc), *(exc.place or (None, None))))
         return
-    _set(bundle, "data", path, "data", schema)
-    bundle.lines["data"] = lines
+    for rule_id, severity, (line, column), message in result.notes:
+        bundle.problems.append(_problem(path, message, line, column, rule_id, severity))
+    if _set(bundle, "data", path, "data", result.schema):
+        bundle.lines["data"] = {name: place[0] for name, place in result.places.items()}
+        bundle.sources.add(str(path), SqlPlaces(result.places))
 
 
 def _load_design(bundle: Bundle, path: Path, doc: dict[str, Any]) -> None:

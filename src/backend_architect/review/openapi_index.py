@@ -6,18 +6,27 @@ keeping JSON pointers beside each piece keeps `review` linear in the size of the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from .locate import split_ref
+from .refs import MISSING as _MISSING
 
 __all__ = ["ApiIndex", "Operation", "pointer"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def pointer(*parts: str) -> str:
+def _escape(part: object) -> str:
+    text = str(part)
+    return text.replace("~", "~0").replace("/", "~1") if "~" in text or "/" in text else text
+
+
+def pointer(*parts: object) -> str:
     """A JSON pointer (RFC 6901) from raw keys: `~` and `/` inside keys are escaped."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/" + "/".join(map(_escape, parts)) if parts else ""
 
 
 @dataclass
@@ -26,9 +35,10 @@ class Operation:
     method: str
     op: dict[str, Any]
     parameters: list[dict[str, Any]]  # path-item and operation parameters, $refs resolved, operation wins
+    dangling: bool = False  # a parameter is a $ref that could not be followed: its names are unknown
 
-    @property
-    def ptr(self) -> str:
+    @functools.cached_property
+    def ptr(self) -> str:  # cached: the rules ask for it hundreds of thousands of times on a large document
         return pointer("paths", self.path, self.method)
 
     @property
@@ -44,40 +54,67 @@ class Operation:
 class ApiIndex:
     doc: dict[str, Any]
     operations: list[Operation] = field(default_factory=list)
+    refs: Any = None  # a `refs.RefResolver` when the document came from a file: refs to other files followed
+    unresolved: dict[str, str] = field(default_factory=dict)  # local ref -> why it could not be followed
     _schemas: list[tuple[str, dict[str, Any]]] | None = None
+    _targets: dict[str, Any] = field(default_factory=dict)  # local ref -> its target, or _MISSING
 
     @classmethod
-    def build(cls, doc: dict[str, Any]) -> ApiIndex:
-        index = cls(doc)
+    def build(cls, doc: dict[str, Any], refs: Any = None) -> ApiIndex:
+        index = cls(doc, refs=refs)
         paths = doc.get("paths")
         for path, item in (paths.items() if isinstance(paths, dict) else []):
-            if not isinstance(item, dict):
-                continue
+            item = index.resolve(item)
+            if not isinstance(item, dict) or index.is_ref(item):
+                continue  # a path item that cannot be followed is reported once, as its ref
             shared = [index.resolve(p) for p in item.get("parameters") or [] if isinstance(p, dict)]
             for method in METHODS:
-                op = item.get(method)
-                if not isinstance(op, dict):
+                op = index.resolve(item.get(method))
+                if not isinstance(op, dict) or index.is_ref(op):
                     continue
                 own = [index.resolve(p) for p in op.get("parameters") or [] if isinstance(p, dict)]
                 keys = {(p.get("in"), p.get("name")) for p in own}
                 merged = [p for p in shared if (p.get("in"), p.get("name")) not in keys] + own
-                index.operations.append(Operation(str(path), method, op, merged))
+                dangling = any(index.is_ref(p) for p in merged)
+                index.operations.append(Operation(str(path), method, op, merged, dangling))
         return index
 
+    @staticmethod
+    def is_ref(node: Any) -> bool:
+        return isinstance(node, dict) and isinstance(node.get("$ref"), str)
+
     def resolve(self, node: Any, depth: int = 0) -> Any:
-        """Follow a local `$ref` (a few hops at most: cycles and remote refs give the node back)."""
+        """Follow a `$ref` (a few hops at most): a node that cannot be followed is given back as it is."""
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 8:
             ref = node["$ref"]
-            if not ref.startswith("#/"):
+            if self.refs is not None and not (ref.startswith("#") and self.refs.is_root(node)):
+                target = self.refs.lookup(node, ref)
+            elif ref.startswith("#"):
+                target = self._local(ref)
+            else:
+                return node  # a document from memory has no files to follow
+            if target is _MISSING:
                 return node
-            target: Any = self.doc
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                if not isinstance(target, dict) or part not in target:
-                    return node
-                target = target[part]
             node, depth = target, depth + 1
         return node
+
+    def _local(self, ref: str) -> Any:
+        if ref in self._targets:
+            return self._targets[ref]
+        self._targets[ref] = target = self._walk_local(ref)
+        return target
+
+    def _walk_local(self, ref: str) -> Any:
+        target: Any = self.doc
+        for part in split_ref(ref)[1]:
+            if isinstance(target, dict) and part in target:
+                target = target[part]
+            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                target = target[int(part)]
+            else:
+                self.unresolved.setdefault(ref, "the pointer leads nowhere")
+                return _MISSING
+        return target
 
     def component_schemas(self) -> dict[str, Any]:
         schemas = (self.doc.get("components") or {}).get("schemas") if isinstance(self.doc.get("components"), dict) else None
@@ -130,8 +167,45 @@ class ApiIndex:
         return seen
 
 
+    def reachable_schemas(self, roots: list[tuple[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every object schema reachable from `roots` ((pointer, schema) pairs), inline or through `$ref`s, each
+        once; leaf properties (`{type: string}`) are not yielded, their parent's `properties` hold them.
+
+        A local component keeps its own pointer; a schema in another file is named by the pointer that
+        leads to it through the ref, which the locator follows to that file."""
+        seen: set[int] = set()
+        stack = list(reversed(roots))
+        while stack:
+            ptr, node = stack.pop()
+            if self.is_ref(node):
+                ref = node["$ref"]
+                target = self.resolve(node)
+                if target is node:
+                    continue
+                if ref.startswith("#/") and (self.refs is None or self.refs.is_root(node)):
+                    ptr = pointer(*split_ref(ref)[1])
+                node = target
+            if not isinstance(node, dict) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield ptr, node
+            children: list[tuple[str, Any]] = []
+            props = node.get("properties")
+            for name, sub in (props.items() if isinstance(props, dict) else []):
+                if isinstance(sub, dict) and not _STRUCTURE.isdisjoint(sub):  # leaves hold no properties: skipped
+                    children.append((f"{ptr}/properties/{_escape(name)}", sub))
+            for key in _CHILD_KEYS:
+                if isinstance(node.get(key), dict):
+                    children.append((f"{ptr}/{key}", node[key]))
+            for key in _LIST_KEYS:
+                subs = node.get(key)
+                children += [(f"{ptr}/{key}/{i}", sub) for i, sub in enumerate(subs if isinstance(subs, list) else [])]
+            stack.extend(reversed(children))
+
+
 _CHILD_KEYS = ("items", "additionalProperties", "not")
 _LIST_KEYS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_STRUCTURE = frozenset(("$ref", "properties", *_CHILD_KEYS, *_LIST_KEYS))
 
 
 def _walk(schema: Any, ptr: str, depth: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -140,7 +214,7 @@ def _walk(schema: Any, ptr: str, depth: int = 0) -> Iterator[tuple[str, dict[str
     yield ptr, schema
     props = schema.get("properties")
     for name, sub in (props.items() if isinstance(props, dict) else []):
-        yield from _walk(sub, ptr + pointer("properties", name), depth + 1)
+        yield from _walk(sub, f"{ptr}/properties/{_escape(name)}", depth + 1)
     for key in _CHILD_KEYS:
         yield from _walk(schema.get(key), f"{ptr}/{key}", depth + 1)
     for key in _LIST_KEYS:

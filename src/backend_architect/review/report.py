@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .bundle import Bundle
 from .engine import Finding, run_rules, sort_findings
@@ -13,7 +13,8 @@ from .engine import Finding, run_rules, sort_findings
 if TYPE_CHECKING:
     from ..spec import Design
 
-__all__ = ["artifact_findings", "review_artifacts", "review_design", "review_json", "review_markdown"]
+__all__ = ["artifact_findings", "by_rule", "review_artifacts", "review_design", "review_json", "review_markdown",
+           "write_report", "write_text"]
 
 
 def review_design(design: Design) -> list[Finding]:
@@ -72,3 +73,63 @@ def review_markdown(findings: list[Finding]) -> str:
         lines += [f"| {f.severity} | `{f.rule_id}` | `{_cell(f.location)}` | {_cell(f.message)} |" for f in shown]
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def by_rule(findings: list[Finding]) -> dict[str, int]:
+    """Findings per rule, the worst severity first and then the most frequent: what matters, before the detail."""
+    from .engine import SEVERITY_ORDER
+
+    counts = Counter(f.rule_id for f in findings)
+    worst: dict[str, int] = {}
+    for f in findings:
+        worst[f.rule_id] = min(worst.get(f.rule_id, 9), SEVERITY_ORDER[f.severity])
+    return dict(sorted(counts.items(), key=lambda kv: (worst[kv[0]], -kv[1], kv[0])))
+
+
+def _out(handle: IO[str] | None) -> IO[str]:
+    import sys
+
+    return handle if handle is not None else sys.stdout
+
+
+def write_report(handle: IO[str] | None, document: dict[str, Any]) -> None:
+    _out(handle).write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+_ANSI = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m"}
+
+
+def write_text(handle: IO[str] | None, findings: list[Finding], kinds: list[str], prose: str | None, *,
+               colour: bool) -> None:
+    """The terminal report: a summary by rule, then one line per finding (`file:line:column`, as editors jump
+    to), then the totals. Plain writes, not a rich table: 100,000 findings print in about a second."""
+    import os
+    from pathlib import Path
+
+    out = _out(handle)
+    paint = colour and out.isatty() and "NO_COLOR" not in os.environ
+
+    def c(style: str, text: str) -> str:
+        return f"{_ANSI[style]}{text}\033[0m" if paint else text
+
+    severity = {f.rule_id: f.severity for f in findings}
+    lines: list[str] = []
+    if findings:
+        summary = by_rule(findings)
+        width = max(len(r) for r in summary)
+        lines.append(c("bold", "Findings by rule"))
+        lines += [f"  {count:>7}  {c(severity[r], f'{severity[r]:<7}')}  {r:<{width}}" for r, count in summary.items()]
+        lines.append("")
+    for f in findings:
+        where = Path(f.file).name if f.file else "-"
+        where += f":{f.line}" + (f":{f.column}" if f.column else "") if f.line else ""
+        at = f"  {c('dim', f.location)}" if f.location and f.location != f.file else ""
+        lines.append(f"{where}: {c(f.severity, f.severity)} {f.rule_id}: {f.message}{at}")
+    counts = Counter(f.severity for f in findings)
+    if findings:
+        lines.append("")
+    lines.append(f"reviewed {', '.join(kinds) or 'nothing'}: {counts.get('error', 0)} errors, "
+                 f"{counts.get('warning', 0)} warnings, {counts.get('info', 0)} notes")
+    if prose:
+        lines += ["", c("bold", "Model review"), "", prose]
+    out.write("\n".join(lines) + "\n")

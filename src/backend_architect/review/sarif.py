@@ -12,14 +12,20 @@ __all__ = ["SARIF_SCHEMA", "sarif_log"]
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 # Findings that come from outside the rule registry: inputs that cannot be read, and `--validate`.
-EXTRA_RULES = (("input-unparsable", "error", "A file given to review could not be read as an artifact."),
+EXTRA_RULES = (("input-unparsable", "error", "A file given to review (or a statement in it) could not be read."),
+               ("input-statement-unparsable", "warning", "A SQL statement the PostgreSQL parser cannot read was "
+                "skipped; the rest of the file was reviewed."),
+               ("input-psql-meta-command", "info", "psql meta-commands (\\c, \\set, \\ir, ...) were skipped: review "
+                "reads SQL."),
+               ("api-ref-unresolved", "error", "A $ref cannot be followed (missing, outside the document's directory "
+                "tree, or remote); what it stands for was not reviewed."),
                ("api-oas-schema", "error", "The OpenAPI document breaks the OpenAPI schema (openapi-spec-validator)."))
 
 
-def _uri(file: str) -> str:
+def _uri(file: str, cwd: Path) -> str:
     path = Path(file)
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(cwd).as_posix()
     except ValueError:
         return path.resolve().as_uri()
 
@@ -36,12 +42,15 @@ def sarif_log(findings: list[Finding], rules: list[Rule], *, version: str) -> di
                             "defaultConfiguration": {"level": _LEVEL[severity]}})
     position = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
+    cwd, uris = Path.cwd().resolve(), dict[str, str]()
     for f in findings:
         location: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": f.location, "kind": "member"}]}
         if f.file:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.file)}}
+            if f.file not in uris:  # resolving a path costs system calls: once a file, not once a finding
+                uris[f.file] = _uri(f.file, cwd)
+            physical: dict[str, Any] = {"artifactLocation": {"uri": uris[f.file]}}
             if f.line:
-                physical["region"] = {"startLine": f.line}
+                physical["region"] = {"startLine": f.line, **({"startColumn": f.column} if f.column else {})}
             location["physicalLocation"] = physical
         result: dict[str, Any] = {"ruleId": f.rule_id, "level": _LEVEL[f.severity], "message": {"text": f.message},
                                   "locations": [location]}
