@@ -85,7 +85,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             verb, prep, expect_verb, i = word, None, False, i + 1
             continue
         # A run of content words: modifiers then a head. A plural ends it ("members book classes").
-        run, start = [], pos
+        run, start, first = [], pos, i
         while i < len(tokens):
             w = tokens[i][0]
             after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
@@ -98,6 +98,9 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             if _plural_looking(w) and i < len(tokens) and tokens[i][0] not in ",.;:!?()" \
                     and not _function_word(tokens[i][0]):
                 break
+        if i == first:
+            # The word itself stops a run ("Drivers are paid."): step over it, or the loop never ends.
+            i += 1
         run = [w for w in run if not _adjective(w)]
         if not run:
             prep = None
