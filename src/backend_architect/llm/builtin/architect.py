@@ -131,7 +131,9 @@ class Plan:
                                               "?status=…)"})
             cols += [{"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"},
                      {"name": "updated_at", "type": ts_type, "not_null": True, "default": "now()"}]
-            tables.append({"name": table, "description": entity.notes or f"One row per {name.replace('_', ' ')}.",
+            read_from = f" Read from: \u201c{entity.source[:160]}\u201d" if entity.source else ""
+            tables.append({"name": table, "description": entity.notes or f"One row per {name.replace('_', ' ')}."
+                           + read_from,
                            "columns": cols, "indexes": indexes})
         for join in d.joins:
             left, right = self.tables[join.left], self.tables[join.right]
@@ -393,7 +395,8 @@ class Plan:
     @property
     def roles(self) -> list[str]:
         first = self.domain.actor or "user"
-        return list(dict.fromkeys([first] + ([self.privileged_role] if self.privileged_role else [])))
+        return list(dict.fromkeys([first, *self.domain.roles]
+                                  + ([self.privileged_role] if self.privileged_role else [])))
 
     def _write_roles(self, name: str) -> list[str]:
         """Reference data (not owned by the signed-in actor) is changed by the privileged role only."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ...inputs.brief import Brief
 from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, TENANTS, VERBS
-from .phrases import read_phrases
+from .phrases import MASS, _plural, noun_lemma, plural_of, read_phrases, word_classes
 
 __all__ = ["Domain", "EntityModel", "FieldModel", "Join", "read_domain", "plural", "singular"]
 
@@ -39,6 +39,7 @@ class EntityModel:
     context: str = ""
     inferred: bool = True
     notes: str = ""
+    source: str = ""  # the sentence an inferred entity was read from
 
     def field(self, name: str) -> FieldModel | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -64,35 +65,19 @@ class Domain:
     mentions: dict[str, list[str]]  # requirement id -> entities it mentions
     features: set[str]
     shortener: bool = False
-    corpus: str = ""  # the brief's words, lower-cased: title, summary, requirements, constraints
+    corpus: str = ""
+    roles: list[str] = field(default_factory=list)  # the people who act, first the one who signs up  # the brief's words, lower-cased: title, summary, requirements, constraints
 
 
 def singular(word: str) -> str:
-    w = word.lower()
-    if w in _IRREGULAR_SINGULAR:
-        return _IRREGULAR_SINGULAR[w]
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if re.search(r"(ss|x|z|ch|sh)es$", w) or w.endswith("statuses"):
-        return w[:-2]
-    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
+    """The singular of a noun, by lemminflect's English lexicon (see phrases.noun_lemma)."""
+    return noun_lemma(word.lower())
 
 
 def plural(word: str) -> str:
-    if word in _IRREGULAR_PLURAL:
-        return _IRREGULAR_PLURAL[word]
-    if re.search(r"[^aeiou]y$", word):
-        return word[:-1] + "ies"
-    if re.search(r"(s|x|z|ch|sh)$", word):
-        return word + "es"
-    return word + "s"
+    """The plural of a noun, by lemminflect's inflection tables (see phrases.plural_of)."""
+    return plural_of(word)
 
-
-_IRREGULAR_PLURAL = {"person": "people", "child": "children", "analysis": "analyses", "media": "media",
-                     "data": "data", "address": "addresses", "status": "statuses"}
-_IRREGULAR_SINGULAR = {v: k for k, v in _IRREGULAR_PLURAL.items()} | {"news": "news", "series": "series"}
 
 def _snake(text: str) -> str:
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)  # OrderItem -> Order_Item
@@ -181,10 +166,11 @@ def read_domain(brief: Brief) -> Domain:
                 elif parsed and parsed.name not in {"id", "created_at", "updated_at"}:
                     model.fields.append(parsed)
             entities[name] = model
-    else:
-        texts = [brief.summary, *text_by_req.values()]
-        for candidate in _candidates(texts, shortener):
-            entities.setdefault(candidate, EntityModel(name=candidate))
+    texts = [brief.summary, *text_by_req.values()]
+    found, source, actors = _candidates(texts, shortener)
+    if not brief.entities:
+        for candidate in found:
+            entities.setdefault(candidate, EntityModel(name=candidate, source=source.get(candidate, "")))
 
     for name, model in entities.items():
         context, _, lex_parents = LEXICON.get(name, ("", [], []))
@@ -196,7 +182,8 @@ def read_domain(brief: Brief) -> Domain:
                 if parent != "@actor" and parent in entities:
                     model.add_parent(parent, composition=True)
 
-    actor = next((n for n in entities if n in ACTORS), None)
+    actor = next((n for n in entities if n in ACTORS), None) or next(
+        (n for n in actors if n in entities and n not in STAFF), None)
     if actor is None and re.search(r"\b(sign ?up|log ?in|sign ?in|account|authenticat|users?)\b", corpus):
         actor = "user"
         entities = {"user": EntityModel(name="user", context="identity", fields=_lexicon_fields("user")), **entities}
@@ -234,7 +221,9 @@ def read_domain(brief: Brief) -> Domain:
         features.add("auth")
     if re.search(r"\bsearch", corpus):
         features.add("search")
+    roles = list(dict.fromkeys([*([actor] if actor else []), *(a for a in actors if a in entities or a in STAFF)]))
     return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features,
+                  roles=roles,
                   shortener=shortener, corpus=corpus)
 
 
@@ -251,32 +240,105 @@ def _sentences(texts: list[str]) -> list[str]:
     return [s for t in texts for s in re.split(r"(?<=[.!?;])\s+", t.lower()) if s.strip()]
 
 
-def _candidates(texts: list[str], shortener: bool) -> list[str]:
-    """Entity names, best first: things acted on score more than things that act."""
+# The thing a transaction between an actor and an entity leaves behind: "members borrow books" is a loan.
+NOMINAL = {"borrow": "loan", "lend": "loan", "reserve": "reservation", "book": "booking", "pay": "payment",
+           "rate": "review", "review": "review", "follow": "follow", "like": "like", "submit": "submission",
+           "enrol": "enrollment", "enroll": "enrollment", "subscribe": "subscription", "order": "order",
+           "purchase": "order", "buy": "order", "rent": "rental", "hire": "rental", "comment": "comment",
+           "vote": "vote", "bid": "bid", "apply": "application", "invite": "invitation", "bookmark": "bookmark",
+           "favourite": "favorite", "favorite": "favorite", "enlist": "enrollment"}
+PERSONS = set("""user customer member employee patient student teacher doctor nurse guest visitor parent child cook
+rider driver attendee organiser organizer agent librarian freelancer client dispatcher operator receptionist trainer
+instructor lead manager admin administrator staff owner seller buyer vendor host tenant landlord author reader
+subscriber follower player coach volunteer courier passenger traveller traveler therapist tutor mentor candidate
+recruiter applicant contractor worker technician pharmacist vet clinician caregiver resident homeowner shopper
+merchant partner photographer artist creator editor moderator reviewer writer speaker learner""".split())
+# People who run the system rather than use it: a role of the user account, not a table of their own.
+STAFF = set("""admin administrator staff librarian receptionist lead team_lead manager moderator operator dispatcher
+support_agent front_desk volunteer""".split())
+_MACHINES = set("sensor device server computer printer monitor router scanner tracker container trailer meter timer "
+                "processor controller handler reader player_card".split())
+
+
+def is_person(word: str) -> bool:
+    last = word.split("_")[-1]
+    if word in PERSONS or last in PERSONS:
+        return True
+    return last not in _MACHINES and last.endswith(("er", "or", "ist", "ee", "ant", "ian")) and len(last) > 4 \
+        and bool(re.match(r".*(?:[^aeiou]er|or|ist|ee|ant|ian)$", last)) and last not in {"order", "folder", "letter",
+                                                                                       "paper", "number", "filter",
+                                                                                       "chapter", "banner", "error"}
+
+
+def _noun_ok(word: str, phrase_determiner: bool) -> bool:
+    """A head the lexicon knows as a noun; an unknown word only when written as a countable thing ("a webhook")."""
+    last = word.split("_")[-1]
+    if word in LEXICON or word in SYNONYMS:
+        return True
+    readings = word_classes(last)
+    if "NOUN" in readings:
+        return last not in MASS
+    return not readings and phrase_determiner and len(last) > 3
+
+
+def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str, str], list[str]]:
+    """(entity names best first, the sentence each came from, the people who act)."""
     scores: dict[str, int] = {}
-    subjects: dict[str, int] = {}
+    source: dict[str, str] = {}
+    actors: list[str] = []
     order: list[str] = []
+
+    def score(word: str, points: int, sentence: str) -> None:
+        if word not in scores:
+            order.append(word)
+            scores[word] = 0
+        scores[word] += points
+        if points >= 2 and word not in source:
+            source[word] = sentence.strip()
+
     for sentence in _sentences(texts):
-        for phrase in read_phrases(sentence, VERBS, NOT_ENTITIES):
+        phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
+        humans_act = False
+        for phrase in phrases:
+            if phrase.aside or phrase.negated or phrase.attribute:
+                continue
             raw = phrase.head
             word = _canonical(_singular_head(raw), shortener)
             if (len(word) < 3 or word in NOT_ENTITIES or raw in ROLE_WORDS or word in ROLE_WORDS
-                    or (word in {"url", "short_url"} and not shortener)):
+                    or (word in {"url", "short_url"} and not shortener) or not _noun_ok(word, phrase.determiner)):
+                if word in STAFF or word.split("_")[-1] in STAFF or word in ROLE_WORDS:
+                    humans_act = humans_act or phrase.role == "subject"
+                    if phrase.role == "subject" and phrase.subject_of and word not in actors and word in STAFF:
+                        actors.append(word)
                 continue
+            human = is_person(word)
             points = 3 if word in LEXICON else 0
             if phrase.fallback:
                 pass
             elif phrase.role == "subject":
-                subjects[word] = subjects.get(word, 0) + 1
-                points += 1
-            else:
-                points += 2 if (phrase.prep is None or _plural(raw)) else 1
-            if word not in scores:
-                order.append(word)
-            scores[word] = scores.get(word, 0) + points
-    keep = [w for w in order if scores[w] >= 2 and not (subjects.get(w, 0) == 1 and scores[w] <= 2
-                                                        and w not in ACTORS)]
-    return keep[:12]
+                if human and phrase.subject_of and not phrase.passive:
+                    points += 2
+                    humans_act = True
+                    if word not in actors:
+                        actors.append(word)
+                else:
+                    points += 2 if phrase.passive else 1
+            elif phrase.prep is None:
+                points += 2
+            elif phrase.prep in {"of", "for", "per", "with", "to", "into", "under", "within"}:
+                points += 2 if _plural(raw) and phrase.prep in {"of", "per", "with", "into"} else 1
+            if human and word in STAFF:
+                points = min(points, 1)  # staff act on the system; they are a role, not a table
+            score(word, points, sentence)
+        verbs = {p.verb for p in phrases if p.verb} | {p.subject_of for p in phrases if p.subject_of
+                                                       and not p.passive}
+        for verb in verbs:
+            if verb in NOMINAL and humans_act:
+                score(NOMINAL[verb], 3, sentence)
+        if any(p.passive and p.subject_of == "pay" and is_person(_singular_head(p.head)) for p in phrases):
+            score("payout", 3, sentence)
+    keep = [w for w in order if scores[w] >= 2]
+    return keep[:16], source, actors
 
 
 def _singular_head(phrase_head: str) -> str:
