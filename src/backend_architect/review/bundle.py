@@ -9,7 +9,8 @@ from .engine import Finding
 
 if TYPE_CHECKING:
     from ..inputs.brief import Brief
-    from ..spec import DatabaseSchema, ServiceArchitecture, TraceItem
+    from ..spec import CapacityEstimate, DatabaseSchema, PerformancePlan, ServiceArchitecture, TraceItem
+    from .facts import Facts
     from .openapi_index import ApiIndex
 
 __all__ = ["Bundle"]
@@ -25,7 +26,13 @@ class Bundle:
     files: dict[str, str] = field(default_factory=dict)  # artifact ("api", "data", "services", "design") -> path
     lines: dict[str, dict[str, int]] = field(default_factory=dict)  # artifact -> location -> line, when known
     problems: list[Finding] = field(default_factory=list)  # inputs that could not be read as an artifact
+    # From a design.json (or the loop's state): what the numbers rules compare, and the design's own words
+    # (summary, decisions, open questions) where it states why it departs from a rule.
+    capacity: CapacityEstimate | None = None
+    performance: PerformancePlan | None = None
+    notes: list[str] = field(default_factory=list)
     _index: ApiIndex | None = None
+    _facts: Facts | None = None
 
     @property
     def api(self) -> ApiIndex | None:
