@@ -9,6 +9,7 @@ from ...inputs.brief import Brief
 from ...spec.sizing import estimate_capacity
 from ...inputs.knowledge import KnowledgeBase
 from ...spec.capacity import CapacityInputs
+from .access import access_for, caller_column, client_status_values, endpoint_access, managers_by_entity, server_owned
 from .capabilities import capacity_inputs, data_capabilities
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain
 from .graphql import plan_graphql
@@ -104,10 +105,8 @@ class Plan:
                                 "columns": [f"{d.tenant}_id", "created_at desc"],
                                 "reason": f"list {table} of one {d.tenant}, newest first; serves the tenant "
                                           "foreign key"})
-            for parent, composition in entity.parents:
-                if parent == d.tenant or parent not in d.entities:
-                    continue
-                column = f"{parent}_id"
+            for parent, composition, column in ((p, c, col) for p, c in entity.parents if p in d.entities
+                                                and p != d.tenant for col in entity.key_columns(p)):
                 cols.append({"name": column, "type": pk_type, "not_null": True,
                              "references": {"table": self.tables[parent], "column": "id",
                                             "on_delete": "cascade" if composition else "restrict"}})
@@ -192,10 +191,12 @@ class Plan:
         public_reads = bool(re.search(r"\b(browse|visitor|guest|public|anonymous)", self.domain.corpus))
         page_default = self.kb.default("page_size_default", 20)
         page_max = self.kb.default("page_size_max", 100)
+        managers = managers_by_entity(self)
         for name, entity in d.entities.items():
             cls = _camel(name)
+            acc = access_for(self, name, managers.get(name, []))
             fk_cols = ([f"{d.tenant}_id"] if d.tenant and name != d.tenant else []) + \
-                [f"{p}_id" for p, _ in entity.parents if p in d.entities and p != d.tenant]
+                [c for p, _ in entity.parents if p in d.entities and p != d.tenant for c in entity.key_columns(p)]
             props = [{"name": "id", "type": "string", "format": "uuid", "read_only": True, "required": True}]
             props += [{"name": c, "type": "string", "format": "uuid", "required": True} for c in fk_cols]
             writable = []
@@ -213,12 +214,23 @@ class Plan:
                        "required": True}]
             secret = any(f.kind == "secret" for f in entity.fields)
             create_props = [{"name": c, "type": "string", "format": "uuid", "required": True}
-                            for c in fk_cols if not (d.actor and c == f"{d.actor}_id") and c != f"{d.tenant}_id"]
-            create_props += [dict(p, required=p["required"] and p["name"] != "status") for p in writable]
+                            for c in fk_cols if c != caller_column(self, name) and c != f"{d.tenant}_id"]
+            # The server sets status on create and computes totals; the client never sends them.
+            create_props += [p for p in writable if p["name"] != "status" and not server_owned(p["name"])]
             if secret and name == d.actor:
                 create_props.append({"name": "password", "type": "string", "format": "password", "required": True,
                                      "write_only": True, "description": "at least 12 characters; stored hashed"})
-            update_props = [dict(p, required=False) for p in writable]
+            update_props = []
+            for p in writable:
+                if server_owned(p["name"]):
+                    continue
+                if p["name"] == "status" and p.get("enum"):
+                    allowed = client_status_values(p["enum"])
+                    if not allowed:
+                        continue
+                    p = dict(p, enum=allowed, description="the transitions a client may ask for; the server "
+                             "sets the others")
+                update_props.append(dict(p, required=False))
             schemas += [{"name": cls, "properties": props},
                         {"name": f"{cls}Create", "properties": create_props or [
                             {"name": "note", "type": "string", "description": "optional note"}]},
@@ -232,8 +244,7 @@ class Plan:
             id_param = {"name": pid, "location": "path", "type": "string", "format": "uuid", "required": True}
             unauthorized = {"status": 401, "description": "Missing or invalid credentials", "schema_ref": "Problem"}
             limited = {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}
-            public = (public_reads and name not in (d.actor, d.tenant)
-                      and not any(p in (d.actor, d.tenant) for p, _ in entity.parents))
+            public = public_reads and acc.public_read
             filters = [{"name": c, "location": "query", "type": "string", "format": "uuid",
                         "description": f"only {self.tables[name]} of this {c[:-3]}"} for c in fk_cols
                        if c != f"{d.tenant}_id"]
@@ -247,7 +258,7 @@ class Plan:
             write_errors = [limited] if signup else errors
             eps = [
                 {"method": "GET", "path": path, "operation_id": f"list{_camel(self.tables[name])}",
-                 "summary": f"List {self.tables[name].replace('_', ' ')}", "auth_required": not public,
+                 "summary": f"List {self.tables[name].replace('_', ' ')}", **endpoint_access(acc, "list"),
                  "parameters": [{"name": "limit", "location": "query", "type": "integer",
                                  "description": f"page size, default {page_default}, max {page_max}"},
                                 {"name": "cursor", "location": "query", "type": "string",
@@ -257,25 +268,25 @@ class Plan:
                                *read_errors]},
                 {"method": "POST", "path": path, "operation_id": f"create{cls}",
                  "summary": "Sign up" if signup else f"Create a {name.replace('_', ' ')}",
-                 "request_schema": f"{cls}Create", "auth_required": not signup,
-                 "roles": [] if signup else self._write_roles(name),
+                 "request_schema": f"{cls}Create",
+                 **({"auth_required": False} if signup else endpoint_access(acc, "create")),
                  "responses": [{"status": 201, "description": "Created", "schema_ref": cls},
                                {"status": 409, "description": "Conflicts with an existing one", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"},
                                *write_errors]},
                 {"method": "GET", "path": f"{path}/{{{pid}}}", "operation_id": f"get{cls}", "parameters": [id_param],
-                 "summary": f"Get one {name.replace('_', ' ')}", "auth_required": not public,
+                 "summary": f"Get one {name.replace('_', ' ')}", **endpoint_access(acc, "get"),
                  "responses": [{"status": 200, "description": "Found", "schema_ref": cls},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *read_errors]},
                 {"method": "PATCH", "path": f"{path}/{{{pid}}}", "operation_id": f"update{cls}",
                  "parameters": [id_param], "summary": f"Update a {name.replace('_', ' ')}",
-                 "request_schema": f"{cls}Update", "roles": self._write_roles(name),
+                 "request_schema": f"{cls}Update", **endpoint_access(acc, "update"),
                  "responses": [{"status": 200, "description": "Updated", "schema_ref": cls},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
                 {"method": "DELETE", "path": f"{path}/{{{pid}}}", "operation_id": f"delete{cls}",
                  "parameters": [id_param], "summary": f"Delete a {name.replace('_', ' ')}",
-                 "roles": self._write_roles(name),
+                 **endpoint_access(acc, "delete"),
                  "responses": [{"status": 204, "description": "Deleted"},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},
             ]
@@ -397,16 +408,6 @@ class Plan:
         first = self.domain.actor or "user"
         return list(dict.fromkeys([first, *self.domain.roles]
                                   + ([self.privileged_role] if self.privileged_role else [])))
-
-    def _write_roles(self, name: str) -> list[str]:
-        """Reference data (not owned by the signed-in actor) is changed by the privileged role only."""
-        d = self.domain
-        role = self.privileged_role
-        if role is None or name in (d.actor, d.tenant) or role == d.actor:
-            return []
-        if any(p == d.actor for p, _ in d.entities[name].parents):
-            return []
-        return [role]
 
     # --- services and traceability: see services.py -------------------------------------------
 

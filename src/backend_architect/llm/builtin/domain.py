@@ -39,10 +39,17 @@ class EntityModel:
     context: str = ""
     inferred: bool = True
     notes: str = ""
+    # Declared `x_id` fields: column -> the entity it references (follower_id -> user).
+    fk_columns: dict[str, str] = field(default_factory=dict)
     source: str = ""  # the sentence an inferred entity was read from
 
     def field(self, name: str) -> FieldModel | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def key_columns(self, parent: str) -> list[str]:
+        """The foreign-key columns that reference `parent`: declared ones (follower_id, followee_id), else
+        `parent_id`."""
+        return [c for c, p in self.fk_columns.items() if p == parent] or [f"{parent}_id"]
 
     def add_parent(self, parent: str, composition: bool = False) -> None:
         if parent != self.name and parent not in [p for p, _ in self.parents]:
@@ -66,7 +73,8 @@ class Domain:
     features: set[str]
     shortener: bool = False
     corpus: str = ""
-    roles: list[str] = field(default_factory=list)  # the people who act, first the one who signs up  # the brief's words, lower-cased: title, summary, requirements, constraints
+    roles: list[str] = field(default_factory=list)  # the people who act, first the one who signs up
+    questions: list[str] = field(default_factory=list)  # what the reading could not settle  # the brief's words, lower-cased: title, summary, requirements, constraints
 
 
 def singular(word: str) -> str:
@@ -161,8 +169,7 @@ def read_domain(brief: Brief) -> Domain:
                     continue
                 parsed = parse_field(spec)
                 if parsed and parsed.name.endswith("_id") and parsed.name != "id":
-                    parent = parsed.name[:-3]
-                    model.add_parent(parent, composition=name.startswith(parent + "_"))
+                    model.fk_columns[parsed.name] = _canonical(singular(parsed.name[:-3]), shortener)
                 elif parsed and parsed.name not in {"id", "created_at", "updated_at"}:
                     model.fields.append(parsed)
             entities[name] = model
@@ -196,6 +203,7 @@ def read_domain(brief: Brief) -> Domain:
         tenant = "tenant"
         entities = {"tenant": EntityModel(name="tenant", context="tenancy", fields=_lexicon_fields("tenant")),
                     **entities}
+    questions = _resolve_declared_keys(entities, actor)
     joins: list[Join] = []
     for name, model in entities.items():
         _, _, lex_parents = LEXICON.get(name, ("", [], []))
@@ -209,7 +217,7 @@ def read_domain(brief: Brief) -> Domain:
         _relate_phrases(text, entities, actor, tenant, shortener)
         _relate(text.lower(), found, entities, actor, tenant, joins)
     for model in entities.values():
-        if not model.fields:
+        if not model.fields and model.inferred and len(model.parents) < 2:
             model.fields = [FieldModel(name="name"), FieldModel(name="description", kind="text", required=False)]
         if not model.context:
             owner = next((p for p, comp in model.parents if comp and p in entities), None)
@@ -223,8 +231,34 @@ def read_domain(brief: Brief) -> Domain:
         features.add("search")
     roles = list(dict.fromkeys([*([actor] if actor else []), *(a for a in actors if a in entities or a in STAFF)]))
     return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features,
-                  roles=roles,
+                  roles=roles, questions=questions,
                   shortener=shortener, corpus=corpus)
+
+
+# Who a person-shaped key names when the brief has no such entity: the signed-in actor.
+_PERSON_KEYS = set("follower followee author owner creator sender recipient receiver assignee reporter reviewer "
+                   "buyer seller host guest requester approver".split())
+
+
+def _resolve_declared_keys(entities: dict[str, EntityModel], actor: str | None) -> list[str]:
+    """Declared `x_id` fields become foreign keys to the entity they mean; one that names nothing known stays a
+    plain column and becomes an open question, never dropped."""
+    questions = []
+    people = [n for n in entities if is_person(n)]
+    for name, model in entities.items():
+        for column, target in list(model.fk_columns.items()):
+            resolved = target if target in entities else None
+            if resolved is None and (target in _PERSON_KEYS or is_person(target)):
+                resolved = actor if actor in entities else (people[0] if people else None)
+            if resolved is None:
+                del model.fk_columns[column]
+                model.fields.append(FieldModel(name=column, kind="uuid"))
+                questions.append(f"{name}.{column} names no entity of the brief ({target}): which table does it "
+                                 "reference?")
+                continue
+            model.fk_columns[column] = resolved
+            model.add_parent(resolved, composition=name.startswith(resolved + "_"))
+    return questions
 
 
 def _canonical(word: str, shortener: bool) -> str:

@@ -258,7 +258,7 @@ def plan_finish(plan: PlanView) -> dict[str, Any]:
             notes = "Cross-cutting: addressed by the architecture as a whole (see the rationale and open questions)."
         items.append({"requirement_id": req.id, "endpoints": endpoints, "tables": tables, "services": services,
                       "notes": notes})
-    questions = []
+    questions = list(d.questions)
     nfr = plan.brief.non_functional
     if nfr.peak_rps is None and nfr.daily_active_users is None:
         questions.append("No load was stated (daily active users, peak requests/s): the design assumes a modest "
