@@ -279,8 +279,8 @@ NOMINAL = {"borrow": "loan", "lend": "loan", "reserve": "reservation", "book": "
            "rate": "review", "review": "review", "follow": "follow", "like": "like", "submit": "submission",
            "enrol": "enrollment", "enroll": "enrollment", "subscribe": "subscription", "order": "order",
            "purchase": "order", "buy": "order", "rent": "rental", "hire": "rental", "comment": "comment",
-           "vote": "vote", "bid": "bid", "apply": "application", "invite": "invitation", "bookmark": "bookmark",
-           "favourite": "favorite", "favorite": "favorite", "enlist": "enrollment"}
+           "vote": "vote", "bid": "bid", "apply": "application", "bookmark": "bookmark",
+           "favourite": "favorite", "favorite": "favorite", "enlist": "enrollment", "reply": "reply"}
 PERSONS = set("""user customer member employee patient student teacher doctor nurse guest visitor parent child cook
 rider driver attendee organiser organizer agent librarian freelancer client dispatcher operator receptionist trainer
 instructor lead manager admin administrator staff owner seller buyer vendor host tenant landlord author reader
@@ -292,6 +292,11 @@ STAFF = set("""admin administrator staff librarian receptionist lead team_lead m
 support_agent front_desk volunteer""".split())
 _MACHINES = set("sensor device server computer printer monitor router scanner tracker container trailer meter timer "
                 "processor controller handler reader player_card".split())
+
+
+# Heads that mean nothing alone ("fixes records", "see the details"): only a modifier makes them a thing.
+_BARE_GENERIC = {"record", "entry", "line", "setting", "thing", "detail", "info", "form", "field", "value", "tracker",
+                 "sale", "fleet"}
 
 
 def is_person(word: str) -> bool:
@@ -338,7 +343,7 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                 continue
             raw = phrase.head
             word = _canonical(_singular_head(raw), shortener)
-            if (len(word) < 3 or word in NOT_ENTITIES or raw in ROLE_WORDS or word in ROLE_WORDS
+            if (len(word) < 3 or word in NOT_ENTITIES or word in _BARE_GENERIC or raw in ROLE_WORDS or word in ROLE_WORDS
                     or (word in {"url", "short_url"} and not shortener) or not _noun_ok(word, phrase.determiner)):
                 if word in STAFF or word.split("_")[-1] in STAFF or word in ROLE_WORDS:
                     humans_act = humans_act or phrase.role == "subject"

@@ -250,7 +250,8 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
         # ("Team leads assign", "a loan lasts"), and after a plural followed by more nouns.
         run: list[str] = []
         start, first = pos, i
-        subject_position = verb is None and prep is None
+        lead = tokens[i - 2][0] if prev in DET and i > 1 else prev
+        subject_position = (verb is None and prep is None) or lead in {",", ";", "but", "while", "when", "once"}
         while i < n:
             w = tokens[i][0]
             after = tokens[i + 1][0] if i + 1 < n else ""

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .lexicon import LEXICON
+from .trace import operations_for
 
 if TYPE_CHECKING:
     from .plan import PlanView
@@ -247,7 +248,7 @@ def plan_finish(plan: PlanView) -> dict[str, Any]:
     for req in plan.brief.requirements:
         text = req.text.lower()
         names = d.mentions.get(req.id, [])
-        endpoints = [_full(base, ep) for ep in _endpoints_for(plan, text)]
+        endpoints = [_full(base, ep) for ep in operations_for(plan, req.text) or _endpoints_for(plan, text)]
         endpoints = list(dict.fromkeys(endpoints))
         tables = [plan.tables[n] for n in names]
         services = [s["name"] for s in by_name.values()
