@@ -45,9 +45,15 @@ def caller_column(plan: PlanView, name: str) -> str | None:
     """The key column the server fills from the access token: the actor's id on the rows they create."""
     d = plan.domain
     entity = d.entities[name]
-    if not d.actor or name == d.actor or d.actor not in [p for p, _ in entity.parents]:
+    people = principals(plan)
+    if name in people:
         return None
-    columns = entity.key_columns(d.actor)
+    owners = [p for p, _ in entity.parents if p in people]
+    # The signed-in actor's rows, or the one person a row can belong to ("drivers register their vehicles").
+    owner = d.actor if d.actor in owners else (owners[0] if len(owners) == 1 else None)
+    if owner is None:
+        return None
+    columns = entity.key_columns(owner)
     return next((c for c in columns if c in CALLER_KEYS), columns[0])
 
 

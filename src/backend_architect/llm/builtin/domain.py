@@ -369,10 +369,12 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
             if human and word in STAFF:
                 points = min(points, 1)  # staff act on the system; they are a role, not a table
             score(word, points, sentence)
-        verbs = {p.verb for p in phrases if p.verb} | {p.subject_of for p in phrases if p.subject_of
-                                                       and not p.passive}
+        verbs = {p.verb for p in phrases if p.verb and not p.passive_verb} | {
+            p.subject_of for p in phrases if p.subject_of and not p.passive}
+        objects = {_canonical(_singular_head(p.head), shortener) for p in phrases
+                   if p.role == "object" and p.prep is None and not p.aside}
         for verb in verbs:
-            if verb in NOMINAL and humans_act:
+            if verb in NOMINAL and humans_act and not objects & EVENT_LIKE - {NOMINAL[verb]}:
                 score(NOMINAL[verb], 3, sentence)
         if any(p.passive and p.subject_of == "pay" and is_person(_singular_head(p.head)) for p in phrases):
             score("payout", 3, sentence)
@@ -387,6 +389,7 @@ def _singular_head(phrase_head: str) -> str:
 
 # Verbs whose subject creates and owns the object; "borrow", "view" or "rate" do not make it the owner.
 OWNING_VERBS = set("create creates add adds write writes post posts upload uploads shorten shortens submit submits "
+                   "publish define register place open record send make build own start file raise request keep "
                    "register registers publish publishes place places open opens define defines record records send "
                    "sends make makes build builds own owns start starts file files raise raises".split())
 
@@ -395,36 +398,60 @@ def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
+# A person who takes on a thing is recorded on it ("the driver accepts the trip" → trips.driver_id).
+_TAKING_VERBS = {"accept", "claim", "take", "request", "assign", "handle", "teach", "lead", "host", "organise",
+                 "organize", "run", "deliver", "treat"}
+# Verbs whose object follows a preposition: "pay for a trip", "comment on a post".
+_OBJECT_PREPS = {"pay": ("for",), "comment": ("on",), "reply": ("to",), "vote": ("on", "for"), "bid": ("on",),
+                 "apply": ("for", "to"), "subscribe": ("to",), "enrol": ("in",), "enroll": ("in",)}
+# Objects that already are the transaction: "patients book appointments" needs no bookings table.
+EVENT_LIKE = {"appointment", "reservation", "booking", "visit", "trip", "ride", "session", "lesson", "order",
+              "loan", "rental", "shift", "consultation", "meeting", "enrollment", "subscription", "payment"}
+
+
 def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
                     shortener: bool) -> None:
-    """Subjects own what they act on; "X per Y", "X at Y", "X with Y" make Y a parent of X."""
+    """Who owns what and what belongs to what, from each sentence's grammar: a person who creates a thing owns
+    it; a transaction ("borrow a book") belongs to its person and to its object; "X per Y", "X at Y",
+    "X with Y", "X for Y" make Y a parent of X. A person never belongs to another person."""
     for sentence in _sentences([text]):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
         names = []
         for ph in phrases:
             word = _canonical(_singular_head(ph.head), shortener)
-            names.append(word if word in entities else None)
-        subject = names[0] if phrases and phrases[0].role == "subject" else None
-        first_object = True
+            names.append(word if word in entities and not ph.aside else None)
+        subject = next((n for ph, n in zip(phrases, names) if ph.role == "subject" and n and not ph.passive
+                        and ph.subject_of), None)
+        subject_verbs = {ph.subject_of for ph in phrases if ph.role == "subject" and not ph.passive}
+        first_object: str | None = None
         for index, (ph, name) in enumerate(zip(phrases, names)):
             if name is None or ph.role == "subject":
                 continue
             model = entities[name]
-            if ph.prep is None and subject and first_object and name not in (actor, tenant):
-                first_object = False
-                if ph.verb not in OWNING_VERBS:
-                    continue
-                catalog = name in LEXICON and not LEXICON[name][2]
-                if subject == actor and not catalog:
-                    model.add_parent(actor)
-                elif subject not in (actor, tenant) and not any(p == name for p, _ in entities[subject].parents):
-                    model.add_parent(subject)
+            person = is_person(name) or name == actor
+            if ph.prep is None or ph.prep in _OBJECT_PREPS.get(ph.verb or "", ()):
+                first_object = first_object or name
+                if subject and subject != name and not person and name != tenant and (
+                        ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive):
+                    catalog = name in LEXICON and not LEXICON[name][2]
+                    if not (catalog and subject == actor):
+                        model.add_parent(subject)
             nxt = index + 1
             if nxt < len(phrases) and names[nxt] and phrases[nxt].prep in {"per", "at", "in", "within", "of", "for",
                                                                            "under", "on", "with"}:
                 parent = names[nxt]
-                if parent not in (name, actor, tenant) and not any(p == name for p, _ in entities[parent].parents):
-                    model.add_parent(parent)
+                if parent not in (name, tenant) and not person and not any(
+                        p == name for p, _ in entities[parent].parents):
+                    if parent != actor or name in EVENT_LIKE or (subject and subject != actor):
+                        model.add_parent(parent)
+        for verb in {ph.verb for ph in phrases if ph.verb and not ph.passive_verb} | subject_verbs:
+            nominal = NOMINAL.get(verb or "")
+            if not nominal or nominal not in entities or first_object in EVENT_LIKE:
+                continue
+            if subject and subject != nominal:
+                entities[nominal].add_parent(subject)
+            if first_object and first_object not in (nominal, subject) and not is_person(first_object):
+                entities[nominal].add_parent(first_object)
 
 
 def _mentioned(text: str, entities: dict[str, EntityModel], shortener: bool) -> list[str]:
@@ -456,6 +483,8 @@ def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor
         a, b = entities[first], entities[other]
         if other in (actor, tenant) and first in (actor, tenant):
             continue
+        if is_person(first) or first == actor:
+            continue  # a person belongs to no one; what people own is read from the verbs
         if other in (actor, tenant) or first == tenant:
             if first != actor and first != tenant:
                 a.add_parent(other)

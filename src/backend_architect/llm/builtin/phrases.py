@@ -155,6 +155,8 @@ class Phrase:
     aside: bool = False  # inside parentheses: examples or a field list
     negated: bool = False  # in a clause that says it is not stored ("card numbers are never stored")
     passive: bool = False  # the subject of "are paid"
+    possessive: bool = False  # "their orders", "its own menus": the subject's
+    passive_verb: bool = False  # the verb before it is passive ("who is booked into their class")
     subject_of: str | None = None  # for subjects: the verb (lemma) they do
 
 
@@ -175,7 +177,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
     the grammar leaves it open; `not_nouns` are heads that hand over to their modifier ("order history")."""
     text = _POSSESSIVE.sub(" 's", sentence.lower())  # "doctors' schedules": the owner is a determiner
     tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
-    tokens = [(w if w != "'s" else "their", p) for w, p in tokens]
+    tokens = [(w if w != "'s" else "the", p) for w, p in tokens]
     n = len(tokens)
     # "card numbers are never stored": negation belongs to its clause, not to the whole sentence.
     cuts = [0, *(m.end() for m in _CLAUSE.finditer(text)), len(text) + 1]
@@ -184,7 +186,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
     i, prep, verb, depth = 0, None, None, 0
     expect_verb = False  # after a modal, or right after a subject
     subject: Phrase | None = None
-    after_aux = False
+    after_aux = passive_verb = False
     while i < n:
         word, pos = tokens[i]
         nxt = tokens[i + 1][0] if i + 1 < n else ""
@@ -228,6 +230,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             if subject is not None:
                 subject.passive, subject.subject_of = True, lemma(word)
             verb, prep, after_aux, i = lemma(word), None, False, i + 1
+            passive_verb = True
             continue
         is_verb = not after_det and (
             expect_verb
@@ -243,6 +246,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             or (word in verbs and "NOUN" not in readings))
         if is_verb:
             verb, prep, expect_verb, after_aux, i = lemma(word), None, False, False, i + 1
+            passive_verb = False
             if subject is not None and subject.subject_of is None:
                 subject.subject_of = verb
             continue
@@ -294,11 +298,12 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             role = "subject"  # "... and customers reply back": a new clause with its own subject
         indefinite = prev in {"a", "an"} and not _plural(words[-1])
         phrase = Phrase(head=head, words=words, role=role, prep=prep, verb=verb, position=start, fallback=fallback,
-                        determiner=prev in DET,
+                        determiner=prev in DET, possessive=prev in {"their", "his", "her", "its", "my", "your", "own"},
                         attribute=(prep == "with" and indefinite) or (prep is None and verb in HAVING and indefinite),
                         aside=depth > 0, negated=any(a <= start < b for a, b in negated_spans))
         if after_aux:
             phrase.attribute = phrase.attribute or not phrase.determiner  # "is overdue", "are free"
+        phrase.passive_verb = passive_verb and role == "object"
         phrases.append(phrase)
         if role == "subject":
             subject, verb, prep = phrase, None, None
