@@ -130,7 +130,8 @@ def _sensitive_kind(f: Facts, table: str | None, props: set[str]) -> str:
 
 @rule("authz-sensitive-public", "error", "cross",
       "OWASP API1/API2 2023 (broken object-level authorization, broken authentication): payments, credentials, "
-      "personal data and anything a user or tenant owns is never readable without signing in.")
+      "personal data and anything a user or tenant owns is never readable without signing in.",
+      on_emit=("api",))
 def sensitive_public(bundle: Bundle) -> Found:
     """Sensitive and owned resources are never public"""
     api = bundle.api
@@ -152,7 +153,8 @@ def sensitive_public(bundle: Bundle) -> Found:
 
 
 @rule("authz-write-public", "error", "cross",
-      "OWASP API2/API5 2023: no write operation is public except signing up and signing in (and signed webhooks).")
+      "OWASP API2/API5 2023: no write operation is public except signing up and signing in (and signed webhooks).",
+      on_emit=("api",))
 def write_public(bundle: Bundle) -> Found:
     """Write operations are never public, except sign-up and sign-in"""
     api = bundle.api
@@ -172,7 +174,8 @@ def write_public(bundle: Bundle) -> Found:
 
 @rule("authz-owner-scope", "error", "cross",
       "OWASP API1 2023 broken object-level authorization: a resource that belongs to a user or tenant is scoped "
-      "to its owner (x-owner-scope) or restricted to a privileged role (x-roles).")
+      "to its owner (x-owner-scope) or restricted to a privileged role (x-roles).",
+      on_emit=("api",))
 def owner_scope(bundle: Bundle) -> Found:
     """Owned resources are scoped to their owner or restricted to a role"""
     api = bundle.api
@@ -203,7 +206,8 @@ def owner_scope(bundle: Bundle) -> Found:
 
 
 @rule("authz-role-consistency", "error", "cross",
-      "OWASP API5 2023 broken function-level authorization: the writes of one resource are restricted alike.")
+      "OWASP API5 2023 broken function-level authorization: the writes of one resource are restricted alike.",
+      on_emit=("api",))
 def role_consistency(bundle: Bundle) -> Found:
     """Role restrictions are consistent across a resource's write operations"""
     api = bundle.api
@@ -269,7 +273,8 @@ def _server_owned(f: Facts, name: str, sub: dict[str, object], create: bool) -> 
 
 @rule("authz-server-owned-fields", "error", "cross",
       "OWASP API3 2023 broken object property level authorization (mass assignment): request bodies do not "
-      "accept ids, owner ids, totals, timestamps or status transitions the client may not make.")
+      "accept ids, owner ids, totals, timestamps or status transitions the client may not make.",
+      on_emit=("api",))
 def server_owned_fields(bundle: Bundle) -> Found:
     """Request bodies do not accept server-owned fields"""
     api = bundle.api

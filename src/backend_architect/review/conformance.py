@@ -33,7 +33,7 @@ def _mentions(text: str, word: str) -> bool:
 
 @rule("brief-declared-fields", "error", "cross",
       "Brief conformance: every field the brief declares on an entity is a column of its table (or a property "
-      "of its schema); a renamed one names the brief's field in its description.")
+      "of its schema); a renamed one names the brief's field in its description.", on_emit=("data",))
 def declared_fields(bundle: Bundle) -> Found:
     """Every declared field of the brief's entities exists"""
     brief = bundle.brief
@@ -187,7 +187,8 @@ def _short(text: str) -> str:
 
 @rule("brief-child-with-parent", "error", "cross",
       "Brief conformance (aggregates, DDD): a child that only exists inside its parent (an order's items) is "
-      "created with it (an array in the parent's create body) or under it (POST /orders/{id}/items).")
+      "created with it (an array in the parent's create body) or under it (POST /orders/{id}/items).",
+      on_emit=("api",))
 def child_with_parent(bundle: Bundle) -> Found:
     """A child that only exists inside its parent is created with or under it"""
     api, data = bundle.api, bundle.data

@@ -132,7 +132,7 @@ def instance_headroom(bundle: Bundle) -> Found:
 
 @rule("numbers-broker-for-events", "error", "cross",
       "Consistency of the architecture (Hohpe & Woolf, Enterprise Integration Patterns): a design with event "
-      "consumers names the message broker that carries the events.")
+      "consumers names the message broker that carries the events.", on_emit=("services",))
 def broker_for_events(bundle: Bundle) -> Found:
     """A design with event consumers has a broker"""
     services = bundle.services
@@ -154,7 +154,7 @@ def broker_for_events(bundle: Bundle) -> Found:
 
 @rule("numbers-team-fit", "warning", "cross",
       "Team Topologies / Conway's law (and Fowler's MonolithFirst): the number of services or modules fits the "
-      "team and the domain; a one-developer app does not get a dozen modules.")
+      "team and the domain; a one-developer app does not get a dozen modules.", on_emit=("services",))
 def team_fit(bundle: Bundle) -> Found:
     """Modules and services fit the team size and the number of entities"""
     services = bundle.services

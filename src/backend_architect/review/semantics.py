@@ -65,7 +65,8 @@ def _association_pairs(bundle: Bundle) -> dict[str, tuple[list[str], str]]:
 
 @rule("schema-association-unique", "error", "cross",
       "Normal forms (a relation has no duplicate tuples; Karwin's SQL Antipatterns): an association table has a "
-      "unique key over its pair, or the same like, follow or membership is stored twice.")
+      "unique key over its pair, or the same like, follow or membership is stored twice.",
+      on_emit=("data",))
 def association_unique(bundle: Bundle) -> Found:
     """Association tables have a unique key over their pair"""
     if bundle.data is None:
@@ -83,7 +84,8 @@ def association_unique(bundle: Bundle) -> Found:
 
 @rule("schema-table-reachable", "warning", "cross",
       "Model integrity: every table is related to the rest of the model by a foreign key, unless the design says "
-      "why it stands alone (an orphan is usually a lost relationship).")
+      "why it stands alone (an orphan is usually a lost relationship).",
+      on_emit=("data",))
 def table_reachable(bundle: Bundle) -> Found:
     """Every table is reachable from the others"""
     data = bundle.data
@@ -111,7 +113,8 @@ def _has_check(table_checks: str, column: object) -> bool:
 
 @rule("schema-quantity-check", "error", "cross",
       "Domain integrity (sqlcheck, Celko): quantities, amounts, prices and counts carry a CHECK constraint "
-      "(>= 0 or > 0), so no bug or race stores a negative stock or a negative payment.")
+      "(>= 0 or > 0), so no bug or race stores a negative stock or a negative payment.",
+      on_emit=("data",))
 def quantity_check(bundle: Bundle) -> Found:
     """Quantities, amounts and counts carry CHECK constraints"""
     if bundle.data is None:
@@ -142,7 +145,8 @@ def _range_columns(table: object) -> tuple[str, str] | None:
 
 @rule("schema-no-overlap", "error", "cross",
       "Temporal integrity (PostgreSQL EXCLUDE USING gist; Snodgrass): bookings of one thing must not overlap in "
-      "time; only an exclusion constraint (or a stated lock) keeps two concurrent requests from double-booking.")
+      "time; only an exclusion constraint (or a stated lock) keeps two concurrent requests from double-booking.",
+      on_emit=("data",))
 def no_overlap(bundle: Bundle) -> Found:
     """Time ranges that must not overlap have an exclusion constraint or a stated alternative"""
     if bundle.data is None:
