@@ -103,13 +103,15 @@ def schema(*tables: dict, **extra: Any) -> DatabaseSchema:
 
 
 def services(*names: str, style: str = "modular_monolith", broker: str | None = None,
-             subscribed: dict[str, list[str]] | None = None, events: list[str] | None = None) -> ServiceArchitecture:
-    subscribed = subscribed or {}
+             subscribed: dict[str, list[str]] | None = None, events: list[str] | None = None,
+             owns: dict[str, list[str]] | None = None) -> ServiceArchitecture:
+    subscribed, owns = subscribed or {}, owns or {}
     evts = [{"name": e, "description": e, "payload": [{"name": "id"}]} for e in events or []]
     return ServiceArchitecture.model_validate({
         "style": style, "rationale": "r", "events": evts,
         "services": [{"name": n, "kind": "module" if style == "modular_monolith" else "service", "description": n,
                       "responsibilities": [n], "events_subscribed": subscribed.get(n, []),
+                      "owned_tables": owns.get(n, []),
                       "events_published": list(events or []) if i == 0 else []} for i, n in enumerate(names)],
         "infrastructure": {"message_broker": broker},
     })

@@ -110,3 +110,10 @@ def test_client_settable_fields_read_only_fields_and_staff_operations_are_not_re
                          ep("PUT", "/orders/{order_id}/status", body="Order", resp="Order", roles=("staff",))],
               "bookings": [ep("POST", "/bookings", body="Booking", resp="Booking")]}, schemas)
     assert found(b, "authz-server-owned-fields") == []
+
+
+def test_customers_may_create_what_only_staff_may_change():
+    b = shop({"orders": [ep("POST", "/orders", body="OrderCreate", resp="Order"),
+                         ep("PATCH", "/orders/{order_id}", body="OrderCreate", resp="Order", roles=("staff",)),
+                         ep("DELETE", "/orders/{order_id}", scope="customer_id")]})
+    assert found(b, "authz-role-consistency") == []

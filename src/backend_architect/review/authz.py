@@ -221,14 +221,16 @@ def role_consistency(bundle: Bundle) -> Found:
             if table:
                 by_table.setdefault(table, []).append(op)
     for table, ops in by_table.items():
-        restricted = [op for op in ops if _restricted(op)]
-        if not restricted:
+        # Who may change or delete a row is one decision: if creating it, or one change of it, takes a privileged
+        # role, every change and deletion does too (or is the owner's own). Creating may be open while changing is
+        # staff's (customers place orders, staff fulfil them), not the other way round.
+        item_writes = [op for op in ops if op.method != "post" or _is_item(op)]
+        restricted = [op for op in ops if _restricted(op) and (op in item_writes or not _is_item(op))]
+        if not restricted or not item_writes:
             continue
-        for op in ops:
+        for op in item_writes:
             if _restricted(op) or _owner_scoped(op) or _public(op):
                 continue  # public writes are authz-write-public's
-            if op.method == "post" and table in f.principals:
-                continue
             roles = ", ".join(sorted({r for o in restricted for r in _roles(o)}))
             yield op.ptr, (f"{op.label} is open to {'any signed-in caller' if not _roles(op) else ', '.join(_roles(op))}"
                            f" while {restricted[0].label} of the same resource ({table}) is restricted to {roles}: "
