@@ -178,7 +178,7 @@ def _who(op: Operation) -> str:
 
 
 def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+    return ("an " if noun[:1] in "aeio" else "a ") + noun
 
 
 def _short(text: str) -> str:
