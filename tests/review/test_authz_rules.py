@@ -117,3 +117,13 @@ def test_customers_may_create_what_only_staff_may_change():
                          ep("PATCH", "/orders/{order_id}", body="OrderCreate", resp="Order", roles=("staff",)),
                          ep("DELETE", "/orders/{order_id}", scope="customer_id")]})
     assert found(b, "authz-role-consistency") == []
+
+
+def test_people_another_actor_deals_with_may_be_listed_but_not_changed_by_anyone():
+    data = schema(table("patients", col("password_hash", "text")), table("doctors", col("name", "text")),
+                  table("appointments", col("patient_id", fk="patients"), col("doctor_id", fk="doctors")))
+    clinic = brief(["Patients can book appointments with doctors."])
+    spec = api({"doctors": [ep("GET", "/doctors", resp="Doctor", many=True), ep("DELETE", "/doctors/{doctor_id}")]},
+               {"Doctor": ["id:string:uuid:ro", "name"]}, ["patient", "doctor"])
+    locations = [f.location for f in found(bundle(brief_=clinic, data=data, api_=spec), "authz-owner-scope")]
+    assert locations == ["/paths/~1api~1v1~1doctors~1{doctor_id}/delete"]

@@ -112,3 +112,14 @@ def test_line_items_created_apart_from_their_order_are_reported_with_the_require
 ], ids=["with-the-order", "under-the-order"])
 def test_line_items_created_with_or_under_their_order_are_not_reported(resources, schemas):
     assert found(bundle(api_=api(resources, schemas), data=ORDERS), "brief-child-with-parent") == []
+
+
+def test_visitors_must_read_without_signing_in_but_a_guest_may_write_with_a_token():
+    spec = api({"tables": [ep("GET", "/tables", resp="Table", many=True)],
+                "reservations": [ep("POST", "/reservations", body="Table", resp="Table")]},
+               {"Table": ["id:string:uuid:ro", "seats:integer"]})
+    guests = brief(["Guests can browse tables.", "Guests can reserve a table."])
+    b = bundle(brief_=guests, api_=spec, traceability=trace(R1=["GET /api/v1/tables"],
+                                                            R2=["POST /api/v1/reservations"]))
+    [finding] = found(b, "brief-requirement-served")
+    assert finding.location == "traceability/R1" and "allows any signed-in caller" in finding.message

@@ -129,3 +129,11 @@ def test_the_rendered_checks_and_exclusion_run_on_postgresql_and_refuse_what_the
                     continue
             raise AssertionError(f"PostgreSQL accepted {starts}–{ends} with {seats} seats")
         conn.rollback()
+
+
+def test_the_overlap_to_exclude_is_the_booked_things_not_the_bookers():
+    data = schema(table("patients", col("password_hash", "text")), table("doctors", col("name", "text")),
+                  table("appointments", col("patient_id", fk="patients"), col("doctor_id", fk="doctors"),
+                        col("starts_at", "timestamptz"), col("ends_at", "timestamptz")))
+    [finding] = found(bundle(data=data), "schema-no-overlap")
+    assert "doctor_id WITH =" in finding.message

@@ -81,7 +81,7 @@ def _private(f: Facts, table: str | None, props: set[str]) -> bool:
     last = table.rsplit("_", 1)[-1]
     if table in SENSITIVE_RESOURCES or last in SENSITIVE_RESOURCES:
         return True
-    if table in f.principals and not _shared(f, table):
+    if table in f.principals and not (_shared(f, table) or _met_by_others(f, table)):
         return True
     path = f.owner_path.get(table)
     if path and f.tenants and _owner_table(f, table) in f.tenants:
@@ -96,6 +96,20 @@ def _shared(f: Facts, table: str | None) -> bool:
         return False
     names = {table, table.rsplit("_", 1)[-1]}
     return any(r.person and names & r.nouns_of(READ) and not names & set(r.own_nouns) for r in f.readings.values())
+
+
+def _reads_private(f: Facts, table: str | None, props: set[str]) -> bool:
+    """Reading another owner's rows is a leak: private by kind (above), or owned content the brief never has
+    anyone read beyond their own."""
+    if _private(f, table, props):
+        return True
+    return table not in f.principals and not _shared(f, table)
+
+
+def _met_by_others(f: Facts, table: str) -> bool:
+    """People of this kind are who another actor deals with ("patients book appointments with doctors"): the
+    others need to find them, so their public profile may be listed (personal fields still may not)."""
+    return any(r.person and r.actor != table and table in r.nouns for r in f.readings.values())
 
 
 def _owner_table(f: Facts, table: str) -> str | None:
@@ -192,7 +206,7 @@ def owner_scope(bundle: Bundle) -> Found:
             continue
         write = op.method in ("put", "patch", "delete") and _is_item(op)
         props = response_properties(api, op) if op.method == "get" else set()
-        if not (write or (op.method == "get" and (_private(f, table, props) or not _shared(f, table)))):
+        if not (write or (op.method == "get" and _reads_private(f, table, props))):
             continue
         path = ".".join(f.owner_path[table]) if table else "owner_id"
         personal = sorted(p for p in props if PERSONAL_FIELDS.match(p))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from .bundle import Bundle
 from .engine import rule
 from .english import singular
-from .facts import snake
+from .facts import facts, snake
 
 __all__: list[str] = []
 
@@ -165,8 +165,10 @@ def no_overlap(bundle: Bundle) -> Found:
         stated = " ".join([table.description or "", *(c.description or "" for c in table.columns)])
         if _OVERLAP_STATED.search(stated) or (_OVERLAP_STATED.search(notes) and table.name in notes):
             continue
-        thing = next((c for c in fks if not c.startswith(("employee", "user", "customer", "member", "created"))),
-                     fks[0])
+        principals = facts(bundle).principals
+        booked = [c.name for c in table.columns if c.references is not None
+                  and singular(c.references.table) not in principals]
+        thing = booked[0] if booked else fks[-1]  # the item, room or doctor booked, not the person booking
         yield table.name, (f"{table.name} ({span[0]}–{span[1]}) lets two rows of the same {thing} overlap in time: add "
                            f"an exclusion constraint ({thing} WITH =, tstzrange({span[0]}, {span[1]}) WITH &&), or "
                            "state in the table's description how overlaps are prevented")
