@@ -10,7 +10,6 @@ from .engine import Finding
 if TYPE_CHECKING:
     from ..inputs.brief import Brief
     from ..spec import CapacityEstimate, DatabaseSchema, PerformancePlan, ServiceArchitecture, TraceItem
-    from .facts import Facts
     from .openapi_index import ApiIndex
 
 __all__ = ["BriefUnreadable", "Bundle", "attach_brief"]
@@ -32,7 +31,7 @@ class Bundle:
     performance: PerformancePlan | None = None
     notes: list[str] = field(default_factory=list)
     _index: ApiIndex | None = None
-    _facts: Facts | None = None
+    _facts: Any = None  # the brief-aware rules' shared facts (review/facts.py), computed once
 
     @property
     def api(self) -> ApiIndex | None:
