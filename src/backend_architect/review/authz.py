@@ -81,7 +81,7 @@ def _private(f: Facts, table: str | None, props: set[str]) -> bool:
     last = table.rsplit("_", 1)[-1]
     if table in SENSITIVE_RESOURCES or last in SENSITIVE_RESOURCES:
         return True
-    if table in f.principals and not _shared(f, table):
+    if table in f.principals and not (_shared(f, table) or _met_by_others(f, table)):
         return True
     path = f.owner_path.get(table)
     if path and f.tenants and _owner_table(f, table) in f.tenants:
@@ -96,6 +96,20 @@ def _shared(f: Facts, table: str | None) -> bool:
         return False
     names = {table, table.rsplit("_", 1)[-1]}
     return any(r.person and names & r.nouns_of(READ) and not names & set(r.own_nouns) for r in f.readings.values())
+
+
+def _reads_private(f: Facts, table: str | None, props: set[str]) -> bool:
+    """Reading another owner's rows is a leak: private by kind (above), or owned content the brief never has
+    anyone read beyond their own."""
+    if _private(f, table, props):
+        return True
+    return table not in f.principals and not _shared(f, table)
+
+
+def _met_by_others(f: Facts, table: str) -> bool:
+    """People of this kind are who another actor deals with ("patients book appointments with doctors"): the
+    others need to find them, so their public profile may be listed (personal fields still may not)."""
+    return any(r.person and r.actor != table and table in r.nouns for r in f.readings.values())
 
 
 def _owner_table(f: Facts, table: str) -> str | None:
@@ -130,7 +144,8 @@ def _sensitive_kind(f: Facts, table: str | None, props: set[str]) -> str:
 
 @rule("authz-sensitive-public", "error", "cross",
       "OWASP API1/API2 2023 (broken object-level authorization, broken authentication): payments, credentials, "
-      "personal data and anything a user or tenant owns is never readable without signing in.")
+      "personal data and anything a user or tenant owns is never readable without signing in.",
+      on_emit=("api",))
 def sensitive_public(bundle: Bundle) -> Found:
     """Sensitive and owned resources are never public"""
     api = bundle.api
@@ -152,7 +167,8 @@ def sensitive_public(bundle: Bundle) -> Found:
 
 
 @rule("authz-write-public", "error", "cross",
-      "OWASP API2/API5 2023: no write operation is public except signing up and signing in (and signed webhooks).")
+      "OWASP API2/API5 2023: no write operation is public except signing up and signing in (and signed webhooks).",
+      on_emit=("api",))
 def write_public(bundle: Bundle) -> Found:
     """Write operations are never public, except sign-up and sign-in"""
     api = bundle.api
@@ -172,7 +188,8 @@ def write_public(bundle: Bundle) -> Found:
 
 @rule("authz-owner-scope", "error", "cross",
       "OWASP API1 2023 broken object-level authorization: a resource that belongs to a user or tenant is scoped "
-      "to its owner (x-owner-scope) or restricted to a privileged role (x-roles).")
+      "to its owner (x-owner-scope) or restricted to a privileged role (x-roles).",
+      on_emit=("api",))
 def owner_scope(bundle: Bundle) -> Found:
     """Owned resources are scoped to their owner or restricted to a role"""
     api = bundle.api
@@ -189,7 +206,7 @@ def owner_scope(bundle: Bundle) -> Found:
             continue
         write = op.method in ("put", "patch", "delete") and _is_item(op)
         props = response_properties(api, op) if op.method == "get" else set()
-        if not (write or (op.method == "get" and (_private(f, table, props) or not _shared(f, table)))):
+        if not (write or (op.method == "get" and _reads_private(f, table, props))):
             continue
         path = ".".join(f.owner_path[table]) if table else "owner_id"
         personal = sorted(p for p in props if PERSONAL_FIELDS.match(p))
@@ -203,7 +220,8 @@ def owner_scope(bundle: Bundle) -> Found:
 
 
 @rule("authz-role-consistency", "error", "cross",
-      "OWASP API5 2023 broken function-level authorization: the writes of one resource are restricted alike.")
+      "OWASP API5 2023 broken function-level authorization: the writes of one resource are restricted alike.",
+      on_emit=("api",))
 def role_consistency(bundle: Bundle) -> Found:
     """Role restrictions are consistent across a resource's write operations"""
     api = bundle.api
@@ -217,14 +235,16 @@ def role_consistency(bundle: Bundle) -> Found:
             if table:
                 by_table.setdefault(table, []).append(op)
     for table, ops in by_table.items():
-        restricted = [op for op in ops if _restricted(op)]
-        if not restricted:
+        # Who may change or delete a row is one decision: if creating it, or one change of it, takes a privileged
+        # role, every change and deletion does too (or is the owner's own). Creating may be open while changing is
+        # staff's (customers place orders, staff fulfil them), not the other way round.
+        item_writes = [op for op in ops if op.method != "post" or _is_item(op)]
+        restricted = [op for op in ops if _restricted(op) and (op in item_writes or not _is_item(op))]
+        if not restricted or not item_writes:
             continue
-        for op in ops:
+        for op in item_writes:
             if _restricted(op) or _owner_scoped(op) or _public(op):
                 continue  # public writes are authz-write-public's
-            if op.method == "post" and table in f.principals:
-                continue
             roles = ", ".join(sorted({r for o in restricted for r in _roles(o)}))
             yield op.ptr, (f"{op.label} is open to {'any signed-in caller' if not _roles(op) else ', '.join(_roles(op))}"
                            f" while {restricted[0].label} of the same resource ({table}) is restricted to {roles}: "
@@ -269,7 +289,8 @@ def _server_owned(f: Facts, name: str, sub: dict[str, object], create: bool) -> 
 
 @rule("authz-server-owned-fields", "error", "cross",
       "OWASP API3 2023 broken object property level authorization (mass assignment): request bodies do not "
-      "accept ids, owner ids, totals, timestamps or status transitions the client may not make.")
+      "accept ids, owner ids, totals, timestamps or status transitions the client may not make.",
+      on_emit=("api",))
 def server_owned_fields(bundle: Bundle) -> Found:
     """Request bodies do not accept server-owned fields"""
     api = bundle.api

@@ -10,10 +10,9 @@ from .engine import Finding
 if TYPE_CHECKING:
     from ..inputs.brief import Brief
     from ..spec import CapacityEstimate, DatabaseSchema, PerformancePlan, ServiceArchitecture, TraceItem
-    from .facts import Facts
     from .openapi_index import ApiIndex
 
-__all__ = ["Bundle"]
+__all__ = ["BriefUnreadable", "Bundle", "attach_brief"]
 
 
 @dataclass
@@ -32,7 +31,7 @@ class Bundle:
     performance: PerformancePlan | None = None
     notes: list[str] = field(default_factory=list)
     _index: ApiIndex | None = None
-    _facts: Facts | None = None
+    _facts: Any = None  # the brief-aware rules' shared facts (review/facts.py), computed once
 
     @property
     def api(self) -> ApiIndex | None:
@@ -47,3 +46,21 @@ class Bundle:
     @property
     def kinds(self) -> list[str]:
         return [k for k, v in (("api", self.openapi), ("data", self.data), ("services", self.services)) if v is not None]
+
+
+class BriefUnreadable(Exception):
+    """The brief given with --brief cannot be read; the message names the file, line and field."""
+
+
+def attach_brief(bundle: Bundle, path: Any) -> None:
+    """`review FILES… --brief BRIEF`: the brief a person's files were built for. A brief that cannot be read
+    is a usage error naming its line and field; one given beside a design.json replaces the design's own, so a
+    design can be checked against the brief as it stands now."""
+    from ..inputs.brief import BriefError, load_brief
+
+    try:
+        loaded = load_brief(path)
+    except BriefError as exc:
+        raise BriefUnreadable(f"--brief {exc}") from None
+    bundle.brief = loaded.brief
+    bundle._facts = None

@@ -32,6 +32,9 @@ _WRITE_VERBS = {
     "decline", "schedule", "record", "import", "fulfil", "fulfill", "ship", "modify", "maintain", "configure",
     "belong", "tag", "mark", "complete", "block", "report", "favorite", "favourite", "bookmark", "enroll",
     "apply", "request", "confirm", "invite", "message", "rent", "order", "star", "react", "keep", "mute",
+    "borrow", "lend", "moderate", "connect", "disconnect", "sync", "override", "hide", "pin", "flag", "upvote",
+    "downvote", "renew", "extend", "reschedule", "rsvp", "attend", "enrol", "claim", "redeem", "withdraw", "deposit",
+    "donate", "bid", "sell", "paste", "attach", "answer", "ask", "grade", "sign", "pause", "resume", "assign",
 }
 _VERBS = _READ_VERBS | _WRITE_VERBS
 _MODALS = {"can", "may", "must", "should", "shall", "will", "could", "need", "needs", "want", "wants", "able", "be",
@@ -46,7 +49,12 @@ PEOPLE = {
     "courier", "traveller", "traveler", "passenger", "viewer", "creator", "contributor", "participant",
     "attendee", "organizer", "organiser", "volunteer", "donor", "nurse", "physician", "lawyer", "accountant",
     "auditor", "analyst", "team", "company", "organization", "organisation", "app", "application", "shopper",
-    "listener", "account", "caller", "consumer", "public", "anybody", "somebody", "someone", "nobody",
+    "listener", "caller", "consumer", "public", "anybody", "somebody", "someone", "nobody", "librarian",
+    "trainer", "coach", "mentor", "therapist", "technician", "dispatcher", "landlord", "agent", "dentist",
+    "pharmacist", "receptionist", "worker", "landlady", "homeowner", "investor", "tutor", "parent", "guardian",
+    "athlete", "artist", "musician", "photographer", "writer", "designer", "engineer", "manager", "planner",
+    "coordinator", "supervisor", "lead", "director", "officer", "representative", "rep", "specialist",
+    "restaurant", "shop", "store", "merchant", "provider", "supplier", "carrier", "hotel", "clinic", "school",
 }
 ANONYMOUS = {"visitor", "guest", "anyone", "everyone", "public", "anybody", "somebody", "someone", "people"}
 _STOP = {"a", "an", "the", "their", "his", "her", "its", "our", "your", "my", "of", "for", "with", "and", "or",
