@@ -11,6 +11,7 @@ from ...inputs.knowledge import KnowledgeBase
 from ...spec.capacity import CapacityInputs
 from .access import access_for, caller_column, client_status_values, endpoint_access, managers_by_entity, server_owned
 from .capabilities import capacity_inputs, data_capabilities
+from .constraints import no_overlap, pair_unique
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain
 from .graphql import plan_graphql
 from .operations import plan_decisions, plan_performance
@@ -27,6 +28,10 @@ _JSON_TYPE = {"string": ("string", None), "text": ("string", None), "email": ("s
               "url": ("string", "uri"), "int": ("integer", None), "decimal": ("number", None),
               "money": ("string", "decimal"), "bool": ("boolean", None), "timestamp": ("string", "date-time"),
               "date": ("string", "date"), "enum": ("string", None), "uuid": ("string", "uuid")}
+
+
+_NON_NEGATIVE = re.compile(r"^(quantity|qty|amount|price|count|stock|total|capacity|rating)|_(quantity|amount|price|"
+                           r"count|total|capacity)$|^stock_|^total_")
 
 
 def _camel(name: str) -> str:
@@ -86,6 +91,9 @@ class Plan:
             col["type"] = _PG_TYPE.get(f.kind, "text")
         if f.kind == "int" and f.required and re.search(r"(count|quantity|stock)", f.name):
             col["default"] = "0"
+        if f.kind in ("int", "money", "decimal") and _NON_NEGATIVE.search(f.name):
+            # A negative quantity or price is a bug the database can refuse.
+            col["check"] = f"{f.name} > 0" if re.search(r"quantity|qty", f.name) else f"{f.name} >= 0"
         return col
 
     def _schema(self) -> dict[str, Any]:
@@ -130,10 +138,12 @@ class Plan:
                                               "?status=…)"})
             cols += [{"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"},
                      {"name": "updated_at", "type": ts_type, "not_null": True, "default": "now()"}]
+            indexes += pair_unique(table, cols, entity)
+            exclusions = no_overlap(self, name, table, cols)
             read_from = f" Read from: \u201c{entity.source[:160]}\u201d" if entity.source else ""
             tables.append({"name": table, "description": entity.notes or f"One row per {name.replace('_', ' ')}."
                            + read_from,
-                           "columns": cols, "indexes": indexes})
+                           "columns": cols, "indexes": indexes, **({"exclusions": exclusions} if exclusions else {})})
         for join in d.joins:
             left, right = self.tables[join.left], self.tables[join.right]
             table = f"{join.left}_items" if join.item else f"{join.left}_{right}"
@@ -142,9 +152,11 @@ class Plan:
                     {"name": f"{join.right}_id", "type": pk_type, "primary_key": True, "not_null": True,
                      "references": {"table": right, "column": "id", "on_delete": "restrict"}}]
             if join.item:
-                cols += [{"name": "quantity", "type": "integer", "not_null": True, "default": "1"},
+                cols += [{"name": "quantity", "type": "integer", "not_null": True, "default": "1",
+                          "check": "quantity > 0"},
                          {"name": "unit_price", "type": self.kb.default("money_type", "numeric(12,2)"),
-                          "not_null": True}]
+                          "not_null": True, "check": "unit_price >= 0",
+                          "description": "the price when ordered, copied by the server"}]
             cols.append({"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"})
             tables.append({"name": table, "description": f"Which {right} belong to which {left}.",
                            "columns": cols,

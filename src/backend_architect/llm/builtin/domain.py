@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from ...inputs.brief import Brief
-from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, TENANTS, VERBS
+from .lexicon import (ACTORS, LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, TENANTS,
+                      TRANSACTION_FIELDS, VERBS)
 from .phrases import MASS, _plural, noun_lemma, plural_of, read_phrases, word_classes
 
 __all__ = ["Domain", "EntityModel", "FieldModel", "Join", "read_domain", "plural", "singular"]
@@ -148,7 +149,8 @@ def guess_kind(name: str) -> str:
 
 
 def _lexicon_fields(name: str) -> list[FieldModel]:
-    return [f for f in (parse_field(spec) for spec in LEXICON.get(name, ("", [], []))[1]) if f]
+    specs = LEXICON[name][1] if name in LEXICON else TRANSACTION_FIELDS.get(name, [])
+    return [f for f in (parse_field(spec) for spec in specs) if f]
 
 
 def read_domain(brief: Brief) -> Domain:

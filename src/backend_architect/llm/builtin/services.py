@@ -129,7 +129,9 @@ def plan_services(plan: PlanView) -> dict[str, Any]:
             if parent in d.entities and d.entities[parent].context != entity.context:
                 _depend(services, entity.context, d.entities[parent].context, micro,
                         f"checks that the referenced {parent.replace('_', ' ')} exists")
-    for name, subscribers in event_subscribers(plan).items():
+    # A monolith's modules call each other in-process within one transaction: events (and a broker) are for
+    # services that cannot share it.
+    for name, subscribers in (event_subscribers(plan) if micro else {}).items():
         entity = d.entities[name]
         event = f"{name}.deleted"
         events.append({"name": event, "description": f"A {name.replace('_', ' ')} was deleted; dependants clean up "
