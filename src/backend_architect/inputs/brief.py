@@ -300,6 +300,10 @@ _REQ_ID = re.compile(r"^\*{0,2}([A-Z][A-Z0-9]*-?\d+)\*{0,2}\s*[:.)-]\s+(.*)$")
 _NFR_LINE = re.compile(r"^\s*([A-Za-z_ ]+?)\s*[:=]\s*(.+?)\s*$")
 
 
+_LOAD_STATEMENT = re.compile(r"^(we expect|expect|expected|load|scale|numbers|traffic|volume)\b|\b(at launch|at peak|"
+                             r"peak|per (second|minute|hour|day|month)|an? (second|minute|hour|day|month))\b", re.I)
+
+
 def _parse_markdown(text: str, source: str) -> LoadedBrief:
     title = ""
     section = ""
@@ -368,6 +372,8 @@ def _parse_markdown(text: str, source: str) -> LoadedBrief:
             if figure:
                 sentences.remove(sentence)
                 nfr.setdefault(figure[0], figure[1])
+            elif _LOAD_STATEMENT.search(sentence) and re.search(r"\d|\b(hundred|thousand|million)\b", sentence):
+                sentences.remove(sentence)  # "We expect ~800 restaurants": a figure for sizing, kept in the summary
         requirements = sentences or [title]
         warnings.append(f"{source}: no bullet list of requirements; each sentence is taken as one")
     data = {"title": title, "summary": summary, "requirements": requirements, "constraints": constraints}

@@ -148,12 +148,13 @@ def managers_by_entity(plan: PlanView) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for req in plan.brief.requirements:
         text = req.text.lower()
-        subject = next((r for r in d.roles if re.match(rf"^\W*(the |our |a |an )?{re.escape(r.replace('_', ' '))}s?\b",
-                                                         text)), None)
+        subject = next((r for r in d.roles if re.match(
+            rf"^\W*(?:(?:the|our|a|an|each|every)\s+)?(?:[a-z-]+\s+){{0,2}}?{re.escape(r.replace('_', ' '))}s?\b",
+            text)), None)
         if subject is None or (subject == d.actor and subject not in STAFF):
             continue
         if not re.search(r"\b(manage|add|create|publish|edit|update|delete|remove|define|register|fix|set|upload|"
-                         r"assign|enrol|enroll|post|write|grade|schedule)", text):
+                         r"assign|enrol|enroll|post|write|grade|schedule|retire|register|approve)", text):
             continue
         for name in d.mentions.get(req.id, []):
             if name != subject:

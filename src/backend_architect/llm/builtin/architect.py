@@ -331,11 +331,14 @@ class Plan:
             self.endpoints_by_entity[f"join:{table}"] = {"list": f"GET {base}", "add": f"PUT {base}/{{{right}_id}}"}
             resources.append({"name": table.replace("_", "-"), "endpoints": eps,
                               "description": f"Which {self.tables[right]} belong to a {left}"})
-        if d.actor and "auth" in d.features and any(f.kind == "secret" for f in d.entities[d.actor].fields):
+        if d.actor and "auth" in d.features:
+            password = any(f.kind == "secret" for f in d.entities[d.actor].fields)
             schemas += [
-                {"name": "TokenRequest", "description": "OAuth2-style grant: password or refresh_token",
-                 "properties": [{"name": "grant_type", "type": "string", "enum": ["password", "refresh_token"],
-                                 "required": True},
+                {"name": "TokenRequest", "description": "OAuth2-style grant: password or refresh_token" if password
+                 else "OAuth2-style grant: an authorization code from the identity provider (SSO), or a refresh token",
+                 "properties": [{"name": "grant_type", "type": "string", "required": True,
+                                 "enum": ["password" if password else "authorization_code", "refresh_token"]},
+                                {"name": "code", "type": "string", "write_only": True},
                                 {"name": "email", "type": "string", "format": "email"},
                                 {"name": "password", "type": "string", "format": "password", "write_only": True},
                                 {"name": "refresh_token", "type": "string", "write_only": True}]},
@@ -408,7 +411,7 @@ class Plan:
 
     @property
     def privileged_role(self) -> str | None:
-        match = re.search(r"\b(staff|admins?|administrators?|managers?|moderators?|operators?|employees?)\b",
+        match = re.search(r"\b(staff|admins?|administrators?|managers?|moderators?|operators?)\b",
                           self.domain.corpus)
         if not match:
             return None

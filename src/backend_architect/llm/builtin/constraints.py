@@ -35,8 +35,9 @@ def no_overlap(plan: PlanView, name: str, table: str, cols: list[dict[str, Any]]
     if not any(word in name for word in _BOOKING_WORDS) or not {"starts_at", "ends_at"} <= names:
         return []
     caller = caller_column(plan, name)
-    booked = [c["name"] for c in cols if c.get("references") and c["name"] != caller
-              and c["name"] != f"{plan.domain.tenant}_id"]
+    keys = [c["name"] for c in cols if c.get("references") and c["name"] != f"{plan.domain.tenant}_id"]
+    # The booked thing; failing one, the person: nobody holds two overlapping bookings.
+    booked = [k for k in keys if k != caller] or keys
     if not booked:
         return []
     status = next((c for c in cols if c["name"] == "status"), None)

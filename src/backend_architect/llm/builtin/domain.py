@@ -339,7 +339,7 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
 
     for sentence in _sentences(texts):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
-        humans_act = False
+        humans_act = bool(_PERSON_PRONOUNS.match(sentence))  # "anyone can comment on a recipe"
         for phrase in phrases:
             if phrase.aside or phrase.negated or phrase.attribute:
                 continue
@@ -376,7 +376,8 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
         objects = {_canonical(_singular_head(p.head), shortener) for p in phrases
                    if p.role == "object" and p.prep is None and not p.aside}
         for verb in verbs:
-            if verb in NOMINAL and humans_act and not objects & EVENT_LIKE - {NOMINAL[verb]}:
+            if verb in NOMINAL and humans_act and not (NOMINAL[verb] in _GENERIC_TRANSACTIONS
+                                                        and objects & EVENT_LIKE - {NOMINAL[verb]}):
                 score(NOMINAL[verb], 3, sentence)
         if any(p.passive and p.subject_of == "pay" and is_person(_singular_head(p.head)) for p in phrases):
             score("payout", 3, sentence)
@@ -400,6 +401,9 @@ def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
+# Transactions that "book an appointment" or "order a ride" already are: no second table for them.
+_GENERIC_TRANSACTIONS = {"booking", "reservation", "order"}
+_PERSON_PRONOUNS = re.compile(r"^\W*(anyone|everyone|someone|we|they|you|people|users can)\b")
 # A person who takes on a thing is recorded on it ("the driver accepts the trip" → trips.driver_id).
 _TAKING_VERBS = {"accept", "claim", "take", "request", "assign", "handle", "teach", "lead", "host", "organise",
                  "organize", "run", "deliver", "treat"}
@@ -448,7 +452,8 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                         model.add_parent(parent)
         for verb in {ph.verb for ph in phrases if ph.verb and not ph.passive_verb} | subject_verbs:
             nominal = NOMINAL.get(verb or "")
-            if not nominal or nominal not in entities or first_object in EVENT_LIKE:
+            if not nominal or nominal not in entities or (nominal in _GENERIC_TRANSACTIONS
+                                                          and first_object in EVENT_LIKE):
                 continue
             if subject and subject != nominal:
                 entities[nominal].add_parent(subject)

@@ -60,7 +60,7 @@ SHORTENER_ONLY = {"visit": "click", "redirect": "click"}
 ACTORS = {"user", "customer", "member", "employee", "patient", "student"}
 TENANTS = {"tenant", "organization", "workspace"}
 ROLE_WORDS = {"admin", "admins", "administrator", "administrators", "staff", "operator", "operators", "visitor",
-              "visitors", "guest", "guests", "anyone", "owner", "owners", "manager", "managers", "client", "clients",
+              "visitors", "anyone", "owner", "owners", "manager", "managers",
               "developer", "developers", "we", "they", "system"}
 NOT_ENTITIES = set("""
 system app application platform service api data information way time ability support page dashboard feature

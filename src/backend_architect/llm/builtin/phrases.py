@@ -127,11 +127,15 @@ def _base_verb(word: str) -> bool:
 
 
 def _participle(word: str) -> bool:
+    """A past form of a verb ("paid", "booked"), by the lexicon's inflections: "feed" and "need" are not."""
     if word in PARTICIPLES:
         return True
     readings = word_classes(word)
-    return "VERB" in readings and (word.endswith("ed") or word in (
-        lemminflect.getInflection(readings["VERB"][0], tag="VBN") or ()))
+    if "VERB" not in readings:
+        return False
+    verb = readings["VERB"][0]
+    return word != verb and word in (*(lemminflect.getInflection(verb, tag="VBN") or ()),
+                                     *(lemminflect.getInflection(verb, tag="VBD") or ()))
 
 
 def _plural(word: str) -> bool:
@@ -236,7 +240,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             expect_verb
             or ("VERB" in readings and "NOUN" not in readings and not _adjective(word)
                 and not (word.endswith("ing") and noun_like(nxt)))
-            or (word in PARTICIPLES or (word.endswith("ed") and "VERB" in readings and not noun_like(nxt)))
+            or (word in PARTICIPLES or (_participle(word) and not noun_like(nxt)))
             or (subject is not None and verb is None and "VERB" in readings
                 and (_vbz(word) if not _plural(subject.words[-1]) else _base_verb(word)))
             or (prev in {"and", "or"} and "VERB" in readings and (_vbz(word) or _base_verb(word)) and verb is not None
@@ -261,8 +265,14 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             after = tokens[i + 1][0] if i + 1 < n else ""
             if w in _PUNCT or _function_word(w) or (w in PARTICLE and run):
                 break
-            if run and (w in PARTICIPLES or (w.endswith("ed") and "VERB" in word_classes(w))):
+            if run and _participle(w):
                 break
+            if run and "VERB" in word_classes(w) and "NOUN" not in word_classes(w) and not _adjective(w) \
+                    and not w.endswith("ing"):
+                break  # "Admins enrol students": a word that is only a verb ends the noun phrase
+            if run and w.endswith("ing") and "VERB" in word_classes(w) and (after in DET or after in PRON
+                                                                           or after in NUMBERS):
+                break  # "an order containing multiple products": a participle clause, not a compound
             if run and "VERB" in word_classes(w) and noun_like(run[-1]) and (
                     (_plural(run[-1]) and _base_verb(w))
                     or (subject_position and not _plural(run[-1]) and _vbz(w)

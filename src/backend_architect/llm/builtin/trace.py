@@ -32,6 +32,7 @@ _PREP_VERBS = {"comment": {"on"}, "reply": {"to"}, "respond": {"to"}, "vote": {"
                "apply": {"for", "to"}, "subscribe": {"to"}, "pay": {"for"}, "look": {"at", "for"},
                "search": {"for"}, "bid": {"on"}, "check": {"in"}, "enrol": {"in"}, "enroll": {"in"}}
 _REPLY_NOUNS = {"reply": "reply", "respond": "response"}
+_LOOK_AND_ACT = {"open", "check", "review", "track"}
 
 
 def _kind(verb: str) -> list[str]:
@@ -67,33 +68,43 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
 
     for sentence in _sentences([text]):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
-        acted: set[str] = set()
+        direct_entity: dict[str, bool] = {}  # verb -> its direct object named an entity
         for ph in phrases:
-            if ph.role == "subject" or ph.verb is None or ph.aside or ph.attribute:
+            if ph.role == "subject" or ph.verb is None or ph.aside or (ph.attribute and ph.prep == "with"):
                 continue
             name = _canonical(_singular_head(ph.head), d.shortener)
+            verb = ph.verb
+            if ph.prep is None:
+                direct_entity.setdefault(verb, name in d.entities)
             if name not in d.entities:
                 continue
-            verb = ph.verb
-            if ph.prep is not None and ph.prep not in _PREP_VERBS.get(verb, set()):
-                if ph.prep in {"for", "to", "into", "under", "in"} and verb in _CREATE and (verb, "") in acted:
-                    continue  # "create invoices for a client": the client is context, not acted on
+            # "see a feed of posts": a read reaches through "of" when what it names directly is no entity.
+            through_of = ph.prep in {"of", "per", "for", "by", "into", "in"} and verb in _READ \
+                and not direct_entity.get(verb, False)
+            if ph.prep is not None and ph.prep not in _PREP_VERBS.get(verb, set()) and not through_of:
                 continue
-            acted.add((verb, ""))
             nominal = NOMINAL.get(verb) or _REPLY_NOUNS.get(verb)
             if nominal and nominal in d.entities and nominal != name:
                 add(nominal, ["create"])
+                add(name, ["get"])  # "review the restaurant": the thing is read as the record is made
                 continue
             kinds = _kind(verb)
             if nominal == name:
                 kinds = ["create"]
+            if verb in _LOOK_AND_ACT:
+                kinds = [*kinds, "list"]  # "open a ticket", "check a booking": read as well as written
             add(name, kinds)
-        # "Customers pay by card", "Users like posts": a transaction with no object read still happens.
-        for ph in phrases:
-            verb = ph.subject_of if ph.role == "subject" and not ph.passive else None
-            nominal = NOMINAL.get(verb or "") or _REPLY_NOUNS.get(verb or "")
-            if nominal and nominal in d.entities:
-                add(nominal, ["create"])
-            elif ph.role == "subject" and ph.passive and ph.subject_of == "pay" and "payment" in d.entities:
-                add("payment", ["create"])
+        # "Customers pay by card", "students ... submit their work": a transaction whose object is no entity
+        # still makes its record.
+        verbs = {ph.subject_of for ph in phrases if ph.role == "subject" and not ph.passive and ph.subject_of}
+        verbs |= {ph.verb for ph in phrases if ph.verb and not ph.passive_verb}
+        if any(ph.role == "subject" for ph in phrases) or not phrases or re.match(
+                r"^\W*(anyone|everyone|someone|we|they|you)\b", sentence):
+            for verb in verbs:
+                nominal = NOMINAL.get(verb) or _REPLY_NOUNS.get(verb)
+                if nominal and nominal in d.entities:
+                    add(nominal, ["create"])
+        if any(ph.role == "subject" and ph.passive and ph.subject_of == "pay" for ph in phrases) \
+                and "payment" in d.entities:
+            add("payment", ["create"])
     return list(dict.fromkeys(found))
