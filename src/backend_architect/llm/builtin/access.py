@@ -16,7 +16,7 @@ from .domain import STAFF, is_person
 if TYPE_CHECKING:
     from .plan import PlanView
 
-__all__ = ["CALLER_KEYS", "Access", "access_for", "caller_column", "is_privileged", "client_status_values", "owner_path", "principals", "server_owned"]
+__all__ = ["set_later", "CALLER_KEYS", "Access", "access_for", "caller_column", "is_privileged", "client_status_values", "owner_path", "principals", "server_owned"]
 
 _PRINCIPAL_EXTRA = {"account", "profile"}
 # Status values only the server decides (a payment succeeded, an order shipped): never a client's to set.
@@ -48,13 +48,21 @@ def caller_column(plan: PlanView, name: str) -> str | None:
     people = principals(plan)
     if name in people:
         return None
-    owners = [p for p, _ in entity.parents if p in people]
-    # The signed-in actor's rows, or the one person a row can belong to ("drivers register their vehicles").
-    owner = d.actor if d.actor in owners else (owners[0] if len(owners) == 1 else None)
+    owners = [p for p, _ in entity.parents if p in people and p not in entity.takers]
+    # Who creates it ("doctors write prescriptions"), else the signed-in actor's rows, else the one person a
+    # row can belong to ("drivers register their vehicles").
+    owner = entity.creator if entity.creator in owners else (
+        d.actor if d.actor in owners else (owners[0] if len(owners) == 1 else None))
     if owner is None:
         return None
     columns = entity.key_columns(owner)
     return next((c for c in columns if c in CALLER_KEYS), columns[0])
+
+
+def set_later(plan: PlanView, name: str) -> set[str]:
+    """Key columns of people who take the row on after it is created (trips.driver_id): not in its create body."""
+    entity = plan.domain.entities[name]
+    return {c for p in entity.takers if p in plan.domain.entities for c in entity.key_columns(p)}
 
 
 def principals(plan: PlanView) -> set[str]:

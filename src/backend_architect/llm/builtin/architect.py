@@ -9,7 +9,7 @@ from ...inputs.brief import Brief
 from ...spec.sizing import estimate_capacity
 from ...inputs.knowledge import KnowledgeBase
 from ...spec.capacity import CapacityInputs
-from .access import access_for, caller_column, client_status_values, endpoint_access, managers_by_entity, server_owned
+from .access import access_for, caller_column, set_later, client_status_values, endpoint_access, managers_by_entity, server_owned
 from .capabilities import capacity_inputs, data_capabilities
 from .constraints import no_overlap, pair_unique
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain
@@ -115,7 +115,7 @@ class Plan:
                                           "foreign key"})
             for parent, composition, column in ((p, c, col) for p, c in entity.parents if p in d.entities
                                                 and p != d.tenant for col in entity.key_columns(p)):
-                cols.append({"name": column, "type": pk_type, "not_null": True,
+                cols.append({"name": column, "type": pk_type, "not_null": parent not in entity.takers,
                              "references": {"table": self.tables[parent], "column": "id",
                                             "on_delete": "cascade" if composition else "restrict"}})
                 lead = [f"{d.tenant}_id"] if scoped else []
@@ -226,7 +226,8 @@ class Plan:
                        "required": True}]
             secret = any(f.kind == "secret" for f in entity.fields)
             create_props = [{"name": c, "type": "string", "format": "uuid", "required": True}
-                            for c in fk_cols if c != caller_column(self, name) and c != f"{d.tenant}_id"]
+                            for c in fk_cols if c != caller_column(self, name) and c != f"{d.tenant}_id"
+                            and c not in set_later(self, name)]
             # The server sets status on create and computes totals; the client never sends them.
             create_props += [p for p in writable if p["name"] != "status" and not server_owned(p["name"])]
             if secret and name == d.actor:

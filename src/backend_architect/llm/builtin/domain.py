@@ -42,6 +42,8 @@ class EntityModel:
     notes: str = ""
     # Declared `x_id` fields: column -> the entity it references (follower_id -> user).
     fk_columns: dict[str, str] = field(default_factory=dict)
+    creator: str | None = None  # the person whose requirement creates it ("doctors write prescriptions")
+    takers: set[str] = field(default_factory=set)  # people set on it later ("the driver accepts the trip")
     source: str = ""  # the sentence an inferred entity was read from
 
     def field(self, name: str) -> FieldModel | None:
@@ -353,7 +355,7 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                         actors.append(word)
                 continue
             human = is_person(word)
-            points = 3 if word in LEXICON else 0
+            points = 0
             if phrase.fallback:
                 pass
             elif phrase.role == "subject":
@@ -367,7 +369,11 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
             elif phrase.prep is None:
                 points += 2
             elif phrase.prep in {"of", "for", "per", "with", "to", "into", "under", "within"}:
-                points += 2 if _plural(raw) and phrase.prep in {"of", "per", "with", "into"} else 1
+                points += 2 if _plural(raw) and phrase.prep in {"of", "per", "with", "into", "for"} else 1
+            elif phrase.prep in {"at", "in", "on", "from"} and _plural(raw) and not phrase.determiner:
+                points += 2  # "publish events at venues": a kind of thing, not "on the shelves"
+            if points and word in LEXICON:
+                points += 3  # a known domain noun, when the sentence does something with it
             if human and word in STAFF:
                 points = min(points, 1)  # staff act on the system; they are a role, not a table
             score(word, points, sentence)
@@ -442,6 +448,10 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                     catalog = name in LEXICON and not LEXICON[name][2]
                     if not (catalog and subject == actor):
                         model.add_parent(subject)
+                        if ph.verb in OWNING_VERBS and model.creator is None:
+                            model.creator = subject
+                        elif ph.verb in _TAKING_VERBS and ph.verb not in {"request"}:
+                            model.takers.add(subject)
             nxt = index + 1
             if nxt < len(phrases) and names[nxt] and phrases[nxt].prep in {"per", "at", "in", "within", "of", "for",
                                                                            "under", "on", "with"}:
@@ -457,6 +467,7 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                 continue
             if subject and subject != nominal:
                 entities[nominal].add_parent(subject)
+                entities[nominal].creator = entities[nominal].creator or subject
             if first_object and first_object not in (nominal, subject) and not is_person(first_object):
                 entities[nominal].add_parent(first_object)
 
@@ -492,10 +503,12 @@ def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor
             continue
         if is_person(first) or first == actor:
             continue  # a person belongs to no one; what people own is read from the verbs
-        if other in (actor, tenant) or first == tenant:
+        if other == tenant or first == tenant:
             if first != actor and first != tenant:
                 a.add_parent(other)
             continue
+        if other == actor:
+            continue  # what the actor owns is read from the verbs, not from being in the same sentence
         if first == actor:
             continue  # ownership by the actor is read from the verb (see _relate_phrases)
         if contain and contain.start() > text.find(first):

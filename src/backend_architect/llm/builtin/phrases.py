@@ -273,7 +273,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             if run and w.endswith("ing") and "VERB" in word_classes(w) and (after in DET or after in PRON
                                                                            or after in NUMBERS):
                 break  # "an order containing multiple products": a participle clause, not a compound
-            if run and "VERB" in word_classes(w) and noun_like(run[-1]) and (
+            if run and "VERB" in word_classes(w) and (noun_like(run[-1]) or not word_classes(run[-1])) and (
                     (_plural(run[-1]) and _base_verb(w))
                     or (subject_position and not _plural(run[-1]) and _vbz(w)
                         and not (noun_like(w) and (after in MODAL or after in AUX or (

@@ -74,6 +74,9 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
                 continue
             name = _canonical(_singular_head(ph.head), d.shortener)
             verb = ph.verb
+            if ph.passive_verb:
+                # "Trainers see who is booked into their class": the clause serves the subject's verb.
+                verb = next((p.subject_of for p in phrases if p.role == "subject" and p.subject_of), verb)
             if ph.prep is None:
                 direct_entity.setdefault(verb, name in d.entities)
             if name not in d.entities:
