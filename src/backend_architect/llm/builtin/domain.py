@@ -313,12 +313,12 @@ def is_person(word: str) -> bool:
                                                                                        "chapter", "banner", "error"}
 
 
-def _noun_ok(word: str, phrase_determiner: bool) -> bool:
+def _noun_ok(word: str, phrase_determiner: bool, raw: str = "") -> bool:
     """A head the lexicon knows as a noun; an unknown word only when written as a countable thing ("a webhook")."""
     last = word.split("_")[-1]
     if word in LEXICON or word in SYNONYMS:
         return True
-    readings = word_classes(last)
+    readings = word_classes(last) or word_classes(raw.split("_")[-1] if raw else last)
     if "NOUN" in readings:
         return last not in MASS
     return not readings and phrase_determiner and len(last) > 3
@@ -348,7 +348,7 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
             raw = phrase.head
             word = _canonical(_singular_head(raw), shortener)
             if (len(word) < 3 or word in NOT_ENTITIES or word in _BARE_GENERIC or raw in ROLE_WORDS or word in ROLE_WORDS
-                    or (word in {"url", "short_url"} and not shortener) or not _noun_ok(word, phrase.determiner)):
+                    or (word in {"url", "short_url"} and not shortener) or not _noun_ok(word, phrase.determiner, raw)):
                 if word in STAFF or word.split("_")[-1] in STAFF or word in ROLE_WORDS:
                     humans_act = humans_act or phrase.role == "subject"
                     if phrase.role == "subject" and phrase.subject_of and word not in actors and word in STAFF:
@@ -382,9 +382,10 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
         objects = {_canonical(_singular_head(p.head), shortener) for p in phrases
                    if p.role == "object" and p.prep is None and not p.aside}
         for verb in verbs:
-            if verb in NOMINAL and humans_act and not (NOMINAL[verb] in _GENERIC_TRANSACTIONS
-                                                        and objects & EVENT_LIKE - {NOMINAL[verb]}):
-                score(NOMINAL[verb], 3, sentence)
+            nominal = nominal_for(verb, objects)
+            if nominal and humans_act and not (nominal in _GENERIC_TRANSACTIONS
+                                               and objects & EVENT_LIKE - {nominal}):
+                score(nominal, 3, sentence)
         if any(p.passive and p.subject_of == "pay" and is_person(_singular_head(p.head)) for p in phrases):
             score("payout", 3, sentence)
     keep = [w for w in order if scores[w] >= 2]
@@ -405,6 +406,16 @@ OWNING_VERBS = set("create creates add adds write writes post posts upload uploa
 
 def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+_PLANS = {"plan", "membership", "subscription", "pass", "package", "tier", "bundle"}
+
+
+def nominal_for(verb: str | None, objects: set[str]) -> str | None:
+    """The record a transaction leaves: buying a plan is a subscription, buying things an order."""
+    if verb in {"buy", "purchase"} and objects & _PLANS:
+        return "subscription"
+    return NOMINAL.get(verb or "")
 
 
 # Transactions that "book an appointment" or "order a ride" already are: no second table for them.
@@ -461,7 +472,7 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                     if parent != actor or name in EVENT_LIKE or (subject and subject != actor):
                         model.add_parent(parent)
         for verb in {ph.verb for ph in phrases if ph.verb and not ph.passive_verb} | subject_verbs:
-            nominal = NOMINAL.get(verb or "")
+            nominal = nominal_for(verb, {n for n in names if n})
             if not nominal or nominal not in entities or (nominal in _GENERIC_TRANSACTIONS
                                                           and first_object in EVENT_LIKE):
                 continue

@@ -247,6 +247,8 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
                 and (nxt in DET or nxt in PRON or (noun_like(nxt) and not _function_word(nxt)))
                 and phrases and phrases[-1].role == "object")
             or (prev in SUBJECT_PRON and "VERB" in readings and (_vbz(word) or _base_verb(word)))
+            or (i and _plural(prev) and noun_like(prev) and _base_verb(word)
+                and (nxt == "" or nxt in _PUNCT or nxt in PREP or nxt in CONJ))  # "how long tickets wait."
             or (word in verbs and "NOUN" not in readings))
         if is_verb:
             verb, prep, expect_verb, after_aux, i = lemma(word), None, False, False, i + 1

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .domain import NOMINAL, _canonical, _sentences, _singular_head
+from .domain import NOMINAL, _canonical, _sentences, _singular_head, nominal_for
 from .lexicon import NOT_ENTITIES, VERBS
-from .phrases import read_phrases
+from .phrases import lemma, read_phrases
 
 if TYPE_CHECKING:
     from .plan import PlanView
@@ -26,7 +26,7 @@ _UPDATE = set("update edit change rename assign move mark approve cancel close a
 _DELETE = set("delete remove unfollow unlike withdraw".split())
 _READ = set("see view list browse search find show read track get look watch query scroll receive know export "
             "download monitor compare filter sort open_for".split())
-_MANAGE = set("manage administer maintain curate run".split())
+_MANAGE = set("manage administer maintain curate run keep".split())
 # Verbs that take their object after a preposition: "comment on a recipe", "reply to tickets".
 _PREP_VERBS = {"comment": {"on"}, "reply": {"to"}, "respond": {"to"}, "vote": {"on", "for"},
                "apply": {"for", "to"}, "subscribe": {"to"}, "pay": {"for"}, "look": {"at", "for"},
@@ -86,7 +86,7 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
                 and not direct_entity.get(verb, False)
             if ph.prep is not None and ph.prep not in _PREP_VERBS.get(verb, set()) and not through_of:
                 continue
-            nominal = NOMINAL.get(verb) or _REPLY_NOUNS.get(verb)
+            nominal = nominal_for(verb, {name}) or _REPLY_NOUNS.get(verb)
             if nominal and nominal in d.entities and nominal != name:
                 add(nominal, ["create"])
                 add(name, ["get"])  # "review the restaurant": the thing is read as the record is made
@@ -110,4 +110,12 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
         if any(ph.role == "subject" and ph.passive and ph.subject_of == "pay" for ph in phrases) \
                 and "payment" in d.entities:
             add("payment", ["create"])
+        # "receive alerts and acknowledge them": a verb whose object is a pronoun acts on the last thing named.
+        for match in re.finditer(r"\b([a-z]+) (them|it)\b", sentence):
+            kinds = _kind(lemma(match.group(1)))
+            before = [_canonical(_singular_head(ph.head), d.shortener) for ph in phrases
+                      if ph.position < match.start() and not ph.aside]
+            target = next((n for n in reversed(before) if n in d.entities), None)
+            if kinds and target:
+                add(target, kinds)
     return list(dict.fromkeys(found))
