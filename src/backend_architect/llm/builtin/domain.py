@@ -316,7 +316,7 @@ def is_person(word: str) -> bool:
 def _noun_ok(word: str, phrase_determiner: bool, raw: str = "") -> bool:
     """A head the lexicon knows as a noun; an unknown word only when written as a countable thing ("a webhook")."""
     last = word.split("_")[-1]
-    if word in LEXICON or word in SYNONYMS:
+    if word in LEXICON or word in SYNONYMS or is_person(word):
         return True
     readings = word_classes(last) or word_classes(raw.split("_")[-1] if raw else last)
     if "NOUN" in readings:
@@ -374,8 +374,8 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                 points += 2  # "publish events at venues": a kind of thing, not "on the shelves"
             if points and word in LEXICON:
                 points += 3  # a known domain noun, when the sentence does something with it
-            if human and word in STAFF:
-                points = min(points, 1)  # staff act on the system; they are a role, not a table
+            if word in STAFF or word.split("_")[-1] in STAFF:
+                points = 0  # staff act on the system; they are a role of the user account, not a table
             score(word, points, sentence)
         verbs = {p.verb for p in phrases if p.verb and not p.passive_verb} | {
             p.subject_of for p in phrases if p.subject_of and not p.passive}

@@ -47,7 +47,7 @@ own local nearest latest several whole same different certain overdue late early
 MASS = set("food work stuff time help advice feedback money information traffic way lot kind sort part "
            "place side end start top bottom front back middle".split())
 GENERIC_HEADS = set("slot item line entry record rule schedule log request setting session event type plan "
-                    "template level list".split())
+                    "template level list pass".split())
 PARTICIPLES = set("taught bought sent made built paid held kept sold written given taken seen known shown done "
                   "run put set cut read left lost found told".split())
 _TOKEN = re.compile(r"'s\b|[a-z][a-z_-]*(?:'[a-z]+)?|\d+(?:[.,]\d+)*|[,.;:!?()\[\]—–]")
@@ -180,6 +180,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
     """Noun phrases of one sentence with their grammatical role. `verbs` are words read as verbs where
     the grammar leaves it open; `not_nouns` are heads that hand over to their modifier ("order history")."""
     text = _POSSESSIVE.sub(" 's", sentence.lower())  # "doctors' schedules": the owner is a determiner
+    text = re.sub(r"\b(we|they|you|i)'(ve|re|ll|d)\b", r"\1", text)  # "we've got": the pronoun is the subject
     tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
     tokens = [(w if w != "'s" else "the", p) for w, p in tokens]
     n = len(tokens)
@@ -201,7 +202,8 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             if word in CONJ or word == ",":
                 # "with referrer and country": the conjunction carries the preposition to the next noun;
                 # "adds books and fixes records": a verb-form word before a noun starts a new predicate.
-                prep = phrases[-1].prep if phrases and word in {"and", "or", ","} else None
+                last = next((p for p in reversed(phrases) if not p.aside), None)
+                prep = last.prep if last and word in {"and", "or", ","} else None
                 if word in CONJ - {"and", "or"}:
                     subject, verb, prep = None, None, None
             i += 1
