@@ -59,3 +59,13 @@ def test_every_brief_aware_rule_has_its_family_and_a_test():
     assert len(rules) == 17
     assert [r.id for r in rules if f'"{r.id}"' not in tests] == []
     assert all(r.rationale and r.title for r in rules)
+
+
+def test_design_md_says_who_reaches_what_and_which_constraints_hold():
+    from backend_architect.render.markdown import render_markdown
+
+    booking = render_markdown(CORRECT["equipment-booking.yaml"]())
+    assert "Owner-scoped operations" in booking and "`GET /bookings` (`employee_id`)" in booking
+    assert "`bookings_no_overlap` EXCLUDE USING gist (equipment_id WITH =, tstzrange(starts_at, ends_at) WITH &&)" \
+        in booking
+    assert "`order_items.quantity`: `CHECK (quantity > 0)`" in render_markdown(CORRECT["online-shop.yaml"]())

@@ -123,3 +123,18 @@ def test_visitors_must_read_without_signing_in_but_a_guest_may_write_with_a_toke
                                                             R2=["POST /api/v1/reservations"]))
     [finding] = found(b, "brief-requirement-served")
     assert finding.location == "traceability/R1" and "allows any signed-in caller" in finding.message
+
+
+def test_a_comment_deleted_with_its_post_is_created_under_it_or_naming_it():
+    data = schema(table("users", col("password_hash", "text")), table("posts", col("user_id", fk="users")),
+                  table("comments", col("post_id", fk="posts", on_delete="cascade"), col("user_id", fk="users"),
+                        col("body", "text")))
+    loose = api({"comments": [ep("POST", "/comments", body="CommentCreate", resp="CommentCreate")]},
+                {"CommentCreate": ["body"]})
+    [finding] = found(bundle(api_=loose, data=data), "brief-child-with-parent")
+    assert "POST /api/v1/comments" in finding.message and "post_id" in finding.message
+    for resources, props in (({"comments": [ep("POST", "/comments", body="CommentCreate", resp="CommentCreate")]},
+                               ["post_id:string:uuid", "body"]),
+                              ({"posts": [ep("POST", "/posts/{post_id}/comments", body="CommentCreate",
+                                             resp="CommentCreate")]}, ["body"])):
+        assert found(bundle(api_=api(resources, {"CommentCreate": props}), data=data), "brief-child-with-parent") == []

@@ -8,6 +8,7 @@ operation has no security".
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -35,6 +36,11 @@ _AUTH_PATH = re.compile(r"(^|/)(auth|oauth|token|tokens|login|logout|signin|sign
                         r"password_resets|verify|verification|refresh|\.well-known|jwks|health|healthz|ready)(/|$)",
                         re.I)
 _WEBHOOK = re.compile(r"webhook", re.I)
+
+
+@functools.lru_cache(maxsize=8192)
+def _auth_path(path: str) -> bool:
+    return bool(_AUTH_PATH.search(path))
 
 
 def _public(op: Operation) -> bool:
@@ -153,7 +159,7 @@ def sensitive_public(bundle: Bundle) -> Found:
         return
     f = facts(bundle)
     for op in api.operations:
-        if not _public(op) or op.method in WRITES or _AUTH_PATH.search(op.path):
+        if not _public(op) or op.method in WRITES or _auth_path(op.path):
             continue
         table = f.table_of(op)
         props = response_properties(api, op)
@@ -176,7 +182,7 @@ def write_public(bundle: Bundle) -> Found:
         return
     f = facts(bundle)
     for op in api.operations:
-        if not _public(op) or op.method not in WRITES or _AUTH_PATH.search(op.path) or _WEBHOOK.search(op.path):
+        if not _public(op) or op.method not in WRITES or _auth_path(op.path) or _WEBHOOK.search(op.path):
             continue
         table = f.table_of(op)
         if op.method == "post" and not _is_item(op) and table in f.principals:
@@ -199,7 +205,7 @@ def owner_scope(bundle: Bundle) -> Found:
     if not f.owner_path:
         return
     for op in api.operations:
-        if _public(op) or _restricted(op) or _owner_scoped(op) or _AUTH_PATH.search(op.path):
+        if _public(op) or _restricted(op) or _owner_scoped(op) or _auth_path(op.path):
             continue
         table = f.table_of(op)
         if not f.owned(table):
@@ -230,7 +236,7 @@ def role_consistency(bundle: Bundle) -> Found:
     f = facts(bundle)
     by_table: dict[str, list[Operation]] = {}
     for op in api.operations:
-        if op.method in WRITES and not _AUTH_PATH.search(op.path):
+        if op.method in WRITES and not _auth_path(op.path):
             table = f.table_of(op)
             if table:
                 by_table.setdefault(table, []).append(op)
@@ -299,7 +305,7 @@ def server_owned_fields(bundle: Bundle) -> Found:
     f = facts(bundle)
     seen: set[tuple[str, str]] = set()
     for op in api.operations:
-        if op.method not in ("post", "put", "patch") or _restricted(op) or _AUTH_PATH.search(op.path):
+        if op.method not in ("post", "put", "patch") or _restricted(op) or _auth_path(op.path):
             continue
         found = request_schema(api, op)
         if found is None:

@@ -16,6 +16,7 @@ from .engine import rule
 from .english import READ, WRITE, Reading, singular
 from .facts import Facts, facts, is_privileged, literal_segments, request_schema, snake
 from .openapi_index import Operation
+from .semantics import association_pairs
 
 __all__: list[str] = []
 
@@ -203,13 +204,20 @@ def child_with_parent(bundle: Bundle) -> Found:
             table = f.table_of(op)
             if table:
                 creates.setdefault(table, []).append(op)
+    associations = set(association_pairs(bundle))
     for table in data.tables:
         child = singular(table.name)
         for col in table.columns:
             if col.references is None:
                 continue
             parent = singular(col.references.table)
-            if parent == child or not child.startswith(parent + "_") or parent in f.principals:
+            if parent == child or parent in f.principals | f.tenants or child in f.principals \
+                    or table.name in associations:
+                continue  # people and tenants come from the token; an association is neither's child
+            if not child.startswith(parent + "_"):
+                # Not a line item, but deleted with its parent (a comment of a post): created under it or naming it.
+                if col.references.on_delete == "cascade" and col.not_null:
+                    yield from _created_naming_parent(api, f, creates.get(child, []), parent, col.name, table.name)
                 continue
             parent_posts = [op for op in creates.get(parent, []) if not op.path.rstrip("/").endswith("}")]
             if not parent_posts:
@@ -229,6 +237,19 @@ def child_with_parent(bundle: Bundle) -> Found:
                            + (f", so {asked} cannot be done in one request" if asked else "")
                            + f": add an items array to the {parent}'s create body, or a nested POST")
             break
+
+
+def _created_naming_parent(api: object, f: Facts, posts: list[Operation], parent: str, column: str,
+                           table: str) -> Found:
+    for op in posts:
+        nested = any(singular(s) == parent for s in literal_segments(op.path) if not s.startswith("{"))
+        body = request_schema(api, op)
+        props = body[1].get("properties") if body else None
+        if nested or (isinstance(props, dict) and column in props):
+            continue
+        yield op.ptr, (f"{op.label} creates {table} rows, which exist only inside {_a(parent)} (ON DELETE CASCADE), "
+                       f"but neither its path nor its body ({body[0] if body else 'none'}) names the {parent}: nest it "
+                       f"(POST /{parent}s/{{{parent}_id}}/...) or require {column} in the body")
 
 
 def _asking(f: Facts, parent: str, child: str) -> str:

@@ -10,6 +10,7 @@ layer may not import it (layers), and a reviewer should not share the author's b
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ _IRREGULAR = {"people": "people", "staff": "staff", "data": "data", "media": "me
               "men": "man", "women": "woman", "aliases": "alias", "statuses": "status", "addresses": "address"}
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and the rules ask for the same few hundred names thousands of times
 def singular(word: str) -> str:
     word = word.lower().replace("-", "_")
     if word in _IRREGULAR:

@@ -9,6 +9,7 @@ need them stay silent rather than guess.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,11 +44,12 @@ def is_privileged(role: str) -> bool:
     return any(word in role for word in _PRIVILEGED)
 
 
-def literal_segments(path: str) -> list[str]:
+@functools.lru_cache(maxsize=8192)
+def literal_segments(path: str) -> tuple[str, ...]:
     segments = [s for s in path.strip("/").split("/") if s]
     while segments and _VERSION.match(segments[0]):
         segments = segments[1:]
-    return segments
+    return tuple(segments)
 
 
 @dataclass

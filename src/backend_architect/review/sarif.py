@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ EXTRA_RULES = (("input-unparsable", "error", "A file given to review could not b
                ("api-oas-schema", "error", "The OpenAPI document breaks the OpenAPI schema (openapi-spec-validator)."))
 
 
-def _uri(file: str) -> str:
+@functools.lru_cache(maxsize=256)
+def _uri(file: str) -> str:  # cached: resolving a path is a system call, and thousands of findings share a file
     path = Path(file)
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()

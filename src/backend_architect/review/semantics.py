@@ -13,7 +13,7 @@ from .engine import rule
 from .english import singular
 from .facts import facts, snake
 
-__all__: list[str] = []
+__all__ = ["association_pairs"]
 
 Found = Iterator[tuple[str, str]]
 _META = re.compile(r"^(id|created_at|updated_at|deleted_at|inserted_at|modified_at|created_on|updated_on)$")
@@ -33,7 +33,7 @@ _RANGE_PAIRS = (("starts_at", "ends_at"), ("start_at", "end_at"), ("start_time",
 _OVERLAP_STATED = re.compile(r"overlap|double[- ]book|exclu(de|sion)|for update|serializable|advisory lock", re.I)
 
 
-def _association_pairs(bundle: Bundle) -> dict[str, tuple[list[str], str]]:
+def association_pairs(bundle: Bundle) -> dict[str, tuple[list[str], str]]:
     """Association tables → (their pair of key columns, why it is one)."""
     assert bundle.data is not None
     out: dict[str, tuple[list[str], str]] = {}
@@ -71,7 +71,7 @@ def association_unique(bundle: Bundle) -> Found:
     """Association tables have a unique key over their pair"""
     if bundle.data is None:
         return
-    for name, (pair, why) in _association_pairs(bundle).items():
+    for name, (pair, why) in association_pairs(bundle).items():
         table = bundle.data.table(name)
         assert table is not None
         keys = [table.primary_key()] + [i.column_names() for i in table.indexes if i.unique and not i.where] + \
