@@ -308,6 +308,32 @@ class Plan:
                                               "delete": f"DELETE {path}/{{{pid}}}"}
             resources.append({"name": self.tables[name].replace("_", "-"), "endpoints": eps,
                               "description": f"{cls} resources"})
+        for child, entity in d.entities.items():
+            parent = next((p for p, _ in entity.parents if child.startswith(p + "_") and p in d.entities), None)
+            create = next((x for x in schemas if x["name"] == f"{_camel(parent)}Create"), None) if parent else None
+            if parent is None or create is None:
+                continue
+            # "order_items" live inside their order: the order is created with its lines in one request.
+            line = f"{_camel(child)}Line"
+            child_props = next(x for x in schemas if x["name"] == f"{_camel(child)}Create")["properties"]
+            schemas.append({"name": line, "description": f"One {child.replace('_', ' ')} of a new {parent}",
+                            "properties": [p for p in child_props if p["name"] != f"{parent}_id"] or [
+                                {"name": "note", "type": "string"}]})
+            create["properties"] = [p for p in create["properties"] if p["name"] != "note"] + [
+                {"name": self.tables[child].removeprefix(parent + "_") or "items", "type": "array", "ref": line,
+                 "required": True, "description": f"the {self.tables[child].replace('_', ' ')}, at least one"}]
+        for join in (j for j in d.joins if j.item):
+            # Line items live inside their parent: the order is created with its lines in one request.
+            parent_cls, line = _camel(join.left), f"{_camel(join.left)}Line"
+            schemas.append({"name": line, "description": f"One line of a new {join.left.replace('_', ' ')}; the "
+                            "server copies the unit price", "properties": [
+                                {"name": f"{join.right}_id", "type": "string", "format": "uuid", "required": True},
+                                {"name": "quantity", "type": "integer", "required": True,
+                                 "description": "at least 1"}]})
+            create = next(x for x in schemas if x["name"] == f"{parent_cls}Create")
+            create["properties"] = [p for p in create["properties"] if p["name"] != "note"] + [
+                {"name": "items", "type": "array", "ref": line, "required": True,
+                 "description": f"the {self.tables[join.right].replace('_', ' ')} and quantities, at least one"}]
         for join in d.joins:
             left, right = join.left, join.right
             table = self.tables[f"join:{left}:{right}"]
