@@ -68,6 +68,9 @@ def _saga_without_compensation(plan):
 
 def _event_without_payload(plan):
     services = copy.deepcopy(plan.services)
+    if not services["events"]:  # a monolith publishes none: give it one to break
+        services["events"] = [{"name": "order.deleted", "description": "an order was deleted",
+                               "payload": [{"name": "id", "type": "uuid"}], "key": "id"}]
     services["events"][0]["payload"] = []
     services["events"][0]["key"] = None
     return {"microservices": services}

@@ -219,6 +219,9 @@ def print_verify(console: Console, report: VerifyReport, sql_path: Path) -> None
     from rich.markup import escape
 
     for s in report.statements:
+        if s.skipped:
+            console.print(f"[yellow]skip[/] {escape(f'{sql_path.name}:{s.line}: {s.label}')}\n     "
+                          f"{escape(s.error or '')} (a contrib module this throwaway server lacks)", highlight=False)
         if not s.ok:
             console.print(f"[red]FAIL[/] {escape(f'{sql_path.name}:{s.line}: {s.label}')}\n     {escape(s.error or '')}",
                           highlight=False)

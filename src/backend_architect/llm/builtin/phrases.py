@@ -248,6 +248,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             or (prev in {"and", "or"} and "VERB" in readings and (_vbz(word) or _base_verb(word)) and verb is not None
                 and (nxt in DET or nxt in PRON or (noun_like(nxt) and not _function_word(nxt)))
                 and phrases and phrases[-1].role == "object")
+            or (word.endswith("ing") and "VERB" in readings and (nxt in DET or nxt in PRON))  # "containing many"
             or (prev in SUBJECT_PRON and "VERB" in readings and (_vbz(word) or _base_verb(word)))
             or (i and _plural(prev) and noun_like(prev) and _base_verb(word)
                 and (nxt == "" or nxt in _PUNCT or nxt in PREP or nxt in CONJ))  # "how long tickets wait."
