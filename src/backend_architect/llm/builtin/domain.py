@@ -367,7 +367,10 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                 else:
                     points += 2 if phrase.passive else 1
             elif phrase.prep is None:
-                points += 2
+                # "replies form a thread": one thing in passing, unless the verb makes it
+                points += 1 if phrase.indefinite and phrase.verb not in OWNING_VERBS else 2
+            elif phrase.indefinite and phrase.prep not in {"of", "per"}:
+                pass  # "from a pickup point to a destination": a detail of the trip, not a kind of thing
             elif phrase.prep in {"of", "for", "per", "with", "to", "into", "under", "within"}:
                 points += 2 if _plural(raw) and phrase.prep in {"of", "per", "with", "into", "for"} else 1
             elif phrase.prep in {"at", "in", "on", "from"} and _plural(raw) and not phrase.determiner:

@@ -160,6 +160,7 @@ class Phrase:
     negated: bool = False  # in a clause that says it is not stored ("card numbers are never stored")
     passive: bool = False  # the subject of "are paid"
     possessive: bool = False  # "their orders", "its own menus": the subject's
+    indefinite: bool = False  # "a destination": one thing mentioned in passing
     passive_verb: bool = False  # the verb before it is passive ("who is booked into their class")
     subject_of: str | None = None  # for subjects: the verb (lemma) they do
 
@@ -245,8 +246,8 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             or (word in PARTICIPLES or (_participle(word) and not noun_like(nxt)))
             or (subject is not None and verb is None and "VERB" in readings
                 and (_vbz(word) if not _plural(subject.words[-1]) else _base_verb(word)))
-            or (prev in {"and", "or"} and "VERB" in readings and (_vbz(word) or _base_verb(word)) and verb is not None
-                and (nxt in DET or nxt in PRON or (noun_like(nxt) and not _function_word(nxt)))
+            or (prev in {"and", "or"} and "VERB" in readings and (_vbz(word) or _base_verb(word))
+                and (nxt in DET or nxt in PRON or (verb is not None and noun_like(nxt) and not _function_word(nxt)))
                 and phrases and phrases[-1].role == "object")
             or (word.endswith("ing") and "VERB" in readings and (nxt in DET or nxt in PRON))  # "containing many"
             or (prev in SUBJECT_PRON and "VERB" in readings and (_vbz(word) or _base_verb(word)))
@@ -296,7 +297,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             prep, after_aux = None, False
             continue
         head, fallback = words[-1], False
-        if noun_lemma(head) in GENERIC_HEADS and len(words) > 1 and words[-2] not in not_nouns:
+        if noun_lemma(head) in GENERIC_HEADS and len(words) > 1:
             head = f"{words[-2]}_{head}"  # "alert rules" -> alert_rules, "waiting list" -> waiting_list
         elif head in not_nouns and len(words) > 1:
             head, fallback = words[-2], True  # "order history" -> order, but weakly
@@ -313,7 +314,7 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
             role = "subject"  # "... and customers reply back": a new clause with its own subject
         indefinite = prev in {"a", "an"} and not _plural(words[-1])
         phrase = Phrase(head=head, words=words, role=role, prep=prep, verb=verb, position=start, fallback=fallback,
-                        determiner=prev in DET, possessive=prev in {"their", "his", "her", "its", "my", "your", "own"},
+                        determiner=prev in DET, indefinite=indefinite, possessive=prev in {"their", "his", "her", "its", "my", "your", "own"},
                         attribute=(prep == "with" and indefinite) or (prep is None and verb in HAVING and indefinite),
                         aside=depth > 0, negated=any(a <= start < b for a, b in negated_spans))
         if after_aux:

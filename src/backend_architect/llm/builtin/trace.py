@@ -82,7 +82,7 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
             if name not in d.entities:
                 continue
             # "see a feed of posts": a read reaches through "of" when what it names directly is no entity.
-            through_of = ph.prep in {"of", "per", "for", "by", "into", "in"} and verb in _READ \
+            through_of = ph.prep in {"of", "per", "for", "by", "into", "in"} and (verb in _READ or verb in _MANAGE) \
                 and not direct_entity.get(verb, False)
             if ph.prep is not None and ph.prep not in _PREP_VERBS.get(verb, set()) and not through_of:
                 continue
