@@ -284,7 +284,8 @@ NOMINAL = {"borrow": "loan", "lend": "loan", "reserve": "reservation", "book": "
            "enrol": "enrollment", "enroll": "enrollment", "subscribe": "subscription", "order": "order",
            "purchase": "order", "buy": "order", "rent": "rental", "hire": "rental", "comment": "comment",
            "vote": "vote", "bid": "bid", "apply": "application", "bookmark": "bookmark",
-           "favourite": "favorite", "favorite": "favorite", "enlist": "enrollment", "reply": "reply"}
+           "favourite": "favorite", "favorite": "favorite", "enlist": "enrollment", "reply": "reply",
+           "paste": "paste"}
 PERSONS = set("""user customer member employee patient student teacher doctor nurse guest visitor parent child cook
 rider driver attendee organiser organizer agent librarian freelancer client dispatcher operator receptionist trainer
 instructor lead manager admin administrator staff owner seller buyer vendor host tenant landlord author reader
@@ -301,6 +302,10 @@ _MACHINES = set("sensor device server computer printer monitor router scanner tr
 # Heads that mean nothing alone ("fixes records", "see the details"): only a modifier makes them a thing.
 _BARE_GENERIC = {"record", "entry", "line", "setting", "thing", "detail", "info", "form", "field", "value", "tracker",
                  "sale", "fleet"}
+
+
+# Generic words that are things when someone creates them ("create lists") and nothing otherwise.
+_CREATABLE_GENERIC = {"list", "record", "entry", "form"}
 
 
 def is_person(word: str) -> bool:
@@ -347,8 +352,15 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                 continue
             raw = phrase.head
             word = _canonical(_singular_head(raw), shortener)
-            if (len(word) < 3 or word in NOT_ENTITIES or word in _BARE_GENERIC or raw in ROLE_WORDS or word in ROLE_WORDS
-                    or (word in {"url", "short_url"} and not shortener) or not _noun_ok(word, phrase.determiner, raw)):
+            if raw.startswith("account") and len(phrase.words) > 1:
+                word = "account"  # "a financial account" is not the user's login
+            created = phrase.prep is None and phrase.verb in OWNING_VERBS and phrase.role == "object"
+            if created and _singular_head(raw) in _CREATABLE_GENERIC:
+                word = _singular_head(raw)  # "Users can create lists", "create records"
+            if not (created and word in _CREATABLE_GENERIC) and (
+                    len(word) < 3 or word in NOT_ENTITIES or word in _BARE_GENERIC or raw in ROLE_WORDS
+                    or word in ROLE_WORDS or (word in {"url", "short_url"} and not shortener)
+                    or not _noun_ok(word, phrase.determiner, raw)):
                 if word in STAFF or word.split("_")[-1] in STAFF or word in ROLE_WORDS:
                     humans_act = humans_act or phrase.role == "subject"
                     if phrase.role == "subject" and phrase.subject_of and word not in actors and word in STAFF:
@@ -470,6 +482,9 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             if nxt < len(phrases) and names[nxt] and phrases[nxt].prep in {"per", "at", "in", "within", "of", "for",
                                                                            "under", "on", "with"}:
                 parent = names[nxt]
+                transactional = set(NOMINAL.values()) | EVENT_LIKE
+                if parent in transactional and name not in transactional:
+                    continue  # "a book that is on loan": a thing does not belong to a transaction about it
                 if parent not in (name, tenant) and not person and not any(
                         p == name for p, _ in entities[parent].parents):
                     if parent != actor or name in EVENT_LIKE or (subject and subject != actor):

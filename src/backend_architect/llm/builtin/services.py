@@ -223,6 +223,15 @@ def _depend(services: dict[str, dict[str, Any]], frm: str, to: str, micro: bool,
         return
     target = services[to]["name"]
     deps = services[frm]["depends_on"]
+    by_name = {svc["name"]: svc for svc in services.values()}
+    seen, stack = set(), [target]
+    while stack:  # never close a synchronous cycle: the reverse reference goes through the owner's API
+        current = stack.pop()
+        if current == services[frm]["name"]:
+            return
+        if current not in seen:
+            seen.add(current)
+            stack += [d["service"] for d in by_name.get(current, {}).get("depends_on", [])]
     if not any(dep["service"] == target for dep in deps):
         if micro:
             deps.append({"service": target, "protocol": "rest", "timeout_ms": 300,

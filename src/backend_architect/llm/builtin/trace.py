@@ -19,7 +19,7 @@ __all__ = ["operations_for"]
 
 _CREATE = set("create add post publish upload write send submit register define open place record invite schedule "
               "request log save share attach enrol enroll raise file start build make issue generate shorten "
-              "sell list_for".split())
+              "sell connect link import paste".split())
 _UPDATE = set("update edit change rename assign move mark approve cancel close archive complete grade acknowledge "
               "accept confirm fix reply deliver pick dispatch resolve reject return rate_for set check scan "
               "verify reassign reopen unpublish tag".split())
