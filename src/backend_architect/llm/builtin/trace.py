@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["operations_for"]
 
 _CREATE = set("create add post publish upload write send submit register define open place record invite schedule "
-              "request log save share attach enrol enroll raise file start build make issue generate shorten "
+              "request log save share attach enrol enroll raise file build make issue generate shorten "
               "sell connect link import paste".split())
 _UPDATE = set("update edit change rename assign move mark approve cancel close archive complete grade acknowledge "
               "accept confirm fix reply deliver pick dispatch resolve reject return rate_for set check scan "
@@ -28,7 +28,7 @@ _READ = set("see view list browse search find show read track get look watch que
             "download monitor compare filter sort open_for".split())
 _MANAGE = set("manage administer maintain curate run keep".split())
 # Verbs that take their object after a preposition: "comment on a recipe", "reply to tickets".
-_PREP_VERBS = {"comment": {"on"}, "reply": {"to"}, "respond": {"to"}, "vote": {"on", "for"},
+_PREP_VERBS = {"set": {"on", "for"}, "comment": {"on"}, "reply": {"to"}, "respond": {"to"}, "vote": {"on", "for"},
                "apply": {"for", "to"}, "subscribe": {"to"}, "pay": {"for"}, "look": {"at", "for"},
                "search": {"for"}, "bid": {"on"}, "check": {"in"}, "enrol": {"in"}, "enroll": {"in"}}
 _REPLY_NOUNS = {"reply": "reply", "respond": "response"}
@@ -92,6 +92,8 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
                 add(name, ["get"])  # "review the restaurant": the thing is read as the record is made
                 continue
             kinds = _kind(verb)
+            if nominal and nominal not in d.entities and not kinds:
+                kinds = ["update"]  # "pay for an order" with no payments table: the order records it
             if nominal == name:
                 kinds = ["create"]
             if verb in _LOOK_AND_ACT:
