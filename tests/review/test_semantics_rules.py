@@ -137,3 +137,16 @@ def test_the_overlap_to_exclude_is_the_booked_things_not_the_bookers():
                         col("starts_at", "timestamptz"), col("ends_at", "timestamptz")))
     [finding] = found(bundle(data=data), "schema-no-overlap")
     assert "doctor_id WITH =" in finding.message
+
+
+def test_an_exclusion_written_in_ddl_counts():
+    ddl = ("CREATE TABLE rooms (id uuid PRIMARY KEY);\n"
+           "CREATE TABLE reservations (id uuid PRIMARY KEY, room_id uuid NOT NULL REFERENCES rooms(id),\n"
+           "  starts_at timestamptz NOT NULL, ends_at timestamptz NOT NULL);\n")
+    assert found(Bundle(data=parse_ddl(ddl)[0]), "schema-no-overlap")
+    excluded = ddl + ("ALTER TABLE reservations ADD CONSTRAINT no_overlap EXCLUDE USING gist "
+                      "(room_id WITH =, tstzrange(starts_at, ends_at) WITH &&);")
+    schema_, _ = parse_ddl(excluded)
+    assert found(Bundle(data=schema_), "schema-no-overlap") == []
+    assert schema_.table("reservations").exclusions[0].elements == ["room_id WITH =",
+                                                                    "tstzrange(starts_at, ends_at) WITH &&"]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .bundle import Bundle
 from .engine import rule
-from .english import READ, WRITE, Reading, singular
+from .english import READ, WRITE, Reading, singular, verb_kind
 from .facts import Facts, facts, is_privileged, literal_segments, request_schema, snake
 from .openapi_index import Operation
 from .semantics import association_pairs
@@ -150,7 +150,7 @@ def requirement_served(bundle: Bundle) -> Found:
                 continue
             fitting = [op for op in ops if op.method in _FITS[kind]]
             if not fitting:
-                verbs = ", ".join(v for v in reading.verbs if (READ if v in _read_verbs() else WRITE) == kind)
+                verbs = ", ".join(v for v in reading.verbs if verb_kind(v) == kind)
                 missing.append(f"no {kind} operation ({'GET' if kind == READ else 'POST/PUT/PATCH/DELETE'}) for "
                                f"'{verbs}'")
                 continue
@@ -165,12 +165,6 @@ def requirement_served(bundle: Bundle) -> Found:
             yield f"traceability/{req.id}", (f"requirement {req.id} ({_short(req.text)}) is not served{where}: "
                                              + "; ".join(missing) + ". Trace it to an operation that does it, or add "
                                              "one")
-
-
-def _read_verbs() -> set[str]:
-    from .english import _READ_VERBS, _WRITE_VERBS
-
-    return _READ_VERBS - _WRITE_VERBS
 
 
 def _who(op: Operation) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..spec.data import Column, DatabaseSchema, EnumType, ForeignKey, Index, Table
+from ..spec.data import Column, DatabaseSchema, EnumType, Exclusion, ForeignKey, Index, Table
 
 __all__ = ["DdlError", "parse_ddl"]
 
@@ -72,6 +72,15 @@ class _Builder:
             for name in cols:
                 if column == name or f"{name} " in f"{text} " or f"({name}" in text:
                     cols[name]["description"] = f"CHECK ({text})"
+        elif con.contype == ConstrType.CONSTR_EXCLUSION:
+            # EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&): what schema-no-overlap asks
+            from pglast.stream import RawStream
+
+            elements = [f"{elem.name or RawStream()(elem.expr)} WITH {ops[-1].sval}"
+                        for elem, ops in con.exclusions or ()]
+            table["exclusions"].append(Exclusion.model_construct(
+                name=con.conname or f"{table['name']}_excl", elements=elements, reason="declared in the DDL",
+                where=RawStream()(con.where_clause) if con.where_clause else None))
         elif con.contype == ConstrType.CONSTR_FOREIGN:
             fk_cols = [a.sval for a in con.fk_attrs or ()] or ([column] if column else [])
             pk_cols = [a.sval for a in con.pk_attrs or ()] or ["id"]
@@ -84,7 +93,7 @@ class _Builder:
         from pglast import ast
 
         name = stmt.relation.relname
-        table: dict[str, Any] = {"name": name, "columns": {}, "indexes": []}
+        table: dict[str, Any] = {"name": name, "columns": {}, "indexes": [], "exclusions": []}
         self.tables[name] = table
         self.lines[name] = line
         for elt in stmt.tableElts or ():
@@ -123,7 +132,8 @@ class _Builder:
         tables = []
         for t in self.tables.values():
             columns = [Column.model_construct(**c) for c in t["columns"].values()]
-            tables.append(Table.model_construct(name=t["name"], description="", columns=columns, indexes=t["indexes"]))
+            tables.append(Table.model_construct(name=t["name"], description="", columns=columns, indexes=t["indexes"],
+                                                exclusions=t["exclusions"]))
         return DatabaseSchema.model_construct(engine="postgresql", enums=self.enums, tables=tables, relationships=[])
 
 
