@@ -414,7 +414,7 @@ def _singular_head(phrase_head: str) -> str:
 
 # Verbs whose subject creates and owns the object; "borrow", "view" or "rate" do not make it the owner.
 OWNING_VERBS = set("create creates add adds write writes post posts upload uploads shorten shortens submit submits "
-                   "publish define register place open record send make build own start file raise request keep "
+                   "publish define register place open record send make build own start file raise request "
                    "register registers publish publishes place places open opens define defines record records send "
                    "sends make makes build builds own owns start starts file files raise raises".split())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .domain import NOMINAL, _canonical, _sentences, _singular_head, nominal_for
+from .domain import EVENT_LIKE, NOMINAL, _canonical, _sentences, _singular_head, nominal_for
 from .lexicon import NOT_ENTITIES, VERBS
 from .phrases import lemma, read_phrases
 
@@ -93,7 +93,8 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
                 continue
             kinds = _kind(verb)
             if nominal and nominal not in d.entities and not kinds:
-                kinds = ["update"]  # "pay for an order" with no payments table: the order records it
+                # "book an appointment" makes one; "pay for an order" with no payments table updates it
+                kinds = ["create"] if name in EVENT_LIKE else ["update"]
             if nominal == name:
                 kinds = ["create"]
             if verb in _LOOK_AND_ACT:
