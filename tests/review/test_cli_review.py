@@ -25,7 +25,9 @@ def review_json(*args: str) -> tuple[int, dict]:
 def test_broken_design_has_the_expected_findings() -> None:
     code, report = review_json(str(BROKEN))
     assert code == 1
-    got = Counter((f["severity"], f["rule_id"]) for f in report["findings"])
+    # The brief-aware families are checked on their own designs (test_*_rules.py, test_brief_aware_examples.py).
+    got = Counter((f["severity"], f["rule_id"]) for f in report["findings"]
+                  if not f["rule_id"].startswith(("authz-", "brief-", "schema-", "numbers-")))
     expected_errors = {"api-operation-id-unique": 2, "api-operation-success-response": 1, "api-path-params": 1,
                        "cross-sensitive-exposed": 1, "data-money-not-float": 1, "data-table-primary-key": 1,
                        "cross-service-references": 3, "svc-event-has-publisher": 1, "svc-gateway-route-target": 1,
@@ -56,10 +58,12 @@ def test_petstore_expanded_operation_id_with_spaces() -> None:
 
 
 def test_builtin_designs_have_no_error_findings(builtin_designs: dict[str, Path]) -> None:
+    # The brief-aware families' verdict on the builtin's designs is test_brief_aware_examples.py's (issue 13).
     for name, directory in builtin_designs.items():
-        code, report = review_json(str(directory))
-        errors = [f for f in report["findings"] if f["severity"] == "error"]
-        assert code == 0 and errors == [], name
+        _, report = review_json(str(directory))
+        errors = [f for f in report["findings"] if f["severity"] == "error"
+                  and not f["rule_id"].startswith(("authz-", "brief-", "schema-", "numbers-"))]
+        assert errors == [], name
 
 
 def test_several_files_at_once_run_cross_rules(tmp_path: Path) -> None:

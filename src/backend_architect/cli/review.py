@@ -70,8 +70,12 @@ def review(
                                                             "repeat for more.")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: the nearest "
                                                    ".backend-architect.toml from here up to the repository root).")] = None,
+    brief: Annotated[Optional[Path], typer.Option("--brief", "-b", help="The requirements brief (YAML, Markdown or "
+                                                  "text) the files were built for: the brief-aware rules check them "
+                                                  "against it. A design directory carries its own.")] = None,
 ) -> None:
     """Review designs: rules over the API, the database, the services, and across them."""
+    from ..review.bundle import BriefUnreadable, attach_brief
     from ..review.filters import FilterError, Filters, load_config
     from ..review.load import InputError, load_paths
 
@@ -87,7 +91,9 @@ def review(
         filters = Filters.build(settings, severity=severity.value if severity else None, rules=rules or [],
                                 skip=skip_rules or [])
         bundle = load_paths(paths)
-    except (InputError, FilterError) as exc:
+        if brief is not None:
+            attach_brief(bundle, brief)
+    except (InputError, FilterError, BriefUnreadable) as exc:
         raise _error(_stderr(), str(exc), EXIT_USAGE) from None
     from ..review import review_bundle
     from ..review.locate import add_lines, collapse_shared
@@ -212,6 +218,9 @@ def print_verify(console: Console, report: VerifyReport, sql_path: Path) -> None
     from rich.markup import escape
 
     for s in report.statements:
+        if s.skipped:
+            console.print(f"[yellow]skip[/] {escape(f'{sql_path.name}:{s.line}: {s.label}')}\n     "
+                          f"{escape(s.error or '')} (a contrib module this throwaway server lacks)", highlight=False)
         if not s.ok:
             console.print(f"[red]FAIL[/] {escape(f'{sql_path.name}:{s.line}: {s.label}')}\n     {escape(s.error or '')}",
                           highlight=False)

@@ -224,11 +224,23 @@ def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str
     named in the acceptance (and land in review.json), so the model may improve them but need not."""
     from ..review.report import artifact_findings
 
-    findings = artifact_findings(kind, subject, data=state.data)
+    findings = artifact_findings(kind, subject, data=state.data, brief=state.brief, api=state.api,
+                                 services=state.services)
     errors = [f"{f.rule_id} at {f.location}: {f.message}" for f in findings if f.severity == "error"]
     warnings = sorted({f.rule_id for f in findings if f.severity == "warning"})
     noted = f"; review warnings: {', '.join(warnings)}" if warnings else ""
     return errors, noted
+
+
+def _finish_review(args: FinishDesign, state: DesignState) -> list[str]:
+    """The cross rules over the whole design (requirements served by what they are traced to, numbers that
+    agree): their errors go back to the model like any other."""
+    from ..review.report import finish_findings
+
+    notes = [args.summary, *args.open_questions] + [f"{d.title}. {d.justification}" for d in state.decisions]
+    findings = finish_findings(state.brief, state.api, state.data, state.services, traceability=args.traceability,
+                               capacity=state.capacity, performance=state.performance, notes=notes)
+    return [f"{f.rule_id} at {f.location}: {f.message}" for f in findings if f.severity == "error"]
 
 
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
@@ -343,6 +355,7 @@ def _finish(args: FinishDesign, state: DesignState) -> ToolOutcome:
         return reminder
     errors = cross_check(state.brief, state.api, state.data, state.services, args, performance=state.performance,
                          graphql_fields=state.graphql_fields())
+    errors = errors or _finish_review(args, state)
     if errors:
         return _failure("finish_design", errors)
     state.finish = args

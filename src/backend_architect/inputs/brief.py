@@ -15,6 +15,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .numbers import read_figures
+from .prose import BULLET as _BULLET, HEADING as _HEADING, labelled_figure, setext_to_atx, short_title
+
 __all__ = ["Brief", "BriefError", "Entity", "LoadedBrief", "NonFunctional", "Requirement", "load_brief", "parse_brief"]
 
 MAX_BRIEF_BYTES = 1_000_000
@@ -242,6 +245,9 @@ def _parse_yaml(text: str, source: str) -> LoadedBrief:
             nfr["extra"] = extra
     elif nfr is None and "non_functional" in data:
         del data["non_functional"]
+    if isinstance(data.get("non_functional"), dict):
+        for key, note in read_figures(data["non_functional"]):
+            warnings.append(f"{source}:{lines.get(('non_functional', key), 1)}: non_functional.{key}: {note}")
     try:
         brief = Brief.model_validate(data)
     except ValidationError as exc:
@@ -290,10 +296,12 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 
 # --- Markdown / plain text --------------------------------------------------------------------
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 _REQ_ID = re.compile(r"^\*{0,2}([A-Z][A-Z0-9]*-?\d+)\*{0,2}\s*[:.)-]\s+(.*)$")
 _NFR_LINE = re.compile(r"^\s*([A-Za-z_ ]+?)\s*[:=]\s*(.+?)\s*$")
+
+
+_LOAD_STATEMENT = re.compile(r"^(we expect|expect|expected|load|scale|numbers|traffic|volume)\b|\b(at launch|at peak|"
+                             r"peak|per (second|minute|hour|day|month)|an? (second|minute|hour|day|month))\b", re.I)
 
 
 def _parse_markdown(text: str, source: str) -> LoadedBrief:
@@ -301,11 +309,16 @@ def _parse_markdown(text: str, source: str) -> LoadedBrief:
     section = ""
     summary_lines: list[str] = []
     summary_done = False
+    prose: list[str] = []
     requirements: list[Any] = []
     constraints: list[str] = []
     nfr: dict[str, Any] = {}
     warnings: list[str] = []
-    for line in text.splitlines():
+    for number, line in enumerate(setext_to_atx(text.splitlines()), start=1):
+        figure = labelled_figure(line, warnings, source, number)
+        if figure and figure[0] not in nfr:
+            nfr[figure[0]] = figure[1]
+            continue
         heading = _HEADING.match(line)
         if heading:
             if not title:
@@ -324,6 +337,8 @@ def _parse_markdown(text: str, source: str) -> LoadedBrief:
                 key = match.group(1).strip().lower().replace(" ", "_") if match else ""
                 if match and key in _KNOWN_NFR:
                     nfr[key] = _coerce_number(match.group(2))
+                    for _, note in read_figures(nfr):
+                        warnings.append(f"{source}: {key}: {note}")
                 else:
                     requirements.append(item)
             else:
@@ -331,19 +346,34 @@ def _parse_markdown(text: str, source: str) -> LoadedBrief:
                 requirements.append({"id": req.group(1), "text": req.group(2)} if req else item)
             summary_done = summary_done or bool(summary_lines)
             continue
-        if line.strip() and not summary_done and section in {"", "intro"}:
-            if not title:
-                title = line.strip()[:200]
-                continue
-            summary_lines.append(line.strip())
+        if line.strip() and not title:
+            title, rest = short_title(line.strip())
+            if rest:
+                summary_lines.append(rest)
+                prose.append(rest)
+            continue
+        if line.strip() and "constraint" in section:
+            constraints.append(line.strip())
+        elif line.strip():
+            # Every paragraph is read, not only the first: prose briefs put requirements anywhere.
+            prose.append(line.strip())
+            if not summary_done and section in {"", "intro"}:
+                summary_lines.append(line.strip())
         elif not line.strip() and summary_lines:
             summary_done = True
     if not title:
         raise BriefError("no title: start the brief with a '# Heading' line", source=source, line=1)
     summary = " ".join(summary_lines)
     if not requirements:
-        # Free prose: every sentence of the summary is a requirement to trace.
-        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", summary) if len(s.strip()) > 3]
+        # Free prose: every sentence of every paragraph is a requirement to trace, except labelled figures.
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", " ".join(prose)) if len(s.strip()) > 3]
+        for sentence in list(sentences):
+            figure = labelled_figure(sentence, warnings, source, 0)
+            if figure:
+                sentences.remove(sentence)
+                nfr.setdefault(figure[0], figure[1])
+            elif _LOAD_STATEMENT.search(sentence) and re.search(r"\d|\b(hundred|thousand|million)\b", sentence):
+                sentences.remove(sentence)  # "We expect ~800 restaurants": a figure for sizing, kept in the summary
         requirements = sentences or [title]
         warnings.append(f"{source}: no bullet list of requirements; each sentence is taken as one")
     data = {"title": title, "summary": summary, "requirements": requirements, "constraints": constraints}

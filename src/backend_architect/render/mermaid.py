@@ -10,8 +10,29 @@ from ..spec.services import Saga, ServiceArchitecture
 __all__ = ["er_diagram", "saga_sequence", "service_flowchart"]
 
 
+# Words Mermaid's grammars reserve: a node or entity named `class`, `style`, `end` or `graph` breaks the diagram.
+_RESERVED = {"end", "class", "classdef", "style", "linkstyle", "graph", "flowchart", "subgraph", "click", "call",
+             "href", "direction", "default", "interpolate", "erdiagram", "sequencediagram", "participant", "actor",
+             "loop", "alt", "else", "opt", "par", "and", "rect", "critical", "break", "note", "over", "left", "right",
+             "of", "activate", "deactivate", "autonumber", "box", "title", "accdescr", "acctitle"}
+
+
 def _ident(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+    """A safe id: only letters, digits and underscores, never a reserved word, never starting with a digit."""
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", text) or "_"
+    if ident.lower() in _RESERVED or ident[0].isdigit():
+        ident = f"{ident}_"
+    return ident
+
+
+def _node(text: str) -> str:
+    """Flowchart and sequence ids carry a prefix, so no name can be read as a keyword."""
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def _label(text: str) -> str:
+    """A quoted label: quotes become #quot; (Mermaid's entity code)."""
+    return '"' + text.replace('"', "#quot;") + '"'
 
 
 def er_diagram(schema: DatabaseSchema) -> str:
@@ -40,25 +61,25 @@ def service_flowchart(arch: ServiceArchitecture) -> str:
     lines = ["flowchart LR", "    client([Clients])"]
     gateway = arch.infrastructure.api_gateway
     if gateway:
-        lines.append(f"    gw[{gateway.name}]")
+        lines.append(f"    gw[{_label(gateway.name)}]")
         lines.append("    client --> gw")
     for svc in arch.services:
-        lines.append(f"    {_ident(svc.name)}[{svc.name}]")
+        lines.append(f"    {_node(svc.name)}[{_label(svc.name)}]")
         if gateway and any(r.service == svc.name for r in gateway.routes):
-            lines.append(f"    gw --> {_ident(svc.name)}")
+            lines.append(f"    gw --> {_node(svc.name)}")
     for svc in arch.services:
         for dep in svc.depends_on:
-            lines.append(f"    {_ident(svc.name)} -->|{dep.protocol}| {_ident(dep.service)}")
+            lines.append(f"    {_node(svc.name)} -->|{_label(dep.protocol)}| {_node(dep.service)}")
     publishers = {e: s.name for s in arch.services for e in s.events_published}
     if arch.events:
         broker = arch.infrastructure.message_broker or "events"
-        lines.append(f"    bus{{{{{broker}}}}}")
+        lines.append(f"    bus{{{{{_label(broker)}}}}}")
         for svc in arch.services:
             for event in svc.events_published:
-                lines.append(f"    {_ident(svc.name)} -.->|{event}| bus")
+                lines.append(f"    {_node(svc.name)} -.->|{_label(event)}| bus")
             for event in svc.events_subscribed:
                 if event in publishers:
-                    lines.append(f"    bus -.->|{event}| {_ident(svc.name)}")
+                    lines.append(f"    bus -.->|{_label(event)}| {_node(svc.name)}")
     return "\n".join(lines)
 
 
@@ -72,13 +93,13 @@ def saga_sequence(saga: Saga) -> str:
     lead = saga.orchestrator or saga.steps[0].service
     lines = ["sequenceDiagram"]
     for name in dict.fromkeys([lead] + [s.service for s in saga.steps]):
-        lines.append(f"    participant {_ident(name)} as {name}")
+        lines.append(f"    participant {_node(name)} as {_text(name)}")
     for step in saga.steps:
-        lines.append(f"    {_ident(lead)}->>{_ident(step.service)}: {_text(step.action)}")
+        lines.append(f"    {_node(lead)}->>{_node(step.service)}: {_text(step.action)}")
     compensable = [s for s in saga.steps if s.compensation]
     if compensable:
         lines.append("    alt a later step fails")
         for step in reversed(compensable):
-            lines.append(f"        {_ident(lead)}->>{_ident(step.service)}: {_text(step.compensation or '')}")
+            lines.append(f"        {_node(lead)}->>{_node(step.service)}: {_text(step.compensation or '')}")
         lines.append("    end")
     return "\n".join(lines)

@@ -172,6 +172,8 @@ def _operation(spec: ApiSpecification, ep: Endpoint, tag: str) -> dict[str, Any]
                            if s.type == "oauth2" else []} for s in chosen]
     if ep.roles:
         op["x-roles"] = list(ep.roles)
+    if ep.owner_scope:
+        op["x-owner-scope"] = ep.owner_scope
     return op
 
 

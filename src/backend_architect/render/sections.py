@@ -72,6 +72,11 @@ def security_section(api: ApiSpecification) -> list[str]:
                f"{', '.join(f'`{k}`' for k in public) or 'none'}.")
     if restricted:
         out.append(f"Restricted operations: {'; '.join(restricted)}.")
+    scoped = [f"`{ep.key}` (`{ep.owner_scope}`)" for ep in api.endpoints() if ep.owner_scope]
+    if scoped:
+        # What OWASP API1 asks a design to say: which rows a caller reaches, checked against which column.
+        out.append(f"Owner-scoped operations (a caller reaches only the rows whose owner column is theirs; another "
+                   f"owner's row answers 404): {'; '.join(scoped)}.")
     if api.rate_limits:
         out.append("\n**Rate limiting.** Over a limit the API answers `429` with `Retry-After`, `RateLimit` and "
                    "`RateLimit-Policy` headers.\n")
@@ -109,6 +114,14 @@ def data_extras(data: DatabaseSchema) -> list[str]:
             out += [f"| {d.table}.{d.column} | {cell(d.source)} | {cell(d.reason)} | {cell(d.kept_in_sync_by)} |"
                     for d in n.denormalizations]
             out.append("")
+    checks = [f"`{t.name}.{c.name}`: `CHECK ({cell(c.check)})`" for t in data.tables for c in t.columns if c.check]
+    exclusions = [f"`{t.name}`: `{x.name}` EXCLUDE USING gist ({cell(', '.join(x.elements))})"
+                  + (f" (where `{cell(x.where)}`)" if x.where else "") + f": {cell(x.reason)}"
+                  for t in data.tables for x in t.exclusions]
+    if checks or exclusions:
+        out.append("### Integrity constraints\n")
+        out += [f"- {line}" for line in checks + exclusions]
+        out.append("")
     out.append("### Access patterns\n")
     if data.access_patterns:
         out.append("| Pattern | Query | Served by | Frequency |\n| --- | --- | --- | --- |")

@@ -59,6 +59,8 @@ def _column_sql(column: Column, single_pk: bool, defer_fk: bool) -> str:
         parts.append("UNIQUE")
     if column.default is not None:
         parts.append(f"DEFAULT {column.default}")
+    if column.check:
+        parts.append(f"CHECK ({column.check})")
     fk = column.references
     if fk and not defer_fk:
         parts.append(f"REFERENCES {quote_ident(fk.table)} ({quote_ident(fk.column)}) ON DELETE {fk.on_delete.upper()}")
@@ -104,6 +106,15 @@ def sql_statements(schema: DatabaseSchema) -> list[tuple[str, str]]:
                 f"CREATE {unique}INDEX {quote_ident(index.name)} ON {quote_ident(table.name)} "
                 f"USING {index.method} ({cols}){where};",
             ))
+    if any(" WITH = " in f" {e} " or e.rstrip().endswith("WITH =") for t in tables for x in t.exclusions
+           for e in x.elements):
+        # `=` on scalar columns inside a GiST exclusion needs the btree_gist operator classes (a contrib module).
+        out.insert(0, ("extension btree_gist", "CREATE EXTENSION IF NOT EXISTS btree_gist;"))
+    for table in tables:
+        for x in table.exclusions:
+            where = f" WHERE ({x.where})" if x.where else ""
+            out.append((f"exclusion {x.name}", f"ALTER TABLE {quote_ident(table.name)} ADD CONSTRAINT "
+                        f"{quote_ident(x.name)} EXCLUDE USING gist ({', '.join(x.elements)}){where};"))
     for table in tables:
         if table.description:
             out.append((f"comment {table.name}",
@@ -114,7 +125,8 @@ def sql_statements(schema: DatabaseSchema) -> list[tuple[str, str]]:
 def render_sql(schema: DatabaseSchema) -> str:
     chunks = [HEADER]
     headings = {"enum": "enums", "table": "tables", "foreign": "foreign keys closing reference cycles",
-                "index": "indexes", "comment": "comments"}
+                "index": "indexes", "extension": "extensions", "exclusion": "exclusion constraints",
+                "comment": "comments"}
     previous_kind = ""
     for label, statement in sql_statements(schema):
         kind = label.split()[0]

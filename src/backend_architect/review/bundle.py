@@ -9,10 +9,10 @@ from .engine import Finding
 
 if TYPE_CHECKING:
     from ..inputs.brief import Brief
-    from ..spec import DatabaseSchema, ServiceArchitecture, TraceItem
+    from ..spec import CapacityEstimate, DatabaseSchema, PerformancePlan, ServiceArchitecture, TraceItem
     from .openapi_index import ApiIndex
 
-__all__ = ["Bundle"]
+__all__ = ["BriefUnreadable", "Bundle", "attach_brief"]
 
 
 @dataclass
@@ -27,7 +27,13 @@ class Bundle:
     problems: list[Finding] = field(default_factory=list)  # inputs that could not be read as an artifact
     sources: Any = None  # locate.SourceSet: the files read, for lines and columns
     refs: Any = None  # refs.RefResolver of the OpenAPI file: refs to other files followed
+    # From a design.json (or the loop's state): what the numbers rules compare, and the design's own words
+    # (summary, decisions, open questions) where it states why it departs from a rule.
+    capacity: CapacityEstimate | None = None
+    performance: PerformancePlan | None = None
+    notes: list[str] = field(default_factory=list)
     _index: ApiIndex | None = None
+    _facts: Any = None  # the brief-aware rules' shared facts (review/facts.py), computed once
 
     @property
     def api(self) -> ApiIndex | None:
@@ -42,3 +48,21 @@ class Bundle:
     @property
     def kinds(self) -> list[str]:
         return [k for k, v in (("api", self.openapi), ("data", self.data), ("services", self.services)) if v is not None]
+
+
+class BriefUnreadable(Exception):
+    """The brief given with --brief cannot be read; the message names the file, line and field."""
+
+
+def attach_brief(bundle: Bundle, path: Any) -> None:
+    """`review FILES… --brief BRIEF`: the brief a person's files were built for. A brief that cannot be read
+    is a usage error naming its line and field; one given beside a design.json replaces the design's own, so a
+    design can be checked against the brief as it stands now."""
+    from ..inputs.brief import BriefError, load_brief
+
+    try:
+        loaded = load_brief(path)
+    except BriefError as exc:
+        raise BriefUnreadable(f"--brief {exc}") from None
+    bundle.brief = loaded.brief
+    bundle._facts = None

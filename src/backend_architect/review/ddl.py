@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec.data import Column, DatabaseSchema, EnumType, ForeignKey, Index, Table
+from ..spec.data import Column, DatabaseSchema, EnumType, Exclusion, ForeignKey, Index, Table
 from .locate import Place, line_starts, place_of
 
 __all__ = ["ELSEWHERE", "PARTITION_OF", "DdlError", "DdlResult", "parse_ddl", "read_ddl"]
@@ -104,7 +104,7 @@ class _Builder:
     def table(self, relation: Any, at: Place, *, create: bool = True) -> dict[str, Any] | None:
         name = self.name(relation)
         if name not in self.tables and create:
-            self.tables[name] = {"name": name, "columns": {}, "indexes": [], "description": ELSEWHERE}
+            self.tables[name] = {"name": name, "columns": {}, "indexes": [], "description": ELSEWHERE, "exclusions": []}
             self.places[name] = at
         return self.tables.get(name)
 
@@ -145,6 +145,15 @@ class _Builder:
             for name in cols:
                 if column == name or f"{name} " in f"{text} " or f"({name}" in text:
                     cols[name]["description"] = f"CHECK ({text})"
+        elif con.contype == ConstrType.CONSTR_EXCLUSION:
+            # EXCLUDE USING gist (room_id WITH =, tstzrange(starts_at, ends_at) WITH &&): what schema-no-overlap asks
+            from pglast.stream import RawStream
+
+            elements = [f"{elem.name or RawStream()(elem.expr)} WITH {ops[-1].sval}"
+                        for elem, ops in con.exclusions or ()]
+            table["exclusions"].append(Exclusion.model_construct(
+                name=con.conname or f"{table['name']}_excl", elements=elements, reason="declared in the DDL",
+                where=RawStream()(con.where_clause) if con.where_clause else None))
         elif con.contype == ConstrType.CONSTR_FOREIGN:
             fk_cols = [a.sval for a in con.fk_attrs or ()] or ([column] if column else [])
             pk_cols = [a.sval for a in con.pk_attrs or ()] or ["id"]
@@ -158,7 +167,7 @@ class _Builder:
         from pglast import ast
 
         name = self.name(stmt.relation)
-        table: dict[str, Any] = {"name": name, "columns": {}, "indexes": [], "description": ""}
+        table: dict[str, Any] = {"name": name, "columns": {}, "indexes": [], "description": "", "exclusions": []}
         if stmt.partbound is not None and stmt.inhRelations:
             table["description"] = PARTITION_OF + self.name(stmt.inhRelations[0])
         self.tables[name] = table
@@ -223,7 +232,7 @@ class _Builder:
                                                                           .get("primary_key"))
             columns = [Column.model_construct(**c) for c in t["columns"].values()]
             tables.append(Table.model_construct(name=t["name"], description=t["description"], columns=columns,
-                                                indexes=t["indexes"]))
+                                                indexes=t["indexes"], exclusions=t["exclusions"]))
         return DatabaseSchema.model_construct(engine="postgresql", enums=self.enums, tables=tables, relationships=[])
 
 

@@ -48,6 +48,7 @@ class Rule:
     title: str
     rationale: str  # one line, citing the rule of Spectral, Zalando, squawk, sqlcheck or splinter it follows
     check: Check
+    on_emit: tuple[str, ...] = ()  # cross rules also run in the loop when one of these artifacts is emitted
 
     def run(self, subject: Any) -> Iterator[Finding]:
         for location, message in self.check(subject):
@@ -57,14 +58,16 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, artifact: Artifact, rationale: str) -> Callable[[Check], Check]:
-    """Register a rule; the function's docstring is its title."""
+def rule(rule_id: str, severity: Severity, artifact: Artifact, rationale: str, *,
+         on_emit: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+    """Register a rule; the function's docstring is its title. A cross rule with `on_emit` also runs when the
+    loop accepts one of those artifacts (with whatever else is accepted so far), not only at finish_design."""
 
     def register(check: Check) -> Check:
         if rule_id in RULES:
             raise ValueError(f"rule id {rule_id!r} registered twice")
         title = (check.__doc__ or rule_id).strip().splitlines()[0]
-        RULES[rule_id] = Rule(rule_id, severity, artifact, title, rationale, check)
+        RULES[rule_id] = Rule(rule_id, severity, artifact, title, rationale, check, on_emit)
         return check
 
     return register

@@ -164,6 +164,8 @@ def fill_from_design(bundle: Bundle, design: Any, directory: Path | None = None,
 
     bundle.brief = design.brief
     bundle.traceability = list(design.traceability) if design.status == "complete" else None
+    bundle.capacity, bundle.performance = design.capacity, design.performance
+    bundle.notes = design_notes(design)
     if source is not None:
         bundle.files["design"] = str(source)
     if design.api_specification is not None:
@@ -173,6 +175,14 @@ def fill_from_design(bundle: Bundle, design: Any, directory: Path | None = None,
         _set(bundle, "data", beside("schema.sql"), "data", design.database_schema)
     if design.microservices is not None:
         _set(bundle, "services", beside("services.yaml"), "services", design.microservices)
+
+
+def design_notes(design: Any) -> list[str]:
+    """The design's own words, where it states why it departs from a rule (a lock instead of an exclusion)."""
+    notes = [design.summary, *design.open_questions]
+    for d in design.decisions:
+        notes += [d.title, d.context, d.justification, *d.negative_consequences]
+    return [n for n in notes if n]
 
 
 def services_from_document(doc: dict[str, Any]) -> Any:
@@ -224,5 +234,6 @@ def services_from_document(doc: dict[str, Any]) -> Any:
     return ServiceArchitecture.model_construct(
         style=str(architecture.get("style", "microservices")), rationale=str(architecture.get("rationale", "")),
         services=services, events=events, sagas=sagas, outbox=outbox,
-        infrastructure=Infrastructure.model_construct(api_gateway=gateway, service_discovery="", message_broker=None,
+        infrastructure=Infrastructure.model_construct(api_gateway=gateway, service_discovery="",
+                                                      message_broker=infra.get("message_broker") or None,
                                                       databases=[], caches=[]))

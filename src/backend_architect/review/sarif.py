@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ def sarif_log(findings: list[Finding], rules: list[Rule], *, version: str) -> di
     descriptors: list[dict[str, Any]] = [
         {"id": r.id, "name": r.id.replace("-", " ").title().replace(" ", ""),
          "shortDescription": {"text": r.title}, "fullDescription": {"text": r.rationale},
-         "defaultConfiguration": {"level": _LEVEL[r.severity]}, "properties": {"artifact": r.artifact}}
+         "help": {"text": f"{r.title}. {r.rationale}"},
+         "defaultConfiguration": {"level": _LEVEL[r.severity]},
+         "properties": {"artifact": r.artifact, "tags": [r.id.split("-", 1)[0]]}}
         for r in rules
     ]
     for rule_id, severity, text in EXTRA_RULES:

@@ -94,6 +94,12 @@ class Endpoint(StrictModel):
                                 description="names of the security schemes this operation accepts; empty = all")
     scopes: list[str] = Field(default_factory=list, description="OAuth2 scopes the caller needs")
     roles: list[str] = Field(default_factory=list, description="roles allowed, from authentication.roles")
+    owner_scope: str | None = Field(
+        default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62}){0,3}$",
+        description="the owner column the server matches to the caller, so a caller reaches only their own rows "
+                    "(OWASP API1): e.g. customer_id; order_id.customer_id through the parent; id when the resource "
+                    "is the caller's own record. Lists return only the caller's rows; another owner's row is a 404. "
+                    "Rendered as x-owner-scope")
     deprecated: bool = False
     sunset: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
                                description="date (YYYY-MM-DD) after which a deprecated operation is removed")
@@ -119,9 +125,9 @@ class Endpoint(StrictModel):
             raise ValueError(f"{self.method} {self.path} must not take a request body")
         if self.sunset and not self.deprecated:
             raise ValueError(f"{self.method} {self.path} has a sunset date but is not marked deprecated")
-        if not self.auth_required and (self.scopes or self.roles or self.security):
-            raise ValueError(f"{self.method} {self.path} is public (auth_required false) but names scopes, roles or "
-                             "security schemes")
+        if not self.auth_required and (self.scopes or self.roles or self.security or self.owner_scope):
+            raise ValueError(f"{self.method} {self.path} is public (auth_required false) but names scopes, roles, "
+                             "security schemes or an owner scope")
         return self
 
     @property

@@ -16,6 +16,7 @@ __all__ = [
     "DatabaseSchema",
     "Denormalization",
     "EnumType",
+    "Exclusion",
     "ForeignKey",
     "Index",
     "MigrationPlan",
@@ -65,6 +66,8 @@ class Column(StrictModel):
     not_null: bool = False
     default: str | None = Field(default=None, description="SQL expression, e.g. now(), gen_random_uuid(), 0")
     references: ForeignKey | None = None
+    check: str | None = Field(default=None, description="a CHECK constraint on this column, one SQL boolean "
+                              "expression, e.g. quantity > 0 or amount >= 0")
     description: str = ""
 
     @model_validator(mode="after")
@@ -72,8 +75,9 @@ class Column(StrictModel):
         self.type = " ".join(self.type.lower().split())
         if not _TYPE.match(self.type):
             raise ValueError(f"column {self.name!r}: {self.type!r} is not a PostgreSQL type name")
-        if self.default is not None and (";" in self.default or "--" in self.default or "/*" in self.default):
-            raise ValueError(f"column {self.name!r}: the default must be one SQL expression")
+        for what, text in (("default", self.default), ("check", self.check)):
+            if text is not None and (";" in text or "--" in text or "/*" in text):
+                raise ValueError(f"column {self.name!r}: the {what} must be one SQL expression")
         return self
 
 
@@ -89,11 +93,34 @@ class Index(StrictModel):
         return [c.split()[0] for c in self.columns]
 
 
+class Exclusion(StrictModel):
+    """An EXCLUDE constraint: no two rows whose elements all match, e.g. two bookings of one item whose time
+    ranges overlap (elements `equipment_id WITH =` and `tstzrange(starts_at, ends_at) WITH &&`)."""
+
+    name: str = Field(pattern=IDENT)
+    elements: list[str] = Field(min_length=1, description="'<column or expression> WITH <operator>', e.g. "
+                                "'room_id WITH =', 'tstzrange(starts_at, ends_at) WITH &&'")
+    where: str | None = Field(default=None, description="predicate, e.g. status <> 'cancelled'")
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Exclusion:
+        for text in [*self.elements, self.where or ""]:
+            if ";" in text or "--" in text or "/*" in text:
+                raise ValueError(f"exclusion {self.name!r}: elements and where must be SQL expressions")
+        for element in self.elements:
+            if not re.fullmatch(r".+\s+WITH\s+\S+", element.strip(), re.I | re.S):
+                raise ValueError(f"exclusion {self.name!r}: {element!r} must read '<expression> WITH <operator>'")
+        return self
+
+
 class Table(StrictModel):
     name: str = Field(pattern=IDENT)
     description: str = ""
     columns: list[Column] = Field(min_length=1)
     indexes: list[Index] = Field(default_factory=list)
+    exclusions: list[Exclusion] = Field(default_factory=list, description="EXCLUDE constraints, e.g. bookings of "
+                                        "one item must not overlap in time")
 
     @model_validator(mode="after")
     def _check(self) -> Table:
@@ -317,7 +344,7 @@ class DatabaseSchema(StrictModel):
                                      f"{owner[name]}; rename the table or the column")
                 owner[name] = f"the primary-key or unique index of {table.name}"
         for table in self.tables:
-            for index in table.indexes:
+            for index in [*table.indexes, *table.exclusions]:  # an EXCLUDE constraint is backed by an index
                 if index.name in owner:
                     raise ValueError(f"index {index.name!r} of {table.name} has the name of {owner[index.name]}; "
                                      "give it another name")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from . import capacity, formats, include, judge, structure  # noqa: F401 - importing registers the graders
+from . import capacity, formats, include, judge, reading, structure  # noqa: F401 - importing registers the graders
 from .base import Grade, GradeContext, GraderSpec, register, registry
 from .judge import Judge
 

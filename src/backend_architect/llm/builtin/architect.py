@@ -9,7 +9,9 @@ from ...inputs.brief import Brief
 from ...spec.sizing import estimate_capacity
 from ...inputs.knowledge import KnowledgeBase
 from ...spec.capacity import CapacityInputs
+from .access import access_for, caller_column, set_later, client_status_values, endpoint_access, managers_by_entity, server_owned
 from .capabilities import capacity_inputs, data_capabilities
+from .constraints import no_overlap, pair_unique
 from .domain import Domain, EntityModel, FieldModel, plural, read_domain
 from .graphql import plan_graphql
 from .operations import plan_decisions, plan_performance
@@ -26,6 +28,10 @@ _JSON_TYPE = {"string": ("string", None), "text": ("string", None), "email": ("s
               "url": ("string", "uri"), "int": ("integer", None), "decimal": ("number", None),
               "money": ("string", "decimal"), "bool": ("boolean", None), "timestamp": ("string", "date-time"),
               "date": ("string", "date"), "enum": ("string", None), "uuid": ("string", "uuid")}
+
+
+_NON_NEGATIVE = re.compile(r"^(quantity|qty|amount|price|count|stock|total|capacity|rating)|_(quantity|amount|price|"
+                           r"count|total|capacity)$|^stock_|^total_")
 
 
 def _camel(name: str) -> str:
@@ -85,6 +91,9 @@ class Plan:
             col["type"] = _PG_TYPE.get(f.kind, "text")
         if f.kind == "int" and f.required and re.search(r"(count|quantity|stock)", f.name):
             col["default"] = "0"
+        if f.kind in ("int", "money", "decimal") and _NON_NEGATIVE.search(f.name):
+            # A negative quantity or price is a bug the database can refuse.
+            col["check"] = f"{f.name} > 0" if re.search(r"quantity|qty", f.name) else f"{f.name} >= 0"
         return col
 
     def _schema(self) -> dict[str, Any]:
@@ -104,11 +113,9 @@ class Plan:
                                 "columns": [f"{d.tenant}_id", "created_at desc"],
                                 "reason": f"list {table} of one {d.tenant}, newest first; serves the tenant "
                                           "foreign key"})
-            for parent, composition in entity.parents:
-                if parent == d.tenant or parent not in d.entities:
-                    continue
-                column = f"{parent}_id"
-                cols.append({"name": column, "type": pk_type, "not_null": True,
+            for parent, composition, column in ((p, c, col) for p, c in entity.parents if p in d.entities
+                                                and p != d.tenant for col in entity.key_columns(p)):
+                cols.append({"name": column, "type": pk_type, "not_null": parent not in entity.takers,
                              "references": {"table": self.tables[parent], "column": "id",
                                             "on_delete": "cascade" if composition else "restrict"}})
                 lead = [f"{d.tenant}_id"] if scoped else []
@@ -131,8 +138,12 @@ class Plan:
                                               "?status=…)"})
             cols += [{"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"},
                      {"name": "updated_at", "type": ts_type, "not_null": True, "default": "now()"}]
-            tables.append({"name": table, "description": entity.notes or f"One row per {name.replace('_', ' ')}.",
-                           "columns": cols, "indexes": indexes})
+            indexes += pair_unique(table, cols, entity)
+            exclusions = no_overlap(self, name, table, cols)
+            read_from = f" Read from: \u201c{entity.source[:160]}\u201d" if entity.source else ""
+            tables.append({"name": table, "description": entity.notes or f"One row per {name.replace('_', ' ')}."
+                           + read_from,
+                           "columns": cols, "indexes": indexes, **({"exclusions": exclusions} if exclusions else {})})
         for join in d.joins:
             left, right = self.tables[join.left], self.tables[join.right]
             table = f"{join.left}_items" if join.item else f"{join.left}_{right}"
@@ -141,9 +152,11 @@ class Plan:
                     {"name": f"{join.right}_id", "type": pk_type, "primary_key": True, "not_null": True,
                      "references": {"table": right, "column": "id", "on_delete": "restrict"}}]
             if join.item:
-                cols += [{"name": "quantity", "type": "integer", "not_null": True, "default": "1"},
+                cols += [{"name": "quantity", "type": "integer", "not_null": True, "default": "1",
+                          "check": "quantity > 0"},
                          {"name": "unit_price", "type": self.kb.default("money_type", "numeric(12,2)"),
-                          "not_null": True}]
+                          "not_null": True, "check": "unit_price >= 0",
+                          "description": "the price when ordered, copied by the server"}]
             cols.append({"name": "created_at", "type": ts_type, "not_null": True, "default": "now()"})
             tables.append({"name": table, "description": f"Which {right} belong to which {left}.",
                            "columns": cols,
@@ -190,10 +203,12 @@ class Plan:
         public_reads = bool(re.search(r"\b(browse|visitor|guest|public|anonymous)", self.domain.corpus))
         page_default = self.kb.default("page_size_default", 20)
         page_max = self.kb.default("page_size_max", 100)
+        managers = managers_by_entity(self)
         for name, entity in d.entities.items():
             cls = _camel(name)
+            acc = access_for(self, name, managers.get(name, []))
             fk_cols = ([f"{d.tenant}_id"] if d.tenant and name != d.tenant else []) + \
-                [f"{p}_id" for p, _ in entity.parents if p in d.entities and p != d.tenant]
+                [c for p, _ in entity.parents if p in d.entities and p != d.tenant for c in entity.key_columns(p)]
             props = [{"name": "id", "type": "string", "format": "uuid", "read_only": True, "required": True}]
             props += [{"name": c, "type": "string", "format": "uuid", "required": True} for c in fk_cols]
             writable = []
@@ -211,12 +226,24 @@ class Plan:
                        "required": True}]
             secret = any(f.kind == "secret" for f in entity.fields)
             create_props = [{"name": c, "type": "string", "format": "uuid", "required": True}
-                            for c in fk_cols if not (d.actor and c == f"{d.actor}_id") and c != f"{d.tenant}_id"]
-            create_props += [dict(p, required=p["required"] and p["name"] != "status") for p in writable]
+                            for c in fk_cols if c != caller_column(self, name) and c != f"{d.tenant}_id"
+                            and c not in set_later(self, name)]
+            # The server sets status on create and computes totals; the client never sends them.
+            create_props += [p for p in writable if p["name"] != "status" and not server_owned(p["name"])]
             if secret and name == d.actor:
                 create_props.append({"name": "password", "type": "string", "format": "password", "required": True,
                                      "write_only": True, "description": "at least 12 characters; stored hashed"})
-            update_props = [dict(p, required=False) for p in writable]
+            update_props = []
+            for p in writable:
+                if server_owned(p["name"]):
+                    continue
+                if p["name"] == "status" and p.get("enum"):
+                    allowed = client_status_values(p["enum"])
+                    if not allowed:
+                        continue
+                    p = dict(p, enum=allowed, description="the transitions a client may ask for; the server "
+                             "sets the others")
+                update_props.append(dict(p, required=False))
             schemas += [{"name": cls, "properties": props},
                         {"name": f"{cls}Create", "properties": create_props or [
                             {"name": "note", "type": "string", "description": "optional note"}]},
@@ -230,8 +257,7 @@ class Plan:
             id_param = {"name": pid, "location": "path", "type": "string", "format": "uuid", "required": True}
             unauthorized = {"status": 401, "description": "Missing or invalid credentials", "schema_ref": "Problem"}
             limited = {"status": 429, "description": "Rate limit exceeded", "schema_ref": "Problem"}
-            public = (public_reads and name not in (d.actor, d.tenant)
-                      and not any(p in (d.actor, d.tenant) for p, _ in entity.parents))
+            public = public_reads and acc.public_read
             filters = [{"name": c, "location": "query", "type": "string", "format": "uuid",
                         "description": f"only {self.tables[name]} of this {c[:-3]}"} for c in fk_cols
                        if c != f"{d.tenant}_id"]
@@ -245,7 +271,7 @@ class Plan:
             write_errors = [limited] if signup else errors
             eps = [
                 {"method": "GET", "path": path, "operation_id": f"list{_camel(self.tables[name])}",
-                 "summary": f"List {self.tables[name].replace('_', ' ')}", "auth_required": not public,
+                 "summary": f"List {self.tables[name].replace('_', ' ')}", **endpoint_access(acc, "list"),
                  "parameters": [{"name": "limit", "location": "query", "type": "integer",
                                  "description": f"page size, default {page_default}, max {page_max}"},
                                 {"name": "cursor", "location": "query", "type": "string",
@@ -255,25 +281,25 @@ class Plan:
                                *read_errors]},
                 {"method": "POST", "path": path, "operation_id": f"create{cls}",
                  "summary": "Sign up" if signup else f"Create a {name.replace('_', ' ')}",
-                 "request_schema": f"{cls}Create", "auth_required": not signup,
-                 "roles": [] if signup else self._write_roles(name),
+                 "request_schema": f"{cls}Create",
+                 **({"auth_required": False} if signup else endpoint_access(acc, "create")),
                  "responses": [{"status": 201, "description": "Created", "schema_ref": cls},
                                {"status": 409, "description": "Conflicts with an existing one", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"},
                                *write_errors]},
                 {"method": "GET", "path": f"{path}/{{{pid}}}", "operation_id": f"get{cls}", "parameters": [id_param],
-                 "summary": f"Get one {name.replace('_', ' ')}", "auth_required": not public,
+                 "summary": f"Get one {name.replace('_', ' ')}", **endpoint_access(acc, "get"),
                  "responses": [{"status": 200, "description": "Found", "schema_ref": cls},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *read_errors]},
                 {"method": "PATCH", "path": f"{path}/{{{pid}}}", "operation_id": f"update{cls}",
                  "parameters": [id_param], "summary": f"Update a {name.replace('_', ' ')}",
-                 "request_schema": f"{cls}Update", "roles": self._write_roles(name),
+                 "request_schema": f"{cls}Update", **endpoint_access(acc, "update"),
                  "responses": [{"status": 200, "description": "Updated", "schema_ref": cls},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"},
                                {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
                 {"method": "DELETE", "path": f"{path}/{{{pid}}}", "operation_id": f"delete{cls}",
                  "parameters": [id_param], "summary": f"Delete a {name.replace('_', ' ')}",
-                 "roles": self._write_roles(name),
+                 **endpoint_access(acc, "delete"),
                  "responses": [{"status": 204, "description": "Deleted"},
                                {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},
             ]
@@ -282,6 +308,32 @@ class Plan:
                                               "delete": f"DELETE {path}/{{{pid}}}"}
             resources.append({"name": self.tables[name].replace("_", "-"), "endpoints": eps,
                               "description": f"{cls} resources"})
+        for child, entity in d.entities.items():
+            parent = next((p for p, _ in entity.parents if child.startswith(p + "_") and p in d.entities), None)
+            create = next((x for x in schemas if x["name"] == f"{_camel(parent)}Create"), None) if parent else None
+            if parent is None or create is None:
+                continue
+            # "order_items" live inside their order: the order is created with its lines in one request.
+            line = f"{_camel(child)}Line"
+            child_props = next(x for x in schemas if x["name"] == f"{_camel(child)}Create")["properties"]
+            schemas.append({"name": line, "description": f"One {child.replace('_', ' ')} of a new {parent}",
+                            "properties": [p for p in child_props if p["name"] != f"{parent}_id"] or [
+                                {"name": "note", "type": "string"}]})
+            create["properties"] = [p for p in create["properties"] if p["name"] != "note"] + [
+                {"name": self.tables[child].removeprefix(parent + "_") or "items", "type": "array", "ref": line,
+                 "required": True, "description": f"the {self.tables[child].replace('_', ' ')}, at least one"}]
+        for join in (j for j in d.joins if j.item):
+            # Line items live inside their parent: the order is created with its lines in one request.
+            parent_cls, line = _camel(join.left), f"{_camel(join.left)}Line"
+            schemas.append({"name": line, "description": f"One line of a new {join.left.replace('_', ' ')}; the "
+                            "server copies the unit price", "properties": [
+                                {"name": f"{join.right}_id", "type": "string", "format": "uuid", "required": True},
+                                {"name": "quantity", "type": "integer", "required": True,
+                                 "description": "at least 1"}]})
+            create = next(x for x in schemas if x["name"] == f"{parent_cls}Create")
+            create["properties"] = [p for p in create["properties"] if p["name"] != "note"] + [
+                {"name": "items", "type": "array", "ref": line, "required": True,
+                 "description": f"the {self.tables[join.right].replace('_', ' ')} and quantities, at least one"}]
         for join in d.joins:
             left, right = join.left, join.right
             table = self.tables[f"join:{left}:{right}"]
@@ -306,11 +358,14 @@ class Plan:
             self.endpoints_by_entity[f"join:{table}"] = {"list": f"GET {base}", "add": f"PUT {base}/{{{right}_id}}"}
             resources.append({"name": table.replace("_", "-"), "endpoints": eps,
                               "description": f"Which {self.tables[right]} belong to a {left}"})
-        if d.actor and "auth" in d.features and any(f.kind == "secret" for f in d.entities[d.actor].fields):
+        if d.actor and "auth" in d.features:
+            password = any(f.kind == "secret" for f in d.entities[d.actor].fields)
             schemas += [
-                {"name": "TokenRequest", "description": "OAuth2-style grant: password or refresh_token",
-                 "properties": [{"name": "grant_type", "type": "string", "enum": ["password", "refresh_token"],
-                                 "required": True},
+                {"name": "TokenRequest", "description": "OAuth2-style grant: password or refresh_token" if password
+                 else "OAuth2-style grant: an authorization code from the identity provider (SSO), or a refresh token",
+                 "properties": [{"name": "grant_type", "type": "string", "required": True,
+                                 "enum": ["password" if password else "authorization_code", "refresh_token"]},
+                                {"name": "code", "type": "string", "write_only": True},
                                 {"name": "email", "type": "string", "format": "email"},
                                 {"name": "password", "type": "string", "format": "password", "write_only": True},
                                 {"name": "refresh_token", "type": "string", "write_only": True}]},
@@ -383,7 +438,7 @@ class Plan:
 
     @property
     def privileged_role(self) -> str | None:
-        match = re.search(r"\b(staff|admins?|administrators?|managers?|moderators?|operators?|employees?)\b",
+        match = re.search(r"\b(staff|admins?|administrators?|managers?|moderators?|operators?)\b",
                           self.domain.corpus)
         if not match:
             return None
@@ -393,17 +448,8 @@ class Plan:
     @property
     def roles(self) -> list[str]:
         first = self.domain.actor or "user"
-        return list(dict.fromkeys([first] + ([self.privileged_role] if self.privileged_role else [])))
-
-    def _write_roles(self, name: str) -> list[str]:
-        """Reference data (not owned by the signed-in actor) is changed by the privileged role only."""
-        d = self.domain
-        role = self.privileged_role
-        if role is None or name in (d.actor, d.tenant) or role == d.actor:
-            return []
-        if any(p == d.actor for p, _ in d.entities[name].parents):
-            return []
-        return [role]
+        return list(dict.fromkeys([first, *self.domain.roles]
+                                  + ([self.privileged_role] if self.privileged_role else [])))
 
     # --- services and traceability: see services.py -------------------------------------------
 

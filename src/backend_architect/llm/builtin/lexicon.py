@@ -55,12 +55,12 @@ LEXICON: dict[str, tuple[str, list[str], list[str]]] = {
 SYNONYMS = {"url": "link", "short_url": "link", "shortened_url": "link", "short_link": "link", "item": "product",
             "purchase": "order", "company": "organization", "team": "organization", "account": "user",
             "person": "user", "people": "user", "issue": "ticket",
-            "reservation": "booking", "attachment": "file", "upload": "file"}
+            "attachment": "file", "upload": "file"}
 SHORTENER_ONLY = {"visit": "click", "redirect": "click"}
 ACTORS = {"user", "customer", "member", "employee", "patient", "student"}
 TENANTS = {"tenant", "organization", "workspace"}
 ROLE_WORDS = {"admin", "admins", "administrator", "administrators", "staff", "operator", "operators", "visitor",
-              "visitors", "guest", "guests", "anyone", "owner", "owners", "manager", "managers", "client", "clients",
+              "visitors", "anyone", "owner", "owners", "manager", "managers",
               "developer", "developers", "we", "they", "system"}
 NOT_ENTITIES = set("""
 system app application platform service api data information way time ability support page dashboard feature
@@ -83,3 +83,19 @@ receive receives pay pays purchase purchases buy buys reserve reserves see sees 
 post posts write writes read reads archive archives export exports import imports download downloads review
 reviews order orders own owns belong belongs contain contains include includes have has hold holds attach attaches
 log logs sign signs check checks mark marks""".split())
+
+# Fields of the records a transaction leaves (read_domain's nominalised entities), not in LEXICON so that a
+# passing mention does not make them entities.
+TRANSACTION_FIELDS: dict[str, list[str]] = {
+    "loan": ["borrowed_at: timestamp", "due_at: timestamp", "returned_at: timestamp?"],
+    "reservation": ["status: enum(active, fulfilled, cancelled)", "expires_at: timestamp?"],
+    "submission": ["submitted_at: timestamp", "storage_key: string?", "grade: string?", "feedback: text?"],
+    "enrollment": ["enrolled_at: timestamp"],
+    "rental": ["starts_at: timestamp", "ends_at: timestamp", "status: enum(booked, active, returned, cancelled)"],
+    "reply": ["body: text"],
+    "payout": ["amount: money", "currency", "period_start: date", "period_end: date",
+               "status: enum(pending, paid, failed)"],
+    "bid": ["amount: money"],
+    "application": ["status: enum(submitted, accepted, rejected, withdrawn)", "notes: text?"],
+    "vote": ["value: int"],
+}

@@ -20,6 +20,14 @@ def _get_endpoints(plan: PlanView, base: str) -> list[str]:
     return out
 
 
+_NODE_GB = 48  # a 64 GB cache node, 75 % of it for data
+
+
+def redis_primaries(plan: PlanView) -> int:
+    """Cache nodes the hot set needs: one until it outgrows one node's memory, then a cluster."""
+    return max(1, -(-int(plan.capacity.value("cache_memory_gb")) // _NODE_GB))
+
+
 def _caching(plan: PlanView) -> list[dict[str, Any]]:
     kb, cap, nfr = plan.kb, plan.capacity, plan.brief.non_functional
     base = kb.default("api_base_path", "/api/v1")
@@ -34,7 +42,9 @@ def _caching(plan: PlanView) -> list[dict[str, Any]]:
     if cached:
         layers.append({
             "name": "resource-cache", "layer": "application",
-            "what": "hot single resources by id (cache-aside)", "technology": "Redis 7",
+            "what": "hot single resources by id (cache-aside)",
+            "technology": "Redis 7" if redis_primaries(plan) == 1 else
+            f"Redis 7 Cluster, {redis_primaries(plan)} primaries with a replica each (keys split by hash slot)",
             "key_pattern": "v1:{resource}:{id}", "ttl_seconds": ttl,
             "invalidation": "delete the key after the database commit of every write (never update it in place)",
             "stampede_protection": f"single-flight per key and ±{int(kb.default('cache_ttl_jitter_ratio', 0.1) * 100)} "
@@ -116,9 +126,16 @@ def plan_performance(plan: PlanView) -> dict[str, Any]:
                         "load; scale it up (CPU, RAM, IOPS) before considering shards"
                         + (f"; {data['read_replicas']} read replica(s) take reads" if data["read_replicas"] else "")})
     if any(layer["layer"] == "application" for layer in _caching(plan)):
-        scaling.append({"component": "Redis", "direction": "vertical", "min_instances": 1, "max_instances": 1,
-                        "reason": f"about {cap.value('cache_memory_gb'):.3g} GB of hot data fits one node with a "
-                                  "replica; cluster mode only past one node's memory"})
+        gb, nodes = cap.value("cache_memory_gb"), redis_primaries(plan)
+        if nodes == 1:
+            scaling.append({"component": "Redis", "direction": "vertical", "min_instances": 1, "max_instances": 1,
+                            "reason": f"about {gb:,.1f} GB of hot data fits one node ({_NODE_GB} GB usable) with "
+                                      "a replica; cluster mode only past one node's memory"})
+        else:
+            scaling.append({"component": "Redis Cluster", "direction": "horizontal", "min_instances": nodes,
+                            "max_instances": nodes * 2, "trigger": "a primary above 75 % of its memory",
+                            "reason": f"about {gb:,.0f} GB of hot data split over {nodes} primaries by hash slot "
+                                      f"(consistent hashing of keys, ≤{_NODE_GB} GB each), one replica per primary"})
     if plan.services["events"]:
         scaling.append({"component": "event consumers", "direction": "horizontal", "min_instances": 1,
                         "max_instances": 12, "trigger": "consumer lag above 1,000 messages for 2 minutes",

@@ -33,3 +33,4 @@ class PlanView(Protocol):
     api: dict[str, Any]
     graphql: dict[str, Any] | None
     services: dict[str, Any]
+    privileged_role: str | None

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .lexicon import LEXICON
+from .trace import operations_for
 
 if TYPE_CHECKING:
     from .plan import PlanView
@@ -128,7 +129,9 @@ def plan_services(plan: PlanView) -> dict[str, Any]:
             if parent in d.entities and d.entities[parent].context != entity.context:
                 _depend(services, entity.context, d.entities[parent].context, micro,
                         f"checks that the referenced {parent.replace('_', ' ')} exists")
-    for name, subscribers in event_subscribers(plan).items():
+    # A monolith's modules call each other in-process within one transaction: events (and a broker) are for
+    # services that cannot share it.
+    for name, subscribers in (event_subscribers(plan) if micro else {}).items():
         entity = d.entities[name]
         event = f"{name}.deleted"
         events.append({"name": event, "description": f"A {name.replace('_', ' ')} was deleted; dependants clean up "
@@ -220,6 +223,15 @@ def _depend(services: dict[str, dict[str, Any]], frm: str, to: str, micro: bool,
         return
     target = services[to]["name"]
     deps = services[frm]["depends_on"]
+    by_name = {svc["name"]: svc for svc in services.values()}
+    seen, stack = set(), [target]
+    while stack:  # never close a synchronous cycle: the reverse reference goes through the owner's API
+        current = stack.pop()
+        if current == services[frm]["name"]:
+            return
+        if current not in seen:
+            seen.add(current)
+            stack += [d["service"] for d in by_name.get(current, {}).get("depends_on", [])]
     if not any(dep["service"] == target for dep in deps):
         if micro:
             deps.append({"service": target, "protocol": "rest", "timeout_ms": 300,
@@ -247,7 +259,7 @@ def plan_finish(plan: PlanView) -> dict[str, Any]:
     for req in plan.brief.requirements:
         text = req.text.lower()
         names = d.mentions.get(req.id, [])
-        endpoints = [_full(base, ep) for ep in _endpoints_for(plan, text)]
+        endpoints = [_full(base, ep) for ep in operations_for(plan, req.text) or _endpoints_for(plan, text)]
         endpoints = list(dict.fromkeys(endpoints))
         tables = [plan.tables[n] for n in names]
         services = [s["name"] for s in by_name.values()
@@ -258,7 +270,7 @@ def plan_finish(plan: PlanView) -> dict[str, Any]:
             notes = "Cross-cutting: addressed by the architecture as a whole (see the rationale and open questions)."
         items.append({"requirement_id": req.id, "endpoints": endpoints, "tables": tables, "services": services,
                       "notes": notes})
-    questions = []
+    questions = list(d.questions)
     nfr = plan.brief.non_functional
     if nfr.peak_rps is None and nfr.daily_active_users is None:
         questions.append("No load was stated (daily active users, peak requests/s): the design assumes a modest "

@@ -1,0 +1,281 @@
+"""Brief conformance: does the design do what the brief asked? Declared fields exist, every requirement is
+served by an operation its actor may call with a method that fits its verb, and a child that only exists
+inside its parent (an order's line items) is created with or under it.
+
+No linter that sees only the artifacts can check these; the brief travels with the design (design.json)
+or is given with `review FILES… --brief BRIEF`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .bundle import Bundle
+from .engine import rule
+from .english import READ, WRITE, Reading, singular, verb_kind
+from .facts import Facts, facts, is_privileged, literal_segments, request_schema, snake
+from .openapi_index import Operation
+from .semantics import association_pairs
+
+__all__: list[str] = []
+
+Found = Iterator[tuple[str, str]]
+_FITS = {READ: ("get",), WRITE: ("post", "put", "patch", "delete")}
+
+
+def _field_name(spec: str) -> str:
+    return snake(spec.split(":", 1)[0].strip()).strip("_?")
+
+
+def _mentions(text: str, word: str) -> bool:
+    return bool(re.search(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", text, re.I))
+
+
+@rule("brief-declared-fields", "error", "cross",
+      "Brief conformance: every field the brief declares on an entity is a column of its table (or a property "
+      "of its schema); a renamed one names the brief's field in its description.", on_emit=("data",))
+def declared_fields(bundle: Bundle) -> Found:
+    """Every declared field of the brief's entities exists"""
+    brief = bundle.brief
+    if brief is None or not brief.entities:
+        return
+    if bundle.data is not None:
+        tables = {singular(t.name): t for t in bundle.data.tables}
+        for entity in brief.entities:
+            table = tables.get(singular(snake(entity.name)))
+            if table is None:
+                continue  # a missing entity is cross-brief-entity-present's finding
+            columns = {c.name for c in table.columns}
+            described = " ".join([table.description, *(c.description for c in table.columns), *bundle.notes])
+            for spec in entity.fields:
+                name = _field_name(spec)
+                if not name or name in columns or _mentions(described, name):
+                    continue
+                yield f"{table.name}.{name}", (
+                    f"the brief declares {entity.name}.{name} ({spec.strip()}), but table {table.name} has no column "
+                    f"{name} (its columns: {', '.join(sorted(columns))}); add it, or name {name!r} in the "
+                    "description of the column that replaces it")
+        return
+    api = bundle.api
+    if api is None:
+        return
+    schemas = {singular(snake(n)): (n, s) for n, s in api.component_schemas().items() if isinstance(s, dict)}
+    for entity in brief.entities:
+        found = schemas.get(singular(snake(entity.name)))
+        if found is None:
+            continue
+        name, schema = found
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        described = " ".join(str((p or {}).get("description", "")) for p in props.values() if isinstance(p, dict))
+        for spec in entity.fields:
+            field = _field_name(spec)
+            if not field or field in props or "secret" in spec.lower() or "password" in field or \
+                    _mentions(described + " " + str(schema.get("description", "")), field):
+                continue
+            yield f"/components/schemas/{name}", (f"the brief declares {entity.name}.{field} ({spec.strip()}), but "
+                                                  f"schema {name} has no property {field}")
+
+
+def _actor_fits(op: Operation, reading: Reading, roles: set[str], kind: str,
+                principals: frozenset[str] | set[str] = frozenset()) -> bool:
+    public = op.op.get("security") == []
+    # "Guests" are anonymous unless the design gives them accounts (a guest table or role): then they sign in
+    anonymous = reading.anonymous and reading.actor not in principals and not any(
+        reading.actor == singular(str(r).lower()) for r in roles)
+    if anonymous and kind == READ:
+        return public  # "visitors browse products": without signing in
+    if anonymous:
+        return True  # a guest's write may carry a guest token; public writes are authz-write-public's to judge
+    if public:
+        return True
+    allowed = [str(r).lower() for r in op.op.get("x-roles") or []]
+    if not allowed:
+        return True  # any signed-in caller
+    actor = reading.actor or ""
+    if any(actor == singular(r) or actor in r or singular(r) in actor for r in allowed):
+        return True
+    names_a_role = any(actor == singular(r) or actor in r.lower() for r in roles)
+    # "Users …" in a design whose roles are customer and staff: the actor is any ordinary caller.
+    return not names_a_role and not is_privileged(actor) and any(not is_privileged(r) for r in allowed)
+
+
+def _traced_ops(bundle: Bundle, rid: str) -> tuple[list[Operation], set[str]] | None:
+    """The operations (and GraphQL root kinds) a requirement is traced to; None when it is not traced at all."""
+    api = bundle.api
+    if bundle.traceability is None or api is None:
+        return None
+    item = next((t for t in bundle.traceability if t.requirement_id == rid), None)
+    if item is None:
+        return None
+    wanted = set()
+    for ref in item.endpoints:
+        method, _, path = ref.partition(" ")
+        wanted.add((method.lower(), path.strip()))
+    ops = [op for op in api.operations if (op.method, op.path) in wanted
+           or any(m == op.method and op.path.endswith(p) and p.startswith("/") for m, p in wanted)]
+    kinds = {READ if g.startswith("Query.") or g.startswith("Subscription.") else WRITE for g in item.graphql_fields}
+    return ops, kinds
+
+
+def _ops_for_nouns(bundle: Bundle, f: Facts, reading: Reading) -> list[Operation]:
+    api = bundle.api
+    assert api is not None
+    nouns = set(reading.nouns)
+    return [op for op in api.operations
+            if f.table_of(op) in nouns or any(singular(s) in nouns for s in literal_segments(op.path)
+                                              if not s.startswith("{"))]
+
+
+_QUALITY = re.compile(r"\b(requests?|calls?|queries|messages)\s+(an?|per|each|every)\s+(second|minute|hour|day|month)\b|"
+                      r"\brate[- ]limit|\blatency\b|\buptime\b|\bavailab(le|ility)\s+\d|\bp9\d\b|\bwithin \d+\s*m?s\b",
+                      re.I)
+
+
+@rule("brief-requirement-served", "error", "cross",
+      "Brief conformance: each requirement is served by an operation whose method fits its verb (see/list/browse → "
+      "a read; create/place/book/pay → a write) and whose roles include its actor (OWASP API5 2023 where not).")
+def requirement_served(bundle: Bundle) -> Found:
+    """Every requirement is served by an operation its actor may call, with a method that fits its verb"""
+    if bundle.brief is None or bundle.api is None:
+        return
+    f = facts(bundle)
+    for req in bundle.brief.requirements:
+        reading = f.readings.get(req.id)
+        if reading is None or not reading.person or not reading.verbs or _QUALITY.search(req.text):
+            # a system behaviour ("each redirect records a click"), a quality ("clients get 100 requests an
+            # hour": a rate limit, not an operation), or a sentence the reader cannot read
+            continue
+        traced = _traced_ops(bundle, req.id)
+        if traced is None:
+            if bundle.traceability is not None:
+                continue  # not traced at all: cross-requirement-traced says so
+            ops, graphql_kinds = _ops_for_nouns(bundle, f, reading), set()
+            if not ops:
+                continue
+        else:
+            ops, graphql_kinds = traced
+        missing = []
+        for kind in sorted(reading.kinds):
+            if kind in graphql_kinds:
+                continue
+            fitting = [op for op in ops if op.method in _FITS[kind]]
+            if not fitting:
+                verbs = ", ".join(v for v in reading.verbs if verb_kind(v) == kind)
+                missing.append(f"no {kind} operation ({'GET' if kind == READ else 'POST/PUT/PATCH/DELETE'}) for "
+                               f"'{verbs}'")
+                continue
+            if not any(_actor_fits(op, reading, f.roles, kind, f.principals) for op in fitting):
+                who = ", ".join(f"{op.label} allows {_who(op)}" for op in fitting[:3])
+                missing.append(f"no {kind} operation {_a(reading.actor or 'caller')} may call ({who})")
+        if not ops and not graphql_kinds:
+            missing = [f"it is traced to no operation (only tables or services); {_a(reading.actor or 'caller')} needs an endpoint "
+                       f"to {', '.join(reading.verbs)}"]
+        if missing:
+            where = f" (traced to {', '.join(op.label for op in ops[:4])})" if ops and traced is not None else ""
+            yield f"traceability/{req.id}", (f"requirement {req.id} ({_short(req.text)}) is not served{where}: "
+                                             + "; ".join(missing) + ". Trace it to an operation that does it, or add "
+                                             "one")
+
+
+def _who(op: Operation) -> str:
+    if op.op.get("security") == []:
+        return "anyone"
+    roles = op.op.get("x-roles") or []
+    return "only " + ", ".join(map(str, roles)) if roles else "any signed-in caller"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeio" else "a ") + noun
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+@rule("brief-child-with-parent", "error", "cross",
+      "Brief conformance (aggregates, DDD): a child that only exists inside its parent (an order's items) is "
+      "created with it (an array in the parent's create body) or under it (POST /orders/{id}/items).",
+      on_emit=("api",))
+def child_with_parent(bundle: Bundle) -> Found:
+    """A child that only exists inside its parent is created with or under it"""
+    api, data = bundle.api, bundle.data
+    if api is None or data is None:
+        return
+    f = facts(bundle)
+    creates: dict[str, list[Operation]] = {}
+    for op in api.operations:
+        if op.method == "post":
+            table = f.table_of(op)
+            if table:
+                creates.setdefault(table, []).append(op)
+    associations = set(association_pairs(bundle))
+    for table in data.tables:
+        child = singular(table.name)
+        for col in table.columns:
+            if col.references is None:
+                continue
+            parent = singular(col.references.table)
+            if parent == child or parent in f.principals | f.tenants or child in f.principals \
+                    or table.name in associations:
+                continue  # people and tenants come from the token; an association is neither's child
+            if not child.startswith(parent + "_"):
+                # Not a line item, but deleted with its parent (a comment of a post): created under it or naming it.
+                if col.references.on_delete == "cascade" and col.not_null:
+                    yield from _created_naming_parent(api, f, creates.get(child, []), parent, col.name, table.name)
+                continue
+            parent_posts = [op for op in creates.get(parent, []) if not op.path.rstrip("/").endswith("}")]
+            if not parent_posts:
+                continue
+            nested = [op for op in creates.get(child, []) + creates.get(child[len(parent) + 1:], [])
+                      if "{" in op.path and any(singular(s) == parent for s in literal_segments(op.path))]
+            if nested or any(_has_object_array(api, op) for op in parent_posts):
+                continue
+            op = parent_posts[0]
+            body = request_schema(api, op)
+            asked = _asking(f, parent, child)
+            separate = [o.label for o in creates.get(child, []) if o not in nested]
+            yield op.ptr, (f"{table.name} rows only exist inside {_a(parent)}, but {op.label} "
+                           f"({body[0] if body else 'no request body'}) takes no array of them and no POST "
+                           f"under /{col.references.table.replace('_', '-')}/{{id}}/ creates them"
+                           + (f" ({', '.join(separate)} creates them apart from their {parent})" if separate else "")
+                           + (f", so {asked} cannot be done in one request" if asked else "")
+                           + f": add an items array to the {parent}'s create body, or a nested POST")
+            break
+
+
+def _created_naming_parent(api: object, f: Facts, posts: list[Operation], parent: str, column: str,
+                           table: str) -> Found:
+    for op in posts:
+        nested = any(singular(s) == parent for s in literal_segments(op.path) if not s.startswith("{"))
+        body = request_schema(api, op)
+        props = body[1].get("properties") if body else None
+        if nested or (isinstance(props, dict) and column in props):
+            continue
+        yield op.ptr, (f"{op.label} creates {table} rows, which exist only inside {_a(parent)} (ON DELETE CASCADE), "
+                       f"but neither its path nor its body ({body[0] if body else 'none'}) names the {parent}: nest it "
+                       f"(POST /{parent}s/{{{parent}_id}}/...) or require {column} in the body")
+
+
+def _asking(f: Facts, parent: str, child: str) -> str:
+    """The requirement that asks for a parent with its children ("an order containing multiple products")."""
+    others = set(child.split("_")) - {parent}
+    for rid, reading in f.readings.items():
+        nouns = set(reading.nouns)
+        if parent in nouns and (len(nouns & others) or len(nouns - {parent}) >= 2) and WRITE in reading.kinds:
+            return f"{rid} ({reading.actor} {', '.join(reading.verbs)} {_a(parent)} with its {child.split('_')[-1]}s)"
+    return ""
+
+
+def _has_object_array(api: object, op: Operation) -> bool:
+    found = request_schema(api, op)
+    if found is None:
+        return False
+    props = found[1].get("properties")
+    for sub in (props.values() if isinstance(props, dict) else []):
+        sub = api.resolve(sub)  # type: ignore[attr-defined]
+        if isinstance(sub, dict) and sub.get("type") == "array":
+            items = api.resolve(sub.get("items"))  # type: ignore[attr-defined]
+            if isinstance(items, dict) and (items.get("type") == "object" or "properties" in items):
+                return True
+    return False

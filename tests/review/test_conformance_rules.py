@@ -1,0 +1,140 @@
+"""Brief conformance rules, and the requirement reader they stand on."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend_architect.review.english import read_requirement
+
+from .briefaware import api, brief, bundle, col, ep, found, schema, table, trace
+
+SOCIAL = brief(["Users follow and unfollow other users.", "Users see a home feed of recent posts."],
+               [("Follow", ["follower_id", "followee_id"]), ("User", ["email: email unique"])])
+
+
+@pytest.mark.parametrize(("text", "actor", "verbs", "kinds"), [
+    ("Customers can pay for an order and see its payment status.", "customer", ["pay", "see"], {"read", "write"}),
+    ("The office manager adds, edits and retires equipment.", "manager", ["add", "edit", "retire"], {"write"}),
+    ("Visitors can browse products by category and search the catalog.", "visitor", ["browse"], {"read"}),
+    ("Users like and comment on posts.", "user", ["like", "comment"], {"write"}),
+    ("Anyone following a short link is redirected to the original URL.", "anyone", ["redirect"], {"read"}),
+    ("Staff manage products, categories and stock levels.", "staff", ["manage"], {"write"}),
+    ("Users can sign up, log in and belong to an organization.", "user", ["sign", "log", "belong"], {"write"}),
+])
+def test_the_reader_finds_the_actor_and_the_verbs(text, actor, verbs, kinds):
+    reading = read_requirement(text)
+    assert (reading.actor, reading.verbs, reading.kinds) == (actor, verbs, kinds)
+    assert reading.person
+
+
+def test_the_reader_leaves_system_behaviour_and_possessives_apart():
+    assert not read_requirement("Each redirect records a click with referrer and country.").person
+    assert not read_requirement("Each project has many tasks with a title, status and due date.").person
+    assert read_requirement("Customers can view their order history.").own_nouns == ["order", "history"]
+    assert read_requirement("Users see recent posts from the people they follow.").own_nouns == []
+
+
+def test_declared_fields_missing_from_their_table_are_named():
+    data = schema(table("users", col("email", "text")), table("follows", col("name", "text")))
+    messages = [f.message for f in found(bundle(brief_=SOCIAL, data=data), "brief-declared-fields")]
+    assert len(messages) == 2 and all("Follow." in m and "follows" in m for m in messages)
+    assert any("follower_id" in m for m in messages) and any("followee_id" in m for m in messages)
+
+
+def test_declared_fields_present_or_renamed_are_not_reported():
+    data = schema(table("users", col("email_address", "text", description="the brief's email, renamed")),
+                  table("follows", col("follower_id", fk="users"), col("followee_id", fk="users")))
+    assert found(bundle(brief_=SOCIAL, data=data), "brief-declared-fields") == []
+
+
+def test_declared_fields_are_checked_against_api_schemas_without_a_schema():
+    spec = api({"follows": [ep("GET", "/follows", resp="Follow", many=True)]}, {"Follow": ["name", "description"]})
+    [finding] = [f for f in found(bundle(brief_=SOCIAL, api_=spec), "brief-declared-fields")][:1]
+    assert "Follow.follower_id" in finding.message
+
+
+SHOP = brief(["Customers can pay for an order and see its payment status.", "Staff manage products."])
+PAY = api({"payments": [ep("POST", "/payments", body="Payment", resp="Payment", roles=("staff",)),
+                        ep("GET", "/payments/{payment_id}", resp="Payment", scope="order_id.customer_id")],
+           "products": [ep("POST", "/products", body="Payment", resp="Payment", roles=("staff",))]},
+          {"Payment": ["id:string:uuid:ro", "amount:number"]}, ["customer", "staff"])
+
+
+def test_a_requirement_traced_to_an_operation_its_actor_may_not_call_is_not_served():
+    b = bundle(brief_=SHOP, api_=PAY, traceability=trace(R1=["POST /api/v1/payments"], R2=["POST /api/v1/products"]))
+    [finding] = found(b, "brief-requirement-served")
+    assert finding.location == "traceability/R1"
+    assert "no read operation" in finding.message and "allows only staff" in finding.message
+
+
+def test_a_requirement_served_by_fitting_operations_is_not_reported():
+    spec = api({"payments": [ep("POST", "/payments", body="Payment", resp="Payment", roles=("customer",)),
+                             ep("GET", "/payments/{payment_id}", resp="Payment", scope="order_id.customer_id")],
+                "products": [ep("POST", "/products", body="Payment", resp="Payment", roles=("staff",))]},
+               {"Payment": ["id:string:uuid:ro", "amount:number"]}, ["customer", "staff"])
+    b = bundle(brief_=SHOP, api_=spec, traceability=trace(
+        R1=["POST /api/v1/payments", "GET /api/v1/payments/{payment_id}"], R2=["POST /api/v1/products"]))
+    assert found(b, "brief-requirement-served") == []
+
+
+def test_a_requirement_traced_only_to_tables_is_not_served():
+    b = bundle(brief_=SOCIAL, api_=PAY, traceability=trace(R1=["follows"], R2=["GET /api/v1/payments/{payment_id}"]))
+    [finding] = found(b, "brief-requirement-served")
+    assert finding.location == "traceability/R1" and "traced to no operation" in finding.message
+
+
+def test_without_traceability_operations_on_the_named_resources_serve_the_requirement():
+    assert found(bundle(brief_=SHOP, api_=PAY), "brief-requirement-served")[0].location == "traceability/R1"
+    staff_only = brief(["Staff manage products."])
+    assert found(bundle(brief_=staff_only, api_=PAY), "brief-requirement-served") == []
+
+
+ORDERS = schema(table("orders", col("customer_id", fk="customers")), table("customers", col("password_hash", "text")),
+                table("order_items", col("order_id", fk="orders", on_delete="cascade"),
+                      col("quantity", "integer", check="quantity > 0")))
+
+
+def test_line_items_created_apart_from_their_order_are_reported_with_the_requirement():
+    spec = api({"orders": [ep("POST", "/orders", body="OrderCreate", resp="OrderCreate")],
+                "order-items": [ep("POST", "/order-items", body="OrderItem", resp="OrderItem")]},
+               {"OrderCreate": ["currency"], "OrderItem": ["order_id", "quantity:integer"]})
+    wants = brief(["Customers can place an order containing multiple products with quantities."])
+    [finding] = found(bundle(brief_=wants, api_=spec, data=ORDERS), "brief-child-with-parent")
+    assert "order_items" in finding.message and "R1" in finding.message and "POST /api/v1/order-items" in finding.message
+
+
+@pytest.mark.parametrize("resources,schemas", [
+    ({"orders": [ep("POST", "/orders", body="OrderCreate", resp="OrderCreate")]},
+     {"OrderCreate": ["items:array:ref=Line"], "Line": ["product_id", "quantity:integer"]}),
+    ({"orders": [ep("POST", "/orders", body="OrderCreate", resp="OrderCreate"),
+                 ep("POST", "/orders/{order_id}/items", body="Line", resp="Line")]},
+     {"OrderCreate": ["currency"], "Line": ["product_id", "quantity:integer"]}),
+], ids=["with-the-order", "under-the-order"])
+def test_line_items_created_with_or_under_their_order_are_not_reported(resources, schemas):
+    assert found(bundle(api_=api(resources, schemas), data=ORDERS), "brief-child-with-parent") == []
+
+
+def test_visitors_must_read_without_signing_in_but_a_guest_may_write_with_a_token():
+    spec = api({"tables": [ep("GET", "/tables", resp="Table", many=True)],
+                "reservations": [ep("POST", "/reservations", body="Table", resp="Table")]},
+               {"Table": ["id:string:uuid:ro", "seats:integer"]})
+    guests = brief(["Guests can browse tables.", "Guests can reserve a table."])
+    b = bundle(brief_=guests, api_=spec, traceability=trace(R1=["GET /api/v1/tables"],
+                                                            R2=["POST /api/v1/reservations"]))
+    [finding] = found(b, "brief-requirement-served")
+    assert finding.location == "traceability/R1" and "allows any signed-in caller" in finding.message
+
+
+def test_a_comment_deleted_with_its_post_is_created_under_it_or_naming_it():
+    data = schema(table("users", col("password_hash", "text")), table("posts", col("user_id", fk="users")),
+                  table("comments", col("post_id", fk="posts", on_delete="cascade"), col("user_id", fk="users"),
+                        col("body", "text")))
+    loose = api({"comments": [ep("POST", "/comments", body="CommentCreate", resp="CommentCreate")]},
+                {"CommentCreate": ["body"]})
+    [finding] = found(bundle(api_=loose, data=data), "brief-child-with-parent")
+    assert "POST /api/v1/comments" in finding.message and "post_id" in finding.message
+    for resources, props in (({"comments": [ep("POST", "/comments", body="CommentCreate", resp="CommentCreate")]},
+                               ["post_id:string:uuid", "body"]),
+                              ({"posts": [ep("POST", "/posts/{post_id}/comments", body="CommentCreate",
+                                             resp="CommentCreate")]}, ["body"])):
+        assert found(bundle(api_=api(resources, {"CommentCreate": props}), data=data), "brief-child-with-parent") == []
