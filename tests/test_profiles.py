@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from backend_architect.design.events import RunFailed, RunFinished, ToolCalled
+from backend_architect.design.phases import phase_system_prompt
 from backend_architect.llm.profiles import KNOWN_PROFILES, fallback, resolve_profile
 from backend_architect.llm.strict import drop_filled_nulls, strict_schema
 from backend_architect.llm.structured import extract_json_calls, strip_think
@@ -34,7 +35,7 @@ def route():
 
 
 @pytest.mark.parametrize("model,profile,mode", [
-    ("builtin", "builtin", "tools"), ("gpt-4.1-mini", "openai-gpt", "tools"), ("gpt-5", "openai-gpt", "tools"),
+    ("builtin", "builtin", "tools"), ("gpt-4.1-mini", "openai-gpt", "tools"), ("gpt-5", "openai-gpt5", "tools"),
     ("o4-mini", "openai-reasoning", "tools"), ("gpt-3.5-turbo", "openai-legacy", "tools"),
     ("llama3.1:8b", "llama", "tools"), ("llama2", "llama-old", "json_object"),
     ("qwen2.5-coder:32b", "qwen", "tools"), ("Qwen/Qwen3-32B", "qwen3", "tools"),
@@ -44,7 +45,7 @@ def route():
 def test_known_profiles(model, profile, mode):
     resolved = resolve_profile(model)
     assert (resolved.name, resolved.mode) == (profile, mode)
-    assert resolved.strict == (profile in ("openai-gpt", "openai-reasoning"))
+    assert resolved.strict == (profile in ("openai-gpt", "openai-gpt5", "openai-reasoning"))
 
 
 def test_a_forced_mode_overrides_the_profile_and_a_bad_one_is_refused():
@@ -111,7 +112,7 @@ def test_a_model_that_only_answers_in_text_succeeds_with_prompted_json(route, sh
     first = json.loads(route.calls[0].request.content)
     assert "tools" not in first and first["response_format"] == {"type": "json_object"}
     assert [m["role"] for m in first["messages"]] == ["system", "user"]
-    assert persona.system_prompt in first["messages"][0]["content"]
+    assert phase_system_prompt(persona.system_prompt) in first["messages"][0]["content"]
     assert "arguments schema" in first["messages"][0]["content"]
     second = json.loads(route.calls[1].request.content)["messages"]
     assert second[-2]["role"] == "assistant" and second[-1]["role"] == "user"

@@ -116,7 +116,7 @@ class StructuredOutput:
         self.names = {t["function"]["name"] for t in tools}
         self._parameters = {t["function"]["name"]: t["function"].get("parameters", {}) for t in tools}
         self._strict: set[str] = set()
-        self._answers = 0  # numbers the ids of calls read from text, which carry none of their own
+        self.answers = 0  # numbers the ids of calls read from text, which carry none of their own
         self._native = [self._native_tool(t) for t in tools] if profile.mode == "tools" else []
 
     def _native_tool(self, tool: dict[str, Any]) -> dict[str, Any]:
@@ -151,8 +151,8 @@ class StructuredOutput:
     def parse(self, message: Any) -> tuple[list[ToolRequest], dict[str, Any]]:
         """The calls of an answer, and the assistant message to keep in the conversation."""
         text = getattr(message, "content", None) or ""
-        self._answers += 1
-        prefix = f"text_call_{self._answers}"
+        self.answers += 1
+        prefix = f"text_call_{self.answers}"
         if self.profile.mode != "tools":
             return extract_json_calls(text, self.names, prefix=prefix), {"role": "assistant", "content": text}
         calls = self._loosen(self._native_calls(getattr(message, "tool_calls", None) or []))
