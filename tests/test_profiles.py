@@ -217,3 +217,32 @@ def test_a_strict_schema_the_server_refuses_falls_back_to_plain_tools(route, sho
     first, retried = (json.loads(route.calls[i].request.content) for i in (0, 1))
     assert all(t["function"].get("strict") for t in first["tools"])
     assert not any(t["function"].get("strict") for t in retried["tools"]) and "response_format" not in retried
+
+
+OFFERED = {name: default_registry().schemas([name])[0]["function"]["parameters"]
+           for name in ("search_knowledge", "emit_database_schema", "finish_design")}
+
+
+@pytest.mark.parametrize("text,names", [
+    # Qwen2.5's template shows the call with doubled braces, and a 1.5B model copies them.
+    ('{{"name": "search_knowledge", "arguments": {"query": "indexing"}}}', ["search_knowledge"]),
+    ('```json\n{{"name": "search_knowledge", "arguments": {{"query": "indexing"}}}}\n```', ["search_knowledge"]),
+    # The argument object of an offered tool, without the name/arguments wrapper.
+    ('```json\n{"database_schema": {"tables": []}}\n```', ["emit_database_schema"]),
+    ('{"query": "capacity inputs", "k": 2}', ["search_knowledge"]),
+    # Several calls in one answer are all taken, in order.
+    ('<tool_call>\n{"name": "search_knowledge", "arguments": {"query": "a"}}\n</tool_call>\n'
+     '<tool_call>\n{"name": "search_knowledge", "arguments": {"query": "b"}}\n</tool_call>',
+     ["search_knowledge", "search_knowledge"]),
+    ('```json\n{"name": "search_knowledge", "arguments": {"query": "a"}}\n```\nthen\n'
+     '```json\n{"name": "finish_design", "arguments": {}}\n```', ["search_knowledge", "finish_design"]),
+    ('{"name": "search_knowledge", "arguments": {"query": "a"}}\n{"name": "search_knowledge", "arguments": '
+     '{"query": "b"}}', ["search_knowledge", "search_knowledge"]),
+    # An object that fits no offered tool is not a call.
+    ('```json\n{"tables": [{"name": "users"}]}\n```', []),
+])
+def test_near_miss_calls_in_text_are_taken(text, names):
+    calls = extract_json_calls(text, OFFERED)
+    assert [c.name for c in calls] == names
+    assert all(json.loads(c.arguments) is not None for c in calls)
+    assert len({c.id for c in calls}) == len(calls)
