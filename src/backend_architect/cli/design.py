@@ -36,6 +36,8 @@ def design(
                                                       "run.")] = None,
     stream: Annotated[Optional[bool], typer.Option("--stream/--no-stream", help="Stream the model's answers "
                                                    "[default: off, or `stream` in the config file].")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=1, help="Seconds to wait for one answer "
+                                                    "[default: `timeout` in the config file, else 120].")] = None,
     verify: Annotated[bool, typer.Option("--verify", help="Then prove schema.sql and the access patterns on a "
                                          "throwaway PostgreSQL (the [verify] extra).")] = False,
 ) -> None:
@@ -53,7 +55,7 @@ def design(
     try:
         loaded = load_brief(brief)
         settings = resolve_settings(model=model, base_url=base_url, structured_output=structured_output,
-                                    stream=stream)
+                                    stream=stream, timeout=timeout)
         persona_obj = load_persona(persona)
     except (BriefError, ConfigError, PersonaError, FrontMatterError) as exc:
         raise fail(err, str(exc), EXIT_USAGE) from None
@@ -119,7 +121,10 @@ class _Progress:
     """A spinner with the current step on a terminal; plain lines when piped."""
 
     def __init__(self, console: Console):
+        from ..design.progress import ProgressLines
+
         self.console = console
+        self.lines = ProgressLines()
         self.live = console.is_terminal
         self.status = console.status("starting…") if self.live else None
         if self.status:
@@ -131,11 +136,11 @@ class _Progress:
         line = None
         if isinstance(event, RunStarted):
             line = f"designing {event.brief_title!r} with model {event.model}"
-        elif isinstance(event, ModelRequested):
-            if self.status:
-                self.status.update(f"turn {event.turn}: waiting for the model…")
-        elif isinstance(event, ModelResponded) and event.notices:
-            line = "\n".join(f"turn {event.turn}: {notice}" for notice in event.notices)
+        elif isinstance(event, (ModelRequested, ModelResponded)):
+            line = self.lines.line(event)  # also when piped: a slow local model must not look like a hang
+            if self.status and isinstance(event, ModelRequested):
+                self.status.update(line or "")
+                line = None
         elif isinstance(event, ToolCalled):
             mark = "ok" if event.ok else "needs repair"
             line = f"turn {event.turn}: {event.name}: {mark}: {event.summary}"

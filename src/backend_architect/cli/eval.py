@@ -64,6 +64,9 @@ def run(
     max_case_cost: Annotated[Optional[float], typer.Option("--max-case-cost", min=0, help="Dollars.")] = None,
     max_run_tokens: Annotated[Optional[int], typer.Option("--max-run-tokens", min=1)] = None,
     max_run_cost: Annotated[Optional[float], typer.Option("--max-run-cost", min=0, help="Dollars.")] = None,
+    structured_output: Annotated[Optional[str], typer.Option(
+        "--structured-output", metavar="MODE", help="Force how tool calls are obtained, as for `design`: tools, "
+        "tools-strict, json_schema, json_object or text [default: the config file, else the model's profile].")] = None,
 ) -> None:
     """Run eval suites: each case's brief is designed by each model, then graded."""
     import asyncio
@@ -85,7 +88,7 @@ def run(
         cases = select(load_suites(list(suites or ["evals"])), filter_)
         models = list(model or [resolve_settings(base_url=base_url).model])
         for name in models + ([judge] if judge else []):
-            resolve_settings(model=name, base_url=base_url)
+            resolve_settings(model=name, base_url=base_url, structured_output=structured_output)
         persona = load_persona()
     except (SuiteError, ConfigError, PersonaError, FrontMatterError) as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
@@ -96,8 +99,15 @@ def run(
     knowledge = load_knowledge()
     config = EvalConfig(models=models, out_dir=out, concurrency=concurrency, repeat=repeat, resume=resume,
                         judge_model=judge, max_turns=max_turns, max_case_tokens=max_case_tokens,
-                        max_case_cost=max_case_cost, max_run_tokens=max_run_tokens, max_run_cost=max_run_cost)
+                        max_case_cost=max_case_cost, max_run_tokens=max_run_tokens, max_run_cost=max_run_cost,
+                        base_url=base_url, structured_output=structured_output)
     progress = _Progress(err)
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (a `timeout`, a CI cancel) ends the run as Ctrl-C does
+
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         outcome = asyncio.run(run_eval(
             cases, config, client_factory=default_client_factory(base_url=base_url, cache=cache, knowledge=knowledge),
@@ -110,6 +120,7 @@ def run(
                   highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
+        signal.signal(signal.SIGTERM, previous)
         progress.stop()
     records = read_results(out)
     report = write_reports(out, records)

@@ -112,6 +112,7 @@ def resolve_settings(
     api_key: str | None = None,
     structured_output: str | None = None,
     stream: bool | None = None,
+    timeout: float | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Settings:
@@ -134,8 +135,9 @@ def resolve_settings(
     if chosen is None:
         chosen = DEFAULT_REMOTE_MODEL if (key or url) else BUILTIN
     common: dict[str, Any] = {
-        "timeout": float(merged.get("timeout", 120.0)), "max_attempts": max(int(merged.get("max_attempts", 3)), 1),
-        "deadline": float(merged.get("deadline", 300.0)), "max_total_tokens": merged.get("max_total_tokens"),
+        "timeout": float(timeout if timeout is not None else merged.get("timeout", 120.0)), "max_attempts": max(int(merged.get("max_attempts", 3)), 1),
+        # A --timeout longer than the deadline would be cut short by it: the flag is the person's intent.
+        "deadline": max(float(merged.get("deadline", 300.0)), float(timeout or 0)), "max_total_tokens": merged.get("max_total_tokens"),
         "max_cost": merged.get("max_cost"), "prices": prices, "sources": tuple(sources),
     }
     if chosen == BUILTIN:

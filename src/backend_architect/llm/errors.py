@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ModelCallError", "StreamCut", "describe_error", "timeout_advice", "unsupported_parameter"]
+__all__ = ["ModelCallError", "StreamCut", "describe_error", "is_local", "timeout_advice", "unsupported_parameter"]
 
 
 class ModelCallError(Exception):
@@ -77,7 +77,7 @@ def describe_error(exc: BaseException, *, base_url: str | None = None, model: st
     return ModelCallError(message, kind=described.kind, retryable=described.retryable)
 
 
-def _is_local(base_url: str | None) -> bool:
+def is_local(base_url: str | None) -> bool:
     from urllib.parse import urlsplit
 
     host = (urlsplit(base_url or "").hostname or "").lower()
@@ -95,7 +95,7 @@ def timeout_advice(base_url: str | None, timeout: float | None) -> str:
     now = f" (now {timeout:g} s per attempt)" if timeout else ""
     setting = (f"raise `timeout`{now} with --timeout SECONDS, or `timeout = 1800` in {project} or {user}; "
                "`deadline` bounds all attempts of one request")
-    if _is_local(base_url):
+    if is_local(base_url):
         return (f"a local model reads a long prompt slowly: {setting}; a smaller model, more threads or a shorter "
                 "brief also help")
     return f"{setting}; or try again later if the service is overloaded"
