@@ -208,7 +208,7 @@ def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
     for section, _ in hits:
         if section.ref not in state.consulted:
             state.consulted.append(section.ref)
-    results = [{"ref": s.ref, "title": f"{s.doc_title} / {s.heading}", "text": s.text[:1200]} for s, _ in hits]
+    results = [{"ref": s.ref, "title": f"{s.doc_title} / {s.heading}", "text": s.text[:1000]} for s, _ in hits]
     summary = f"{len(results)} section(s): " + ", ".join(r["ref"] for r in results)
     body = {"ok": True, "tool": "search_knowledge", "result": summary, "results": results}
     return ToolOutcome(ok=True, content=json.dumps(body), summary=summary)
