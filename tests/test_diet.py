@@ -131,3 +131,23 @@ def test_progress_lines_say_what_is_awaited_and_how_long_it_took():
     assert lines.line(ModelRequested(turn=2, phase="api")) == "[1:05] turn 2 (api): waiting for the model…"
     answered = lines.line(ModelResponded(turn=2, tool_calls=["emit_api_spec"], seconds=40, completion_tokens=80))
     assert answered == "[1:05] turn 2: answered in 40 s (emit_api_spec, 80 tokens out, 2.0 tokens/s)"
+
+
+def test_what_doctor_learned_chooses_the_mode_of_later_runs(tmp_path):
+    from backend_architect.llm.config import resolve_settings
+    from backend_architect.llm.learned import remember
+
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "OPENAI_BASE_URL": "http://127.0.0.1:8080/v1"}
+    before = resolve_settings(model="qwen2.5-coder-1.5b-instruct", env=env, cwd=tmp_path)
+    assert before.structured_output is None  # the profile's guess: native tools
+    # What doctor saw with Qwen2.5-Coder-1.5B behind llama-server: tools answered in text, JSON schema worked.
+    mode = remember("http://127.0.0.1:8080/v1", "qwen2.5-coder-1.5b-instruct",
+                    {"chat": True, "tools": False, "strict tools": False, "JSON schema": True}, env)
+    assert mode == "json_schema"
+    after = resolve_settings(model="qwen2.5-coder-1.5b-instruct", env=env, cwd=tmp_path)
+    assert after.structured_output == "json_schema" and after.mode_learned
+    # Per server and model; a flag still wins.
+    assert resolve_settings(model="other", env=env, cwd=tmp_path).structured_output is None
+    assert resolve_settings(model="qwen2.5-coder-1.5b-instruct", structured_output="text", env=env,
+                            cwd=tmp_path).structured_output == "text"

@@ -49,6 +49,7 @@ class Settings:
     stream: bool = False  # the builtin never streams
     prices: Mapping[str, Price] = field(default_factory=dict)
     sources: tuple[str, ...] = ()  # the config files that were read, for `models` and `doctor`
+    mode_learned: bool = False  # structured_output came from what `doctor` found (llm/learned.py)
 
     @property
     def builtin(self) -> bool:
@@ -130,6 +131,7 @@ def resolve_settings(
     url = base_url or env.get("OPENAI_BASE_URL") or merged.get("base_url") or None
     chosen = model or env.get("BACKEND_ARCHITECT_MODEL") or merged.get("model") or None
     mode = structured_output or merged.get("structured_output")
+    learned = False
     if structured_output is not None:
         _check_mode(structured_output, "--structured-output")
     if chosen is None:
@@ -147,5 +149,10 @@ def resolve_settings(
             f"model {chosen!r} needs a server: set OPENAI_API_KEY (OpenAI) or --base-url / OPENAI_BASE_URL "
             "(vLLM, Ollama, llama.cpp, a gateway), or use --model builtin"
         )
-    return Settings(model=chosen, base_url=url, api_key=key, structured_output=mode,
+    if mode is None:
+        from .learned import learned_mode
+
+        mode = learned_mode(url, chosen, env)  # what `doctor` found this server and model can do
+        learned = mode is not None
+    return Settings(model=chosen, base_url=url, api_key=key, structured_output=mode, mode_learned=learned,
                     stream=bool(merged.get("stream", False) if stream is None else stream), **common)
