@@ -111,7 +111,8 @@ def run(
     try:
         outcome = asyncio.run(run_eval(
             cases, config, client_factory=default_client_factory(base_url=base_url, cache=cache, knowledge=knowledge),
-            knowledge=knowledge, persona=persona, on_result=progress.advance, on_plan=progress.start))
+            knowledge=knowledge, persona=persona, on_result=progress.advance, on_plan=progress.start,
+            on_event=progress.event))
     except FileExistsError as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
     except KeyboardInterrupt:
@@ -176,6 +177,7 @@ class _Progress:
         self.cost = 0.0
         self.bar: Any = None
         self.task: Any = None
+        self.lines: dict[str, Any] = {}
 
     def start(self, todo: int, done: int) -> None:
         if done:
@@ -188,11 +190,24 @@ class _Progress:
             self.task = self.bar.add_task(self._text(), total=todo)
             self.bar.start()
 
+    def event(self, job: Any, event: Any) -> None:
+        """A line when a request starts and when its answer comes, with elapsed time: printed when piped
+        (a terminal has the bar), so a slow local model does not look like a hang in a CI log."""
+        if self.bar is not None:
+            return
+        from ..design.progress import ProgressLines
+
+        lines = self.lines.setdefault(job.key, ProgressLines())
+        line = lines.line(event)
+        if line:
+            self.console.print(f"{job.key} {line}", highlight=False, markup=False)
+
     def _text(self) -> str:
         c = self.counts
         return f"[green]{c['pass']} pass[/] [red]{c['fail']} fail[/] [yellow]{c['error']} error[/] ${self.cost:.4f}"
 
     def advance(self, record: dict[str, Any]) -> None:
+        self.lines.pop(record["key"], None)
         kind = "error" if record["status"] == "error" else "pass" if record.get("passed") else "fail"
         self.counts[kind] += 1
         self.cost += record.get("cost_usd") or 0.0

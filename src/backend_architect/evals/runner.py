@@ -106,7 +106,8 @@ def default_client_factory(*, base_url: str | None, cache: ResponseCache | None,
 async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: ClientFactory,
                    knowledge: KnowledgeBase, persona: Persona,
                    on_result: Callable[[dict[str, Any]], None] = lambda r: None,
-                   on_plan: Callable[[int, int], None] = lambda todo, done: None) -> RunOutcome:
+                   on_plan: Callable[[int, int], None] = lambda todo, done: None,
+                   on_event: Callable[[Job, Any], None] = lambda job, event: None) -> RunOutcome:
     store = ResultStore(config.out_dir)
     existing = store.open(resume=config.resume)
     done = {r["key"] for r in existing if r.get("status") == "scored"}
@@ -124,7 +125,8 @@ async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: Cli
             if budget.exhausted:
                 outcome.stopped = budget.exhausted
                 return
-            record = await run_case(job, clients[job.model], config, budget, knowledge, persona, judge, registry)
+            record = await run_case(job, clients[job.model], config, budget, knowledge, persona, judge, registry,
+                                    on_event=on_event)
             store.append(record)
             outcome.records.append(_summary(record))
             outcome.ran += 1
@@ -167,7 +169,8 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
 
 async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: RunBudget,
                    knowledge: KnowledgeBase, persona: Persona, judge: Judge | None,
-                   registry: ToolRegistry | None = None) -> dict[str, Any]:
+                   registry: ToolRegistry | None = None,
+                   on_event: Callable[[Job, Any], None] = lambda job, event: None) -> dict[str, Any]:
     from ..design.agent import Budgets, run_design
     from ..design.events import RunFailed, RunFinished
     from ..llm.client import retry_policy
@@ -189,6 +192,7 @@ async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: Ru
                                       registry=registry, builtin=job.model == BUILTIN, transcript=transcript,
                                       retry=retry_policy(settings), base_url=settings.base_url,
                                       profile=resolve_profile(job.model, settings.structured_output)):
+            on_event(job, event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event
         assert final is not None
