@@ -151,3 +151,12 @@ def test_what_doctor_learned_chooses_the_mode_of_later_runs(tmp_path):
     assert resolve_settings(model="other", env=env, cwd=tmp_path).structured_output is None
     assert resolve_settings(model="qwen2.5-coder-1.5b-instruct", structured_output="text", env=env,
                             cwd=tmp_path).structured_output == "text"
+
+
+@pytest.mark.parametrize("model,cap", [("qwen2.5-coder-1.5b-instruct", 3000), ("qwen2.5-coder:7b", 3000),
+                                       ("llama-3.1-70b-instruct", None), ("gpt-4.1-mini", None),
+                                       ("mixtral-8x7b", None)])
+def test_a_small_models_answers_are_capped_below_the_phase_budget(model, cap):
+    from backend_architect.llm.profiles import resolve_profile
+
+    assert resolve_profile(model).max_output == cap

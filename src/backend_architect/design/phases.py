@@ -25,7 +25,10 @@ class Phase:
     tools: tuple[str, ...]
     instruction: str
     done: Callable[[DesignState], bool]
-    max_tokens: int  # the answer's output budget: an artifact of this phase fits; a runaway answer stops
+    # The answer's output budget: this phase's artifact from a capable model fits (the builtin's API for the
+    # online shop is ~9,600 tokens); a small model's profile caps it lower (profiles.py), so a runaway answer
+    # stops after minutes, not after the hour a CPU takes to write 10,000 tokens.
+    max_tokens: int
 
 
 PHASES: tuple[Phase, ...] = (
@@ -34,29 +37,29 @@ PHASES: tuple[Phase, ...] = (
           "3NF tables with constraints, one access pattern per query the API will run (name, table, one SQL "
           "statement with $1 parameters, and the index serving it: an explicit index, <table>_pkey or "
           "<table>_<column>_key), each index with the reason it exists. Migrations, scaling and NoSQL come later.",
-          lambda s: s.data is not None, 3000),
+          lambda s: s.data is not None, 6000),
     Phase("api", ("search_knowledge", "emit_api_spec", "emit_graphql_schema"),
           "Phase 2 of 5, the API. Call emit_api_spec: resources and endpoints over the tables above, versioning, "
           "authentication (bearer JWT whose refresh_endpoint is a public endpoint of this spec, like "
           "'POST /auth/tokens'), public operations auth_required false, rate limits. GraphQL only if the brief "
           "asks for it.",
-          lambda s: s.api is not None, 3000),
+          lambda s: s.api is not None, 10000),
     Phase("services", ("search_knowledge", "emit_graphql_schema", "emit_service_architecture"),
           "Phase 3 of 5, the services. Call emit_service_architecture: a modular monolith unless the numbers "
           "justify services; each table owned by exactly one module, its endpoints as 'METHOD /path' from the "
           "API above, events only where another module needs them (with an outbox table).",
-          lambda s: s.services is not None, 2500),
+          lambda s: s.services is not None, 4000),
     Phase("performance", ("estimate_capacity", "emit_performance_plan"),
           "Phase 4 of 5, performance. Call emit_performance_plan: cache layers only where the read:write ratio "
           "calls for them, load balancing, one scaling rule per component, monitoring (SLOs, RED metrics, "
           "burn-rate alerts) and the bottlenecks in the order they bind, quoting the capacity figures.",
-          lambda s: s.performance is not None, 2000),
+          lambda s: s.performance is not None, 3000),
     Phase("finish", ("record_decisions", "amend_database_schema", "finish_design"),
           "Phase 5 of 5, decisions and finish. Call record_decisions (3-5 MADR records: context, at least two "
           "options with pros and cons, the chosen one, consequences), optionally amend_database_schema "
           "(migrations, scaling), then finish_design: a summary, one traceability item per requirement id naming "
           "its endpoints, tables and services exactly as above, and open questions.",
-          lambda s: s.finish is not None, 2000),
+          lambda s: s.finish is not None, 4000),
 )
 
 # The one-shot mode: every tool at once, the whole conversation kept (for large models, `phases = false`).

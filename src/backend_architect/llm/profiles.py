@@ -66,9 +66,23 @@ KNOWN_PROFILES: tuple[Profile, ...] = (
 )
 
 
+# A model this small writes a few tokens a second on a CPU and rarely anything useful past ~3,000 tokens.
+SMALL_MODEL_B = 8.0
+SMALL_MODEL_OUTPUT = 3000
+
+
+def parameters_b(model: str) -> float | None:
+    """The parameter count a model's name states, in billions ('qwen2.5-coder-1.5b-instruct' → 1.5)."""
+    match = re.search(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)b(?![a-z])", model.lower().replace(":", "-"))
+    return float(match.group(1)) if match else None
+
+
 def resolve_profile(model: str, mode: str | None = None) -> Profile:
     """The profile of `model`; `mode` (from --structured-output) overrides the profile's mode."""
     profile = next(p for p in KNOWN_PROFILES if p.matches(model))
+    size = parameters_b(model)
+    if profile.max_output is None and size is not None and size <= SMALL_MODEL_B:
+        profile = replace(profile, max_output=SMALL_MODEL_OUTPUT)
     if mode is None:
         return profile
     if mode == "tools-strict":
