@@ -192,7 +192,7 @@ async def run_turn(
     before = conversation._artifacts()
     usage = Usage()
     repairs: Counter[str] = Counter()
-    tools = registry.schemas()
+    tools = registry.schemas(compact=True)  # ~8,000 tokens instead of ~16,000: titles, defaults, nulls gone
     parameters = {t["function"]["name"]: t["function"]["parameters"] for t in tools}
 
     def finished(answer: str, failure: str | None = None) -> TurnFinished:
