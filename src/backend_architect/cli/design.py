@@ -105,7 +105,7 @@ async def _design(brief, settings, persona, budgets, out_dir: Path, err: Console
                                       builtin=settings.builtin, retry=retry_policy(settings),
                                       profile=resolve_profile(settings.model, settings.structured_output),
                                       prices=settings.prices, base_url=settings.base_url,
-                                      stream=settings.stream):
+                                      stream=settings.stream, phased=settings.phases):
             progress.show(event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event

@@ -191,7 +191,8 @@ async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: Ru
                                       knowledge=knowledge, budgets=Budgets(max_turns=config.max_turns),
                                       registry=registry, builtin=job.model == BUILTIN, transcript=transcript,
                                       retry=retry_policy(settings), base_url=settings.base_url,
-                                      profile=resolve_profile(job.model, settings.structured_output)):
+                                      profile=resolve_profile(job.model, settings.structured_output),
+                                      phased=settings.phases):
             on_event(job, event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event

@@ -27,7 +27,7 @@ DEFAULT_REMOTE_MODEL = "gpt-4.1-mini"
 PROJECT_CONFIG = "backend-architect.toml"
 _KEYS = {"model": str, "base_url": str, "structured_output": str, "timeout": (int, float),
          "max_attempts": int, "deadline": (int, float), "max_total_tokens": int, "max_cost": (int, float),
-         "prices": dict, "stream": bool}
+         "prices": dict, "stream": bool, "phases": bool}
 
 
 class ConfigError(ValueError):
@@ -50,6 +50,9 @@ class Settings:
     prices: Mapping[str, Price] = field(default_factory=dict)
     sources: tuple[str, ...] = ()  # the config files that were read, for `models` and `doctor`
     mode_learned: bool = False  # structured_output came from what `doctor` found (llm/learned.py)
+    # The design run in phases with compact schemas (design/phases.py); `phases = false` in the config file
+    # offers every tool at once with full schemas and keeps the whole conversation (for large-context models).
+    phases: bool = True
 
     @property
     def builtin(self) -> bool:
@@ -141,6 +144,7 @@ def resolve_settings(
         # A --timeout longer than the deadline would be cut short by it: the flag is the person's intent.
         "deadline": max(float(merged.get("deadline", 300.0)), float(timeout or 0)), "max_total_tokens": merged.get("max_total_tokens"),
         "max_cost": merged.get("max_cost"), "prices": prices, "sources": tuple(sources),
+        "phases": bool(merged.get("phases", True)),
     }
     if chosen == BUILTIN:
         return Settings(model=BUILTIN, **common)
