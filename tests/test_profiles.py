@@ -169,7 +169,8 @@ def test_a_tool_call_written_as_text_counts_only_if_it_names_an_offered_tool(rou
     ('{"tool_calls": [{"function": {"name": "finish_design", "arguments": "{}"}}]}', ["finish_design"]),
     ("<think>hmm {\"tool\": \"finish_design\"}", []),
     ("I'd call search_knowledge but won't", []),
-    ('```json\n{"tool": "search_knowledge", "arguments": {"query": "q"\n```', []),
+    # Broken JSON naming an offered tool is still a call: the tool then says where the JSON breaks.
+    ('```json\n{"tool": "search_knowledge", "arguments": {"query": "q"\n```', ["search_knowledge"]),
 ])
 def test_json_calls_in_text(text, names):
     offered = {"search_knowledge", "finish_design"}
@@ -240,9 +241,24 @@ OFFERED = {name: default_registry().schemas([name])[0]["function"]["parameters"]
      '{"query": "b"}}', ["search_knowledge", "search_knowledge"]),
     # An object that fits no offered tool is not a call.
     ('```json\n{"tables": [{"name": "users"}]}\n```', []),
+    # Qwen2.5-Coder-1.5B's own form in the recorded run: the name under "function", two calls in two fences.
+    ('```json\n{"function": "search_knowledge", "arguments": {"query": "a"}}\n```\n\n'
+     '```json\n{"function": "finish_design", "arguments": {}}\n```', ["search_knowledge", "finish_design"]),
 ])
 def test_near_miss_calls_in_text_are_taken(text, names):
     calls = extract_json_calls(text, OFFERED)
     assert [c.name for c in calls] == names
     assert all(json.loads(c.arguments) is not None for c in calls)
     assert len({c.id for c in calls}) == len(calls)
+
+
+def test_a_call_whose_json_is_broken_is_run_so_the_tool_says_where():
+    """The recorded run's schema had a JavaScript regex literal in it: the model is told where, not nudged."""
+    from backend_architect.design.tools import DesignState
+
+    text = ('```json\n{"function": "emit_database_schema", "arguments": {"database_schema": {"tables": [{"name": '
+            '"link", "columns": [{"name": "code", "type": "text", "pattern": /^[a-z]{7}$/}]}]}}}\n```')
+    (call,) = extract_json_calls(text, OFFERED)
+    assert call.name == "emit_database_schema"
+    outcome = default_registry().call(call.name, call.arguments, DesignState(brief=None, knowledge=None))
+    assert not outcome.ok and "not valid JSON" in outcome.errors[0] and "/^[a-z]{7}$/" in outcome.errors[0]

@@ -140,8 +140,10 @@ class ToolRegistry:
         try:
             raw = json.loads(arguments or "{}")
         except json.JSONDecodeError as exc:
-            return _failure(name, [f"the arguments are not valid JSON ({exc.msg} at character {exc.pos}); "
-                                   "send the whole JSON object again"])
+            near = (arguments or "")[max(exc.pos - 60, 0):exc.pos + 40].replace("\n", " ")
+            return _failure(name, [f"the arguments are not valid JSON ({exc.msg} at character {exc.pos}, near "
+                                   f"{near!r}); write plain JSON (strings in double quotes, no comments or regex "
+                                   "literals) and send the call again"])
         except RecursionError:  # found by the property test: thousands of nested brackets
             return _failure(name, ["the arguments are nested too deeply"])
         if not isinstance(raw, dict):

@@ -81,7 +81,7 @@ def _as_call(item: Any, parameters: dict[str, dict[str, Any]]) -> tuple[str, str
         return None
     if isinstance(item.get("function"), dict):
         item = item["function"]
-    name = item.get("tool", item.get("name"))
+    name = item.get("tool", item.get("name", item.get("function")))  # Qwen 1.5B writes {"function": "<name>", …}
     if isinstance(name, str) and name in parameters:
         args = item.get("arguments", item.get("parameters", {}))
         return name, args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
@@ -99,6 +99,19 @@ def _fits(item: dict[str, Any], schema: dict[str, Any]) -> bool:
     return set(item) <= set(properties) and set(schema.get("required", [])) <= set(item)
 
 
+_NAMED = re.compile(r'^\s*\{+\s*"(?:name|function|tool)"\s*:\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*,\s*"(?:arguments|parameters)"\s*:',
+                    re.S)
+
+
+def _broken_call(candidate: str, parameters: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """A call to an offered tool whose JSON does not parse (a JavaScript regex literal, a missing brace): it is
+    still run, so the tool answers with the JSON error and where it is, instead of a vague nudge."""
+    match = _NAMED.match(candidate)
+    if not match or match.group(1) not in parameters:
+        return []
+    return [(match.group(1), candidate[match.end():].strip().removesuffix("}").strip())]
+
+
 def extract_json_calls(text: str, offered: set[str] | dict[str, dict[str, Any]], *,
                        prefix: str = "text_call") -> list[ToolRequest]:
     """Tool calls written as JSON in text, every one of them; a call is taken only if it names an offered tool,
@@ -106,11 +119,13 @@ def extract_json_calls(text: str, offered: set[str] | dict[str, dict[str, Any]],
     parameters = offered if isinstance(offered, dict) else {name: {} for name in offered}
     calls: list[tuple[str, str]] = []
     for candidate in _candidates(strip_think(text or "")):
+        found = []
         for data in _values(candidate):
             items = data.get("tool_calls", data.get("calls")) if isinstance(data, dict) else data
             if not isinstance(items, list):
                 items = [data]
-            calls += [c for c in (_as_call(i, parameters) for i in items) if c is not None]
+            found += [c for c in (_as_call(i, parameters) for i in items) if c is not None]
+        calls += found or _broken_call(candidate, parameters)
     return [ToolRequest(f"{prefix}_{i}", name, args) for i, (name, args) in enumerate(calls)]
 
 
