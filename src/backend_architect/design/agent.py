@@ -193,9 +193,13 @@ async def run_design(
                 # The partial turn is dropped, not kept: nothing in it was run, and the model starts it again.
                 rounds.append(_Round([{"role": "user", "content": TRUNCATED_NOTE}]))
                 continue
-            todo = [n for n in names if n != "search_knowledge"] if phased else state.missing + ["finish_design"]
-            rounds.append(_Round([answer.assistant, {"role": "user", "content": "The design is not finished. Use "
-                                                     "the tools; still to call: " + ", ".join(todo) + "."}]))
+            todo = ([n for n in names if n != "search_knowledge" and not (n == "estimate_capacity" and state.capacity)]
+                    if phased else state.missing + ["finish_design"])
+            # Said plainly for small models, which answer with prose or write the tool's result themselves.
+            rounds.append(_Round([answer.assistant, {"role": "user", "content": "Your answer called no tool, so "
+                                                     "nothing was done. The design is not finished; call a tool now "
+                                                     "(still to call: " + ", ".join(todo) + "). Tool results come "
+                                                     "from the system: never write them yourself."}]))
             continue
         round_ = run_tool_calls(registry, state, calls, turn=turn, repairs=repairs,
                                 max_repairs=budgets.max_repairs_per_tool,
