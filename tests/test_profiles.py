@@ -244,6 +244,8 @@ OFFERED = {name: default_registry().schemas([name])[0]["function"]["parameters"]
     # Qwen2.5-Coder-1.5B's own form in the recorded run: the name under "function", two calls in two fences.
     ('```json\n{"function": "search_knowledge", "arguments": {"query": "a"}}\n```\n\n'
      '```json\n{"function": "finish_design", "arguments": {}}\n```', ["search_knowledge", "finish_design"]),
+    # It also imitates the tool results its template shows it: a <tool_response> is never a call.
+    ('<tool_response>\n{"ok": true, "tool": "search_knowledge", "result": "3 sections"}\n</tool_response>', []),
 ])
 def test_near_miss_calls_in_text_are_taken(text, names):
     calls = extract_json_calls(text, OFFERED)

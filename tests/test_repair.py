@@ -90,5 +90,11 @@ def test_capacity_inputs_the_brief_states_are_the_briefs(knowledge):
     assert (inputs.daily_active_users, inputs.peak_rps, inputs.read_write_ratio) == (2_000_000, 4000, 100)
     notes = json.loads(outcome.content)["notes"]
     assert any("peak_rps is 4000 as the brief states (you sent 130000)" in n for n in notes)
+    # A guessed volume that would contradict the stated peak and ratio is left out; the rates follow the brief.
+    assert inputs.writes_per_user_per_day is None and any("writes_per_user_per_day left out" in n for n in notes)
+    figures = {f.name: f.value for f in state.capacity.figures}
+    assert figures["peak_read_qps"] > 50 * figures["peak_write_qps"]
     # Inputs the brief leaves open stay the model's.
-    assert inputs.writes_per_user_per_day == 2
+    sent = {"inputs": {"peak_rps": 4000, "read_write_ratio": 100, "avg_query_ms": 7}}
+    assert default_registry().call("estimate_capacity", json.dumps(sent), state).ok
+    assert state.capacity.inputs.avg_query_ms == 7

@@ -131,8 +131,9 @@ async def run_design(
         if not phased:
             return [n for n in registry.names if n != "amend_database_schema"]
         names = [n for n in phases[phase_at].tools if n not in abandoned]
-        if phases[phase_at].name != "schema" and state.capacity is not None:
-            names = [n for n in names if n != "estimate_capacity"]  # computed once; the summary quotes it
+        if state.capacity is not None:
+            # Computed once: offered again, a small model calls it again and again instead of moving on.
+            names = [n for n in names if n != "estimate_capacity"]
         return names
 
     def request_messages() -> list[dict[str, Any]]:

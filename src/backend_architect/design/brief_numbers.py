@@ -38,4 +38,15 @@ def stated_capacity(raw: dict[str, Any], brief: Brief) -> tuple[dict[str, Any], 
             continue
         inputs[target] = value
         notes.append(f"{target} is {value:g} as the brief states" + ("" if sent is None else f" (you sent {sent!r})"))
+    # Volumes the model guessed must not contradict the load the brief states: with a stated peak and read:write
+    # ratio (and no stated monthly volumes) the rates follow from those; with a stated ratio, reads follow writes.
+    guessed: tuple[str, ...] = ()
+    if stated.peak_rps is not None and stated.read_write_ratio is not None and stated.writes_per_month is None:
+        guessed = ("writes_per_month", "reads_per_month", "writes_per_user_per_day", "reads_per_user_per_day")
+    elif stated.read_write_ratio is not None and stated.reads_per_month is None:
+        guessed = ("reads_per_month", "reads_per_user_per_day")
+    dropped = [name for name in guessed if inputs.pop(name, None) is not None]
+    if dropped:
+        notes.append(f"{', '.join(dropped)} left out: the brief's stated load (peak_rps, read_write_ratio) decides "
+                     "the rates")
     return {**raw, "inputs": inputs}, notes

@@ -76,8 +76,8 @@ def describe_validation(exc: ValidationError, raw: Any) -> list[str]:
 
 def _fragment(raw: Any, loc: tuple[Any, ...]) -> str:
     parent = _at(raw, loc[:-1])
-    if not isinstance(parent, dict):
-        return ""
+    if not isinstance(parent, dict) or not parent:
+        return ""  # nothing of the model's own to correct: the message alone says what is missing
     fixed = {**parent, str(loc[-1]): "<fill in>"}
     text = json.dumps(fixed, ensure_ascii=False)
     if len(text) > 400:

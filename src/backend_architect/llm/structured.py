@@ -40,8 +40,13 @@ def strip_think(text: str) -> str:
     return text.strip()
 
 
+_RESPONSE = re.compile(r"<tool_response>.*?(</tool_response>|$)", re.S | re.I)
+
+
 def _candidates(text: str) -> list[str]:
-    """Every place a call may be written: each <tool_call> tag, each fence, else the text's JSON values."""
+    """Every place a call may be written: each <tool_call> tag, each fence, else the text's JSON values. What a
+    model writes inside <tool_response> (imitating the results its chat template shows it) is never a call."""
+    text = _RESPONSE.sub("", text)
     found = [m.group(1) for m in _TAG.finditer(text)] + [m.group(1) for m in _FENCE.finditer(text)]
     if not found:
         found.append(text)
