@@ -28,6 +28,7 @@ from ..spec import (
     cross_check,
 )
 from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
+from .access import check_access as _check_access
 from .brief_numbers import stated_capacity
 from .repair import describe_validation, merge_draft
 from .state import DesignState  # re-exported: the tools and their callers share it
@@ -214,40 +215,6 @@ def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
     summary = f"{len(results)} section(s): " + ", ".join(r["ref"] for r in results)
     body = {"ok": True, "tool": "search_knowledge", "result": summary, "results": results}
     return ToolOutcome(ok=True, content=json.dumps(body), summary=summary)
-
-
-def _check_access(schema: DatabaseSchema) -> list[str]:
-    """Each access pattern's query must parse and read its table; each index must be justified."""
-    import pglast
-    from pglast.parser import ParseError
-    from pglast.visitors import referenced_relations
-
-    errors = []
-    for pattern in schema.access_patterns:
-        try:
-            parsed = pglast.parse_sql(pattern.query)
-        except ParseError as exc:
-            errors.append(f"access pattern {pattern.name}: PostgreSQL rejects the query: {exc}")
-            continue
-        if len(parsed) != 1:
-            errors.append(f"access pattern {pattern.name}: the query must be one statement")
-            continue
-        # referenced_relations keeps quotes as written: "order" is the table order.
-        relations = {name.rsplit(".", 1)[-1].strip('"') for name in referenced_relations(pattern.query)}
-        if pattern.table not in relations:
-            errors.append(f"access pattern {pattern.name}: the query does not read {pattern.table}")
-        unknown = sorted(relations - schema.table_names())
-        if unknown:
-            errors.append(f"access pattern {pattern.name}: the query reads unknown tables {unknown}")
-    served = {p.index for p in schema.access_patterns}
-    for table in schema.tables:
-        fk_columns = {c.name for c in table.columns if c.references}
-        for index in table.indexes:
-            if index.name in served or index.unique or index.column_names()[0] in fk_columns:
-                continue
-            errors.append(f"index {index.name} on {table.name} serves no declared access pattern and no constraint; "
-                          "add the access pattern it serves (name, query, index) or drop it")
-    return errors
 
 
 def _stale(errors: list[str]) -> str:
