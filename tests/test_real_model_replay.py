@@ -32,6 +32,11 @@ def _recording(name: str) -> list[dict]:
     return [json.loads(line) for line in (RECORDINGS / name).read_text(encoding="utf-8").splitlines()]
 
 
+def _mode(recording: list[dict]) -> str | None:
+    first = next(r["body"] for r in recording if r["type"] == "request")
+    return "json_schema" if (first.get("response_format") or {}).get("type") == "json_schema" else None
+
+
 def _replay(recording: list[dict], brief_name: str, persona, knowledge):
     """The run again, every request answered by the next recorded answer (a 503 once they run out)."""
     answers = [r["body"] for r in recording if r["type"] == "response"]
@@ -47,7 +52,8 @@ def _replay(recording: list[dict], brief_name: str, persona, knowledge):
         try:
             return [e async for e in run_design(load_brief(EXAMPLES / brief_name).brief, client=client, model=MODEL,
                                                  persona=persona, knowledge=knowledge, budgets=Budgets(max_turns=24),
-                                                 profile=resolve_profile(MODEL), base_url=BASE_URL)]
+                                                 profile=resolve_profile(MODEL, _mode(recording)),
+                                                 base_url=BASE_URL)]
         finally:
             await client.close()
 
@@ -65,11 +71,16 @@ def test_the_recorded_url_shortener_run_replays_through_the_real_client(persona,
     for sent, recorded in zip(route.calls, recorded_requests):
         body = json.loads(sent.request.content)
         assert body["messages"] == recorded["messages"]
-        assert [t["function"]["name"] for t in body["tools"]] == [t["function"]["name"] for t in recorded["tools"]]
-    # The model never used native tool calls: every call was read from fenced JSON in its text.
+        assert body.get("response_format") == recorded.get("response_format")
+    # The model never used native tool calls: every call was read from the JSON in its text.
     assert all(not (r["body"]["choices"][0]["message"].get("tool_calls")) for r in recording if r["type"] == "response")
     calls = [(e.name, e.ok) for e in events if isinstance(e, ToolCalled)]
     assert calls[:len(EXPECTED_CALLS)] == EXPECTED_CALLS
+    # The repair the model got for its real schema: grouped, the bad values echoed, no pydantic class names.
+    schema_errors = next(e.errors for e in events if isinstance(e, ToolCalled) and e.name == "emit_database_schema")
+    told = " ".join(schema_errors)
+    assert "not a field here (got 7)" in told and "the same at 3 more place(s)" in told
+    assert '"description": "<fill in>"' in told and "instance of" not in told
     # The brief's numbers, not the model's, sized the design.
     capacity = events[-1].design.capacity
     assert capacity is not None and capacity.inputs.daily_active_users == 2_000_000 and capacity.inputs.peak_rps == 4000
@@ -78,4 +89,4 @@ def test_the_recorded_url_shortener_run_replays_through_the_real_client(persona,
 
 
 # What the live run's log said (benchmarks/real-runs/url-shortener.log), call by call.
-EXPECTED_CALLS = [("estimate_capacity", True)]
+EXPECTED_CALLS = [("search_knowledge", True), ("estimate_capacity", True), ("emit_database_schema", False)]

@@ -163,7 +163,8 @@ class ModelCaller:
                 self.record("context_window", {"tokens": self.window})
         if not self.window:
             return
-        refusal, warning = fit(self.structured.request(self.model, messages), self.window, max_tokens or 1000)
+        budget = next(iter(self._limit(max_tokens).values()), None) or max_tokens or 1000
+        refusal, warning = fit(self.structured.request(self.model, messages), self.window, budget)
         if refusal:
             raise ModelCallError(refusal, kind="context_length")
         if warning:
