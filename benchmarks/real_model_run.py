@@ -52,7 +52,7 @@ async def run(args: argparse.Namespace) -> dict:
     final = None
     async for event in run_design(load_brief(args.brief).brief, client=client, model=settings.model,
                                   persona=load_persona(), knowledge=knowledge, transcript=Appending(),
-                                  budgets=Budgets(max_turns=args.max_turns), retry=retry_policy(settings),
+                                  budgets=Budgets(max_turns=args.max_turns, max_repairs_per_tool=args.max_repairs), retry=retry_policy(settings),
                                   profile=resolve_profile(settings.model, settings.structured_output),
                                   base_url=settings.base_url):
         at = f"[{time.monotonic() - started:7.1f} s]"
@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--max-turns", type=int, default=24)
     parser.add_argument("--structured-output", default=None)
+    parser.add_argument("--max-repairs", type=int, default=3)
     args = parser.parse_args()
     print(json.dumps(asyncio.run(run(args))), flush=True)
 
