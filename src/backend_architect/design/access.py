@@ -37,5 +37,6 @@ def check_access(schema: DatabaseSchema) -> list[str]:
             if index.name in served or index.unique or index.column_names()[0] in fk_columns:
                 continue
             errors.append(f"index {index.name} on {table.name} serves no declared access pattern and no constraint; "
-                          "add the access pattern it serves (name, query, index) or drop it")
+                          "add the access pattern it serves (name, table, query, index), make its first column a "
+                          "foreign key (references), or drop it")
     return errors
