@@ -50,6 +50,12 @@ def happy_script(plan: Any) -> list[dict[str, Any]]:
     return [completion(step, turn=i) for i, step in enumerate(steps, start=1)]
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path_factory, monkeypatch):
+    """What `doctor` learns is cached under XDG_CACHE_HOME: each test gets its own, never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture
 def shop_brief():
     from backend_architect.inputs.brief import load_brief

@@ -17,6 +17,8 @@ from backend_architect.design.agent import Budgets
 from backend_architect.design.events import RunFailed, RunFinished, ToolCalled
 from backend_architect.design.output import write_design
 
+from backend_architect.design.phases import phase_system_prompt
+
 from .conftest import API_KEY, BASE_URL, completion, happy_script, run_agent
 
 
@@ -37,11 +39,12 @@ def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brie
     assert route.call_count == 8
     first = json.loads(route.calls[0].request.content)
     assert first["model"] == "gpt-test"
-    assert first["messages"][0] == {"role": "system", "content": persona.system_prompt}
+    assert first["messages"][0] == {"role": "system", "content": phase_system_prompt(persona.system_prompt)}
     assert "```yaml" in first["messages"][1]["content"] and "R6" in first["messages"][1]["content"]
-    assert {t["function"]["name"] for t in first["tools"]} == {
-        "search_knowledge", "estimate_capacity", "emit_database_schema", "emit_api_spec", "emit_graphql_schema",
-        "emit_service_architecture", "emit_performance_plan", "record_decisions", "finish_design"}
+    # The first phase offers the database's tools only, with compact schemas.
+    assert [t["function"]["name"] for t in first["tools"]] == [
+        "search_knowledge", "estimate_capacity", "emit_database_schema"]
+    assert "title" not in json.dumps(first["tools"][2]["function"]["parameters"]["$defs"]["Table"])
     # The tool result of turn 1 is sent back with the matching id on turn 2.
     second = json.loads(route.calls[1].request.content)
     assert second["messages"][-1]["role"] == "tool" and second["messages"][-1]["tool_call_id"] == "call_1_0"
@@ -57,7 +60,8 @@ def test_respx_sees_every_request_and_a_valid_run_finishes(respx_mock, shop_brie
     # The key went over HTTP, but never into the transcript.
     assert route.calls[0].request.headers["authorization"] == f"Bearer {API_KEY}"
     assert API_KEY not in transcript.text()
-    assert [json.loads(line)["type"] for line in transcript.lines] == ["request", "response"] * 8 + ["outcome"]
+    assert [json.loads(line)["type"] for line in transcript.lines if '"phase"' not in line[:20]] == [
+        "request", "response"] * 8 + ["outcome"]
     assert json.loads(transcript.lines[-1])["body"]["usage"]["total_tokens"] == 8 * 120
 
 

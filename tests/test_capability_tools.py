@@ -16,8 +16,8 @@ from .conftest import BASE_URL, EXAMPLES, completion, happy_script
 from .test_agent import _run, _script
 
 
-def _no_inputs(plan):
-    return {"inputs": {"avg_write_kb": 2}}
+def _bad_peak_factor(plan):
+    return {"inputs": {**plan.capacity_args["inputs"], "peak_to_average": 500}}
 
 
 def _bad_sdl(plan):
@@ -100,7 +100,7 @@ def _big_shop(knowledge):
 
 
 CASES = [
-    ("estimate_capacity", "shop", _no_inputs, "give writes_per_month"),
+    ("estimate_capacity", "shop", _bad_peak_factor, "peak_to_average: 500: Input should be less than or equal to 100"),
     ("emit_database_schema", "shop", _unserved_index, "ix_products_name on products serves no declared access"),
     ("emit_database_schema", "shop", _pattern_on_wrong_index, "has no index 'ix_missing'"),
     ("emit_api_spec", "shop", _undeclared_scope, "needs scope 'orders:write', which no security scheme declares"),

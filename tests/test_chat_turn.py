@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import respx
@@ -121,3 +122,26 @@ def test_the_token_budget_stops_a_chat_turn(persona, knowledge):
                       [_sse(completion(content="A long answer.", turn=1, usage=(100, 20)))],
                       budgets=Budgets(max_total_tokens=50))
     assert isinstance(events[-1], TurnFinished) and "token budget exhausted: 120 tokens" in events[-1].failure
+
+
+RECORDINGS = Path(__file__).parent / "fixtures" / "recordings"
+
+
+def test_the_chat_runs_a_tool_call_a_real_model_wrote_as_text(persona, knowledge):
+    """A stream recorded from Qwen2.5-Coder-1.5B-Instruct (Q4_K_M) behind llama-server --jinja: the model wrote
+    the call as text with the doubled braces of its chat template, `{{"name": "search_knowledge", …}}}`. The
+    chat runs it instead of printing it, and the next request carries its result."""
+    recorded = (RECORDINGS / "qwen2.5-coder-1.5b-chat-text-call.sse").read_bytes()
+    assert b'{{' in recorded  # the quirk this guards
+    chat = Conversation(persona=persona, knowledge=knowledge)
+    events, route = _turn(chat, "How do I choose capacity inputs?", [
+        httpx.Response(200, content=recorded, headers={"content-type": "text/event-stream"}),
+        _sse(completion(content="Use the stated peak and ratio.", turn=2))])
+    called = [e for e in events if isinstance(e, ToolCalled)]
+    assert [(e.name, e.ok) for e in called] == [("search_knowledge", True)]
+    assert route.call_count == 2
+    second = json.loads(route.calls[1].request.content)["messages"]
+    assert second[-2]["tool_calls"][0]["function"]["name"] == "search_knowledge"
+    assert json.loads(second[-2]["tool_calls"][0]["function"]["arguments"])["query"].startswith("capacity inputs")
+    assert second[-1]["role"] == "tool" and json.loads(second[-1]["content"])["ok"] is True
+    assert isinstance(events[-1], TurnFinished) and events[-1].text == "Use the stated peak and ratio."

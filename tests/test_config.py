@@ -96,6 +96,7 @@ def test_doctor_against_the_builtin_in_process(dirs):
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
     assert "chat" in result.stdout and "called search_knowledge" in result.stdout
+    assert "tools: asking…" in result.stdout and "tools: yes after" in result.stdout  # a line per probe, piped too
     assert "streaming" in result.stdout and "chunks" in result.stdout  # the builtin model streams SSE
 
 

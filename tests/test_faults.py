@@ -114,6 +114,9 @@ def test_timeouts_until_the_cap_say_so(route, run):
     events, _ = run(sleep=FakeSleep(), max_attempts=3)
     assert isinstance(events[-1], RunFailed) and "did not answer in time" in events[-1].reason
     assert route.call_count == 3
+    # The usage line counts them: it said "0 requests" after three timeouts.
+    assert events[-1].usage.failed == 3 and "3 attempt(s) without an answer" in events[-1].usage.describe()
+    assert "--timeout" in events[-1].reason
 
 
 @pytest.mark.parametrize("status,message,says", [

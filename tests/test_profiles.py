@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from backend_architect.design.events import RunFailed, RunFinished, ToolCalled
+from backend_architect.design.phases import phase_system_prompt
 from backend_architect.llm.profiles import KNOWN_PROFILES, fallback, resolve_profile
 from backend_architect.llm.strict import drop_filled_nulls, strict_schema
 from backend_architect.llm.structured import extract_json_calls, strip_think
@@ -34,7 +35,7 @@ def route():
 
 
 @pytest.mark.parametrize("model,profile,mode", [
-    ("builtin", "builtin", "tools"), ("gpt-4.1-mini", "openai-gpt", "tools"), ("gpt-5", "openai-gpt", "tools"),
+    ("builtin", "builtin", "tools"), ("gpt-4.1-mini", "openai-gpt", "tools"), ("gpt-5", "openai-gpt5", "tools"),
     ("o4-mini", "openai-reasoning", "tools"), ("gpt-3.5-turbo", "openai-legacy", "tools"),
     ("llama3.1:8b", "llama", "tools"), ("llama2", "llama-old", "json_object"),
     ("qwen2.5-coder:32b", "qwen", "tools"), ("Qwen/Qwen3-32B", "qwen3", "tools"),
@@ -44,7 +45,7 @@ def route():
 def test_known_profiles(model, profile, mode):
     resolved = resolve_profile(model)
     assert (resolved.name, resolved.mode) == (profile, mode)
-    assert resolved.strict == (profile in ("openai-gpt", "openai-reasoning"))
+    assert resolved.strict == (profile in ("openai-gpt", "openai-gpt5", "openai-reasoning"))
 
 
 def test_a_forced_mode_overrides_the_profile_and_a_bad_one_is_refused():
@@ -111,7 +112,7 @@ def test_a_model_that_only_answers_in_text_succeeds_with_prompted_json(route, sh
     first = json.loads(route.calls[0].request.content)
     assert "tools" not in first and first["response_format"] == {"type": "json_object"}
     assert [m["role"] for m in first["messages"]] == ["system", "user"]
-    assert persona.system_prompt in first["messages"][0]["content"]
+    assert phase_system_prompt(persona.system_prompt) in first["messages"][0]["content"]
     assert "arguments schema" in first["messages"][0]["content"]
     second = json.loads(route.calls[1].request.content)["messages"]
     assert second[-2]["role"] == "assistant" and second[-1]["role"] == "user"
@@ -168,7 +169,8 @@ def test_a_tool_call_written_as_text_counts_only_if_it_names_an_offered_tool(rou
     ('{"tool_calls": [{"function": {"name": "finish_design", "arguments": "{}"}}]}', ["finish_design"]),
     ("<think>hmm {\"tool\": \"finish_design\"}", []),
     ("I'd call search_knowledge but won't", []),
-    ('```json\n{"tool": "search_knowledge", "arguments": {"query": "q"\n```', []),
+    # Broken JSON naming an offered tool is still a call: the tool then says where the JSON breaks.
+    ('```json\n{"tool": "search_knowledge", "arguments": {"query": "q"\n```', ["search_knowledge"]),
 ])
 def test_json_calls_in_text(text, names):
     offered = {"search_knowledge", "finish_design"}
@@ -216,3 +218,49 @@ def test_a_strict_schema_the_server_refuses_falls_back_to_plain_tools(route, sho
     first, retried = (json.loads(route.calls[i].request.content) for i in (0, 1))
     assert all(t["function"].get("strict") for t in first["tools"])
     assert not any(t["function"].get("strict") for t in retried["tools"]) and "response_format" not in retried
+
+
+OFFERED = {name: default_registry().schemas([name])[0]["function"]["parameters"]
+           for name in ("search_knowledge", "emit_database_schema", "finish_design")}
+
+
+@pytest.mark.parametrize("text,names", [
+    # Qwen2.5's template shows the call with doubled braces, and a 1.5B model copies them.
+    ('{{"name": "search_knowledge", "arguments": {"query": "indexing"}}}', ["search_knowledge"]),
+    ('```json\n{{"name": "search_knowledge", "arguments": {{"query": "indexing"}}}}\n```', ["search_knowledge"]),
+    # The argument object of an offered tool, without the name/arguments wrapper.
+    ('```json\n{"database_schema": {"tables": []}}\n```', ["emit_database_schema"]),
+    ('{"query": "capacity inputs", "k": 2}', ["search_knowledge"]),
+    # Several calls in one answer are all taken, in order.
+    ('<tool_call>\n{"name": "search_knowledge", "arguments": {"query": "a"}}\n</tool_call>\n'
+     '<tool_call>\n{"name": "search_knowledge", "arguments": {"query": "b"}}\n</tool_call>',
+     ["search_knowledge", "search_knowledge"]),
+    ('```json\n{"name": "search_knowledge", "arguments": {"query": "a"}}\n```\nthen\n'
+     '```json\n{"name": "finish_design", "arguments": {}}\n```', ["search_knowledge", "finish_design"]),
+    ('{"name": "search_knowledge", "arguments": {"query": "a"}}\n{"name": "search_knowledge", "arguments": '
+     '{"query": "b"}}', ["search_knowledge", "search_knowledge"]),
+    # An object that fits no offered tool is not a call.
+    ('```json\n{"tables": [{"name": "users"}]}\n```', []),
+    # Qwen2.5-Coder-1.5B's own form in the recorded run: the name under "function", two calls in two fences.
+    ('```json\n{"function": "search_knowledge", "arguments": {"query": "a"}}\n```\n\n'
+     '```json\n{"function": "finish_design", "arguments": {}}\n```', ["search_knowledge", "finish_design"]),
+    # It also imitates the tool results its template shows it: a <tool_response> is never a call.
+    ('<tool_response>\n{"ok": true, "tool": "search_knowledge", "result": "3 sections"}\n</tool_response>', []),
+])
+def test_near_miss_calls_in_text_are_taken(text, names):
+    calls = extract_json_calls(text, OFFERED)
+    assert [c.name for c in calls] == names
+    assert all(json.loads(c.arguments) is not None for c in calls)
+    assert len({c.id for c in calls}) == len(calls)
+
+
+def test_a_call_whose_json_is_broken_is_run_so_the_tool_says_where():
+    """The recorded run's schema had a JavaScript regex literal in it: the model is told where, not nudged."""
+    from backend_architect.design.tools import DesignState
+
+    text = ('```json\n{"function": "emit_database_schema", "arguments": {"database_schema": {"tables": [{"name": '
+            '"link", "columns": [{"name": "code", "type": "text", "pattern": /^[a-z]{7}$/}]}]}}}\n```')
+    (call,) = extract_json_calls(text, OFFERED)
+    assert call.name == "emit_database_schema"
+    outcome = default_registry().call(call.name, call.arguments, DesignState(brief=None, knowledge=None))
+    assert not outcome.ok and "not valid JSON" in outcome.errors[0] and "/^[a-z]{7}$/" in outcome.errors[0]

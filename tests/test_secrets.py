@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ def test_a_whole_run_over_http_with_debug_logs_leaks_the_key_nowhere(tmp_path, m
     assert caplog.records, "expected the SDK's debug logs to be captured"
     assert API_KEY not in caplog.text
     assert API_KEY not in result.stdout + result.stderr
-    assert "usage: 8 requests" in result.stdout  # tokens and cost at the end of the run
+    assert re.search(r"usage: \d+ requests", result.stdout)  # tokens and cost at the end of the run
     written = _files(out)
     assert {p.name for p in written} >= {"design.md", "design.json", "transcript.jsonl"}
     for path in written:

@@ -54,6 +54,7 @@ def test_eval_prints_the_table_writes_the_reports_and_min_score_sets_the_exit_co
     result = _eval(str(suite), "-o", str(out), "--min-score", "0.5")
     assert result.exit_code == 0, result.output
     assert "tiny/todo" in result.stdout and "tiny/clinic" in result.stdout and "Graders" in result.stdout
+    assert "turn 1 (schema): waiting for the model" in result.stderr  # piped: a line per request
     report = json.loads((out / "report.json").read_text())
     assert report["models"][0]["model"] == "builtin" and report["models"][0]["cases"] == 2
     suite_xml = ET.parse(out / "junit.xml").getroot().find("testsuite")

@@ -146,3 +146,63 @@ def test_two_runs_cannot_append_to_one_results_file(tmp_path):
         ResultStore(tmp_path).open(resume=True)
     first.close()
     ResultStore(tmp_path).open(resume=True)
+
+
+class Killed(BaseException):
+    """What SIGTERM becomes in `eval` (KeyboardInterrupt), without tripping pytest's own handling of it."""
+
+
+def test_a_case_killed_midway_leaves_its_transcript_and_resumes_from_its_cache(tmp_path, knowledge, persona):
+    cache = ResponseCache(tmp_path / "cache")
+    server = ScriptedServer(knowledge)
+    server.limited = False
+    calls = {"n": 0}
+
+    def dying(request):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise Killed
+        return server(request)
+
+    cases = [c for c in select(load_suites([_suite(tmp_path)]), None) if c.id == "todo"]
+
+    def run(resume):
+        def factory(model):
+            http = httpx.AsyncClient(transport=MeteredTransport(httpx.AsyncHTTPTransport(), httpx.Response, cache))
+            return make_client(Settings(model=model, base_url=BASE_URL, api_key=API_KEY), http_client=http)
+
+        config = EvalConfig(models=["gpt-4o-mini"], out_dir=tmp_path / "run", concurrency=1, resume=resume)
+        with respx.mock() as mock:
+            mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=dying)
+            return asyncio.run(run_eval(cases, config, client_factory=factory, knowledge=knowledge,
+                                        persona=persona))
+
+    with pytest.raises(Killed):
+        run(resume=False)
+    transcript = next((tmp_path / "run" / "transcripts").glob("*.jsonl")).read_text().splitlines()
+    kinds = [json.loads(line)["type"] for line in transcript]
+    assert kinds.count("response") == 3 and kinds.count("request") == 4  # every answer received, as it came
+    assert read_results(tmp_path / "run") == []  # the case did not end: no record, so --resume runs it
+
+    calls["n"] = 100  # the server lives again
+    run(resume=True)
+    (record,) = read_results(tmp_path / "run")
+    assert record["status"] == "scored" and record["passed"]
+    assert record["cache_hits"] == 3  # the three answers it had were not asked for again
+
+
+def test_eval_reaches_the_model_through_the_settings_of_design(tmp_path, monkeypatch):
+    """`structured_output`, `max_attempts` and `deadline` from the config file apply to eval as to design."""
+    from backend_architect.evals.runner import model_settings
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "backend-architect.toml").write_text('structured_output = "json_object"\nmax_attempts = 5\n'
+                                                     'deadline = 900\ntimeout = 600\n')
+    config = EvalConfig(models=["qwen2.5-coder"], out_dir=tmp_path / "run", base_url="http://127.0.0.1:9/v1")
+    settings = model_settings("qwen2.5-coder", config)
+    assert (settings.structured_output, settings.max_attempts, settings.deadline, settings.timeout) == (
+        "json_object", 5, 900, 600)
+    forced = model_settings("qwen2.5-coder", EvalConfig(models=[], out_dir=tmp_path, base_url="http://127.0.0.1:9/v1",
+                                                        structured_output="text"))
+    assert forced.structured_output == "text"

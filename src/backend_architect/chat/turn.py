@@ -24,6 +24,7 @@ from ..inputs.knowledge import KnowledgeBase
 from ..llm.errors import describe_error
 from ..llm.retry import RetryPolicy
 from ..llm.stream import StreamedMessage, stream_completion
+from ..llm.structured import extract_json_calls
 from ..inputs.prompts import Persona
 from ..spec import (
     ApiSpecification,
@@ -191,7 +192,8 @@ async def run_turn(
     before = conversation._artifacts()
     usage = Usage()
     repairs: Counter[str] = Counter()
-    tools = registry.schemas()
+    tools = registry.schemas(compact=True)  # ~8,000 tokens instead of ~16,000: titles, defaults, nulls gone
+    parameters = {t["function"]["name"]: t["function"]["parameters"] for t in tools}
 
     def finished(answer: str, failure: str | None = None) -> TurnFinished:
         after = conversation._artifacts()
@@ -225,6 +227,12 @@ async def run_turn(
             yield finished(message.content, exhausted)
             return
         calls = message.tool_calls
+        content = message.content
+        if not calls and content and message.finish_reason != "length":
+            # A model without native tool calls (or a server that does not parse them) writes the call as text:
+            # `<tool_call>`, fenced JSON, doubled braces, a bare argument object; read as in `design`.
+            calls = extract_json_calls(content, parameters, prefix=f"text_call_{step}")  # type: ignore[assignment]
+            content = "" if calls else content
         if message.finish_reason == "length" and calls:
             # Tool arguments cut off at the output limit are not run (as in `design`): the text is kept.
             dropped = ", ".join(c.name for c in calls)
@@ -232,10 +240,10 @@ async def run_turn(
                              + f"[cut off at the output token limit; not run: {dropped}]"})
             yield finished(message.content, f"the answer was cut off at the output token limit; {dropped} not run")
             return
-        yield ModelResponded(turn=step, tool_calls=[c.name for c in calls], text=message.content)
-        messages.append(assistant_message(message.content or ("" if not calls else None), calls))
+        yield ModelResponded(turn=step, tool_calls=[c.name for c in calls], text=content)
+        messages.append(assistant_message(content or ("" if not calls else None), calls))
         if not calls:
-            yield finished(message.content)
+            yield finished(content)
             return
         round_ = run_tool_calls(registry, conversation.design_state, calls, turn=step, repairs=repairs,
                                 max_repairs=budgets.max_repairs_per_tool)

@@ -41,6 +41,8 @@ def design(
                                                       "run.")] = None,
     stream: Annotated[Optional[bool], typer.Option("--stream/--no-stream", help="Stream the model's answers "
                                                    "[default: off, or `stream` in the config file].")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=1, help="Seconds to wait for one answer "
+                                                    "[default: `timeout` in the config file, else 120].")] = None,
     verify: Annotated[bool, typer.Option("--verify", help="Then prove schema.sql and the access patterns on a "
                                          "throwaway PostgreSQL (the [verify] extra).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace files in the output directory that have one of "
@@ -60,7 +62,7 @@ def design(
     try:
         loaded = load_brief(brief)
         settings = resolve_settings(model=model, base_url=base_url, structured_output=structured_output,
-                                    stream=stream)
+                                    stream=stream, timeout=timeout)
         persona_obj = load_persona(persona)
     except (BriefError, ConfigError, PersonaError, FrontMatterError) as exc:
         raise fail(err, str(exc), EXIT_USAGE) from None
@@ -213,7 +215,7 @@ async def _design(brief, settings, persona, budgets, staging: Staging,  # type: 
                                       builtin=settings.builtin, retry=retry_policy(settings),
                                       profile=resolve_profile(settings.model, settings.structured_output),
                                       prices=settings.prices, base_url=settings.base_url,
-                                      stream=settings.stream, state=state, usage=usage):
+                                      stream=settings.stream, phased=settings.phases, state=state, usage=usage):
             progress.show(event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event
@@ -254,7 +256,10 @@ class _Progress:
     """A spinner with the current step on a terminal; plain lines when piped."""
 
     def __init__(self, console: Console):
+        from ..design.progress import ProgressLines
+
         self.console = console
+        self.lines = ProgressLines()
         self.live = console.is_terminal
         self.status = console.status("starting…") if self.live else None
         if self.status:
@@ -266,11 +271,11 @@ class _Progress:
         line = None
         if isinstance(event, RunStarted):
             line = f"designing {event.brief_title!r} with model {event.model}"
-        elif isinstance(event, ModelRequested):
-            if self.status:
-                self.status.update(f"turn {event.turn}: waiting for the model…")
-        elif isinstance(event, ModelResponded) and event.notices:
-            line = "\n".join(f"turn {event.turn}: {notice}" for notice in event.notices)
+        elif isinstance(event, (ModelRequested, ModelResponded)):
+            line = self.lines.line(event)  # also when piped: a slow local model must not look like a hang
+            if self.status and isinstance(event, ModelRequested):
+                self.status.update(line or "")
+                line = None
         elif isinstance(event, ToolCalled):
             mark = "ok" if event.ok else "needs repair"
             line = f"turn {event.turn}: {event.name}: {mark}: {event.summary}"

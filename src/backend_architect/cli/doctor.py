@@ -33,6 +33,7 @@ def _describe(settings: Settings) -> list[tuple[str, str]]:
         ("server", "in-process (builtin)" if settings.builtin else settings.base_url or "https://api.openai.com/v1"),
         ("API key", "set" if settings.api_key else "not set"),
         ("profile", f"{profile.name}: {profile.mode}" + (" (strict)" if profile.strict else "")
+         + (" (learned by doctor)" if settings.mode_learned else "")
          + (", strips <think>" if profile.think else "")),
         ("retries", "none: in-process" if settings.builtin else
          f"{settings.max_attempts} attempts within {settings.deadline:g} s, {settings.timeout:g} s each"),
@@ -73,16 +74,30 @@ def doctor(model: str | None, base_url: str | None) -> None:
     console = Console()
     settings = _settings(Console(stderr=True), model, base_url, None)
     _pairs(console, "Configuration", _describe(settings))
+    console.print("probing: one request per capability, each without retries…", highlight=False)
+
+    def progress(name: str, check: Check | None, seconds: float) -> None:
+        if check is None:
+            console.print(f"  {name}: asking…", highlight=False)
+        else:
+            console.print(f"  {name}: {'yes' if check.ok else 'no'} after {seconds:.1f} s", highlight=False)
 
     async def go() -> list[Check]:
         client = make_client(settings)
         try:
             search_tool = next(s for s in default_registry().schemas() if s["function"]["name"] == "search_knowledge")
-            return await run_checks(client, settings.model, search_tool, base_url=settings.base_url)
+            return await run_checks(client, settings.model, search_tool, base_url=settings.base_url,
+                                    on_check=progress)
         finally:
             await client.close()
 
     checks = asyncio.run(go())
+    from ..llm.learned import remember
+
+    if checks[0].ok and not settings.builtin:
+        mode = remember(settings.base_url, settings.model, {c.name: c.ok for c in checks})
+        console.print(f"structured output for this server and model from now on: {mode} (unless --structured-output "
+                      "or the config file says otherwise)", highlight=False)
     table = Table(title="What the endpoint can do", title_justify="left")
     for column in ("capability", "works", "detail"):
         table.add_column(column)

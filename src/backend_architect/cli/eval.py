@@ -64,6 +64,9 @@ def run(
     max_case_cost: Annotated[Optional[float], typer.Option("--max-case-cost", min=0, help="Dollars.")] = None,
     max_run_tokens: Annotated[Optional[int], typer.Option("--max-run-tokens", min=1)] = None,
     max_run_cost: Annotated[Optional[float], typer.Option("--max-run-cost", min=0, help="Dollars.")] = None,
+    structured_output: Annotated[Optional[str], typer.Option(
+        "--structured-output", metavar="MODE", help="Force how tool calls are obtained, as for `design`: tools, "
+        "tools-strict, json_schema, json_object or text [default: the config file, else the model's profile].")] = None,
 ) -> None:
     """Run eval suites: each case's brief is designed by each model, then graded."""
     import asyncio
@@ -85,7 +88,7 @@ def run(
         cases = select(load_suites(list(suites or ["evals"])), filter_)
         models = list(model or [resolve_settings(base_url=base_url).model])
         for name in models + ([judge] if judge else []):
-            resolve_settings(model=name, base_url=base_url)
+            resolve_settings(model=name, base_url=base_url, structured_output=structured_output)
         persona = load_persona()
     except (SuiteError, ConfigError, PersonaError, FrontMatterError) as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
@@ -96,12 +99,20 @@ def run(
     knowledge = load_knowledge()
     config = EvalConfig(models=models, out_dir=out, concurrency=concurrency, repeat=repeat, resume=resume,
                         judge_model=judge, max_turns=max_turns, max_case_tokens=max_case_tokens,
-                        max_case_cost=max_case_cost, max_run_tokens=max_run_tokens, max_run_cost=max_run_cost)
+                        max_case_cost=max_case_cost, max_run_tokens=max_run_tokens, max_run_cost=max_run_cost,
+                        base_url=base_url, structured_output=structured_output)
     progress = _Progress(err)
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (a `timeout`, a CI cancel) ends the run as Ctrl-C does
+
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
         outcome = asyncio.run(run_eval(
             cases, config, client_factory=default_client_factory(base_url=base_url, cache=cache, knowledge=knowledge),
-            knowledge=knowledge, persona=persona, on_result=progress.advance, on_plan=progress.start))
+            knowledge=knowledge, persona=persona, on_result=progress.advance, on_plan=progress.start,
+            on_event=progress.event))
     except FileExistsError as exc:
         raise _fail(err, str(exc), EXIT_USAGE) from None
     except KeyboardInterrupt:
@@ -110,6 +121,7 @@ def run(
                   highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
+        signal.signal(signal.SIGTERM, previous)
         progress.stop()
     records = read_results(out)
     report = write_reports(out, records)
@@ -165,6 +177,7 @@ class _Progress:
         self.cost = 0.0
         self.bar: Any = None
         self.task: Any = None
+        self.lines: dict[str, Any] = {}
 
     def start(self, todo: int, done: int) -> None:
         if done:
@@ -177,11 +190,24 @@ class _Progress:
             self.task = self.bar.add_task(self._text(), total=todo)
             self.bar.start()
 
+    def event(self, job: Any, event: Any) -> None:
+        """A line when a request starts and when its answer comes, with elapsed time: printed when piped
+        (a terminal has the bar), so a slow local model does not look like a hang in a CI log."""
+        if self.bar is not None:
+            return
+        from ..design.progress import ProgressLines
+
+        lines = self.lines.setdefault(job.key, ProgressLines())
+        line = lines.line(event)
+        if line:
+            self.console.print(f"{job.key} {line}", highlight=False, markup=False)
+
     def _text(self) -> str:
         c = self.counts
         return f"[green]{c['pass']} pass[/] [red]{c['fail']} fail[/] [yellow]{c['error']} error[/] ${self.cost:.4f}"
 
     def advance(self, record: dict[str, Any]) -> None:
+        self.lines.pop(record["key"], None)
         kind = "error" if record["status"] == "error" else "pass" if record.get("passed") else "fail"
         self.counts[kind] += 1
         self.cost += record.get("cost_usd") or 0.0

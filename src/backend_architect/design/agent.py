@@ -6,6 +6,8 @@ whatever was accepted before that is kept in the design the last event carries.
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from ..llm.profiles import Profile, resolve_profile
 from ..llm.retry import RetryPolicy
 from ..llm.stream import ToolCall
 from ..inputs.prompts import Persona
+from .phases import ONE_SHOT, PHASES, REQUIRED_TOOLS, accepted_summary, phase_system_prompt
 from .tools import DesignState, ToolRegistry, default_registry
 from ..llm.transcript import Transcript, redact
 
@@ -56,15 +59,40 @@ class Budgets:
 ModelError = ModelCallError
 
 
-def brief_message(brief: Brief) -> str:
+def brief_message(brief: Brief, extra: str = "") -> str:
     data = brief.model_dump(mode="json", exclude_defaults=True)
     ids = ", ".join(brief.requirement_ids()) or "(none)"
+    lead = ("Design the backend for this requirements brief." if extra else
+            "Design the backend for this requirements brief. Consult the knowledge base, then emit the database "
+            "schema, the API specification and the service architecture with the tools, then call finish_design.")
     return (
-        "Design the backend for this requirements brief. Consult the knowledge base, then emit the database "
-        "schema, the API specification and the service architecture with the tools, then call finish_design.\n\n"
-        f"```yaml\n{yaml.safe_dump(data, sort_keys=False, allow_unicode=True)}```\n\n"
-        f"Requirement ids to trace: {ids}"
+        f"{lead}\n\n```yaml\n{yaml.safe_dump(data, sort_keys=False, allow_unicode=True)}```\n\n"
+        f"Requirement ids to trace: {ids}" + (f"\n\n{extra}" if extra else "")
     )
+
+
+@dataclass
+class _Round:
+    """One answer and its results, as they go back to the model within a phase."""
+
+    messages: list[dict[str, Any]]
+    names: frozenset[str] = frozenset()
+    failed: bool = False  # every call of it failed
+
+
+def _kept(rounds: list[_Round]) -> list[dict[str, Any]]:
+    """The phase's exchange without what a later round superseded: a failed attempt at a tool the model
+    called again (its arguments live on as the draft the next call is merged with), and knowledge searches
+    but the last two. This is what keeps repairs from growing the request by a whole artifact each time."""
+    out: list[dict[str, Any]] = []
+    searches = [i for i, r in enumerate(rounds) if r.names == {"search_knowledge"}]
+    for i, round_ in enumerate(rounds):
+        if i in searches[:-2]:
+            continue
+        if round_.failed and round_.names and any(round_.names & later.names for later in rounds[i + 1:]):
+            continue
+        out.extend(round_.messages)
+    return out
 
 
 async def run_design(
@@ -85,6 +113,7 @@ async def run_design(
     stream: bool = False,
     state: DesignState | None = None,
     usage: Usage | None = None,
+    phased: bool = True,
 ) -> AsyncIterator[Event]:
     """`state` and `usage`, when given, are the caller's to read if the run is cancelled midway (Ctrl-C,
     SIGTERM): what was accepted so far and what it cost."""
@@ -96,11 +125,31 @@ async def run_design(
     repairs: Counter[str] = Counter()
     nudges = 0
     turn = 0
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": persona.system_prompt},
-        {"role": "user", "content": brief_message(brief)},
-    ]
-    caller = ModelCaller(client, model, registry.schemas(), profile or resolve_profile(model), retry or RetryPolicy(),
+    phases = PHASES if phased else (ONE_SHOT,)
+    phase_at = 0
+    abandoned: set[str] = set()
+    rounds: list[_Round] = []
+    system = phase_system_prompt(persona.system_prompt) if phased else persona.system_prompt
+
+    def offered() -> list[str]:
+        if not phased:
+            return [n for n in registry.names if n != "amend_database_schema"]
+        names = [n for n in phases[phase_at].tools if n not in abandoned]
+        if state.capacity is not None:
+            # Computed once: offered again, a small model calls it again and again instead of moving on.
+            names = [n for n in names if n != "estimate_capacity"]
+        return names
+
+    def request_messages() -> list[dict[str, Any]]:
+        if not phased:
+            opening = brief_message(brief)
+        else:
+            phase = phases[phase_at]
+            summary = accepted_summary(state)
+            opening = brief_message(brief, (summary + "\n\n" if summary else "") + phase.instruction)
+        return [{"role": "system", "content": system}, {"role": "user", "content": opening}, *_kept(rounds)]
+
+    caller = ModelCaller(client, model, [], profile or resolve_profile(model), retry or RetryPolicy(),
                          base_url, record=lambda kind, body: transcript.record(kind, turn, body), stream=stream)
     yield RunStarted(model=model, builtin=builtin, brief_title=brief.title)
 
@@ -112,18 +161,26 @@ async def run_design(
                          usage=usage)
 
     for turn in range(1, budgets.max_turns + 1):
-        yield ModelRequested(turn=turn)
+        phase = phases[phase_at]
+        names = offered()
+        tools = registry.schemas(names, compact=phased)
+        yield ModelRequested(turn=turn, phase=phase.name, tools=names)
+        started = time.monotonic()
         try:
-            answer = await caller.turn(messages)
+            answer = await caller.turn(request_messages(), tools=tools, max_tokens=phase.max_tokens)
         except ModelCallError as exc:
+            usage.add_failed(exc.attempts)
             yield stop(str(exc))
             return
         if answer.system_fingerprint == BUILTIN_NOTICE:
             builtin = True  # the rule-based model served over HTTP: the design must still say so
         usage.add(answer.prompt_tokens, answer.completion_tokens,
                   price.cost(answer.prompt_tokens, answer.completion_tokens) if price else None)
+        usage.add_failed(answer.failed_attempts)
         calls = [] if answer.truncated else answer.calls
-        yield ModelResponded(turn=turn, tool_calls=[c.name for c in calls], text=answer.text, notices=answer.notices)
+        yield ModelResponded(turn=turn, tool_calls=[c.name for c in calls], text=answer.text, notices=answer.notices,
+                             seconds=time.monotonic() - started, prompt_tokens=answer.prompt_tokens,
+                             completion_tokens=answer.completion_tokens)
         exhausted = _budget_exhausted(usage, budgets)
         if exhausted:
             yield stop(exhausted)
@@ -139,27 +196,40 @@ async def run_design(
                 return
             if answer.truncated:
                 # The partial turn is dropped, not kept: nothing in it was run, and the model starts it again.
-                messages.append({"role": "user", "content": TRUNCATED_NOTE})
+                rounds.append(_Round([{"role": "user", "content": TRUNCATED_NOTE}]))
                 continue
-            messages.append(answer.assistant)
-            todo = state.missing + ["finish_design"]
-            messages.append({"role": "user", "content": "The design is not finished. Use the tools; still to call: "
-                                                        + ", ".join(todo) + "."})
+            todo = ([n for n in names if n != "search_knowledge" and not (n == "estimate_capacity" and state.capacity)]
+                    if phased else state.missing + ["finish_design"])
+            # Said plainly for small models, which answer with prose or write the tool's result themselves.
+            rounds.append(_Round([answer.assistant, {"role": "user", "content": "Your answer called no tool, so "
+                                                     "nothing was done. The design is not finished; call a tool now "
+                                                     "(still to call: " + ", ".join(todo) + "). Tool results come "
+                                                     "from the system: never write them yourself."}]))
             continue
-        messages.append(answer.assistant)
         round_ = run_tool_calls(registry, state, calls, turn=turn, repairs=repairs,
-                                max_repairs=budgets.max_repairs_per_tool)
+                                max_repairs=budgets.max_repairs_per_tool,
+                                optional=set(registry.names) - REQUIRED_TOOLS if phased else None)
         for event in round_.events:
             yield event
         if round_.exhausted:
             yield stop(round_.exhausted)
             return
-        messages.extend(caller.results(calls, round_.contents))
-        finished = round_.finished
-        if finished:
+        rounds.append(_Round([answer.assistant, *caller.results(calls, round_.contents)],
+                             frozenset(c.name for c in calls), failed=not any(round_.oks)))
+        for name in round_.abandoned:
+            abandoned.add(name)
+            state.drafts.pop(name, None)
+        if round_.finished:
             transcript.record("outcome", turn, {"status": "complete", "mode": caller.mode, "usage": usage.as_dict()})
             yield RunFinished(design=state.design(model=model, builtin=builtin), usage=usage)
             return
+        moved = False
+        while phase_at + 1 < len(phases) and (phases[phase_at].done(state) or not set(offered()) - {"search_knowledge"}):
+            phase_at, moved = phase_at + 1, True
+        if moved:
+            rounds = []
+            nudges = 0
+            transcript.record("phase", turn, {"phase": phases[phase_at].name})
     yield stop(f"turn budget exhausted: no finished design after {budgets.max_turns} turns")
 
 
@@ -188,22 +258,32 @@ class ToolRound:
     contents: list[str] = field(default_factory=list)
     finished: bool = False
     exhausted: str | None = None  # the reason, when a tool ran out of repairs
+    abandoned: list[str] = field(default_factory=list)  # optional tools that ran out of repairs: given up
+    oks: list[bool] = field(default_factory=list)
 
 
 def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_Call], *, turn: int,
-                   repairs: Counter[str], max_repairs: int) -> ToolRound:
+                   repairs: Counter[str], max_repairs: int, optional: set[str] | None = None) -> ToolRound:
     """Run one answer's tool calls against the design state. How the results go back to the model depends on
     the structured-output mode (tool messages, or a user message), so the caller appends them."""
     round_ = ToolRound()
     for call in calls:
         outcome = registry.call(call.name, call.arguments, state)
         round_.contents.append(outcome.content)
+        round_.oks.append(outcome.ok)
         round_.events.append(ToolCalled(turn=turn, name=call.name, ok=outcome.ok, summary=outcome.summary,
                                         errors=outcome.errors))
         if outcome.ok and outcome.artifact:
             round_.events.append(ArtifactAccepted(artifact=outcome.artifact))
         if not outcome.ok and outcome.counts_as_repair:
             repairs[call.name] += 1
+            if repairs[call.name] > max_repairs and optional and call.name in optional:
+                if call.name not in round_.abandoned:
+                    round_.abandoned.append(call.name)
+                    round_.contents[-1] = json.dumps({"ok": False, "tool": call.name, "errors": outcome.errors[:3],
+                                                      "instruction": f"{call.name} is given up after {max_repairs} "
+                                                      "repairs; go on without it."})
+                continue
             if repairs[call.name] > max_repairs:
                 round_.exhausted = (f"repair budget exhausted: {call.name} was still invalid after "
                                     f"{max_repairs} repairs (last error: {outcome.errors[0]})")

@@ -29,6 +29,7 @@ class Usage:
     completion_tokens: int = 0
     requests: int = 0
     cost: float | None = 0.0  # USD; None once any request had no known price
+    failed: int = 0  # attempts that got no answer (timed out, cut off, refused): they cost time, maybe tokens
 
     @property
     def total_tokens(self) -> int:
@@ -40,14 +41,18 @@ class Usage:
         self.requests += 1
         self.cost = None if self.cost is None or cost is None else self.cost + cost
 
+    def add_failed(self, attempts: int) -> None:
+        self.failed += attempts
+
     def as_dict(self) -> dict[str, float | int | None]:
-        return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
+        return {"requests": self.requests, "failed_attempts": self.failed, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens, "total_tokens": self.total_tokens,
                 "cost_usd": None if self.cost is None else round(self.cost, 6)}
 
     def describe(self) -> str:
         cost = "cost unknown" if self.cost is None else f"${self.cost:.4f}"
-        return (f"{self.requests} requests, {self.total_tokens} tokens ({self.prompt_tokens} in, "
+        failed = f" (and {self.failed} attempt(s) without an answer)" if self.failed else ""
+        return (f"{self.requests} requests{failed}, {self.total_tokens} tokens ({self.prompt_tokens} in, "
                 f"{self.completion_tokens} out), {cost}")
 
 
@@ -61,6 +66,8 @@ class RunStarted:
 @dataclass
 class ModelRequested:
     turn: int
+    phase: str = ""
+    tools: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +76,9 @@ class ModelResponded:
     tool_calls: list[str]
     text: str = ""
     notices: list[str] = field(default_factory=list)  # retries and fallbacks it took to get this answer
+    seconds: float = 0.0  # from the request to the answer, retries included
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 @dataclass

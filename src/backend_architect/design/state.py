@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import __version__
 from ..inputs.brief import Brief
@@ -40,6 +41,8 @@ class DesignState:
     consulted: list[str] = field(default_factory=list)
     # finish_design reminds the model once of the capability tools it skipped, then lets it finish.
     reminded: bool = False
+    # A tool's last failed arguments: the next call may send only the corrected parts (design/repair.py).
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[str]:

@@ -8,12 +8,14 @@ tool message it can act on; nothing here raises for bad model output.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..llm.compact import compact_schema
+from ..llm.strict import drop_filled_nulls
 from ..spec import (
     ApiSpecification,
     CapacityInputs,
@@ -25,6 +27,10 @@ from ..spec import (
     ServiceArchitecture,
     cross_check,
 )
+from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
+from .access import check_access as _check_access
+from .brief_numbers import stated_capacity
+from .repair import describe_validation, merge_draft
 from .state import DesignState  # re-exported: the tools and their callers share it
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
@@ -68,6 +74,16 @@ class EmitPerformancePlan(BaseModel):
     performance: PerformancePlan
 
 
+class AmendDatabaseSchema(BaseModel):
+    """The schema's optional detail, which the schema phase leaves out to keep its request small."""
+
+    model_config = ConfigDict(extra="forbid")
+    normalization: Normalization | None = None
+    migrations: MigrationPlan | None = None
+    scaling: DataScaling | None = None
+    nosql_models: list[NoSqlModel] | None = None
+
+
 @dataclass
 class ToolOutcome:
     ok: bool
@@ -81,6 +97,8 @@ class ToolOutcome:
 
 
 Handler = Callable[[Any, DesignState], ToolOutcome]
+# Adjusts the raw arguments before validation; returns them and notes for the model (what was changed).
+Prepare = Callable[[dict[str, Any], DesignState], tuple[dict[str, Any], list[str]]]
 
 
 @dataclass(frozen=True)
@@ -89,14 +107,17 @@ class Tool:
     description: str
     arguments: type[BaseModel]
     handler: Handler
+    later: tuple[str, ...] = ()  # optional properties ('Definition.field') a compact schema leaves to later
+    prepare: Prepare | None = None
 
-    def schema(self) -> dict[str, Any]:
+    def schema(self, compact: bool = False) -> dict[str, Any]:
+        parameters = self.arguments.model_json_schema()
         return {
             "type": "function",
             "function": {
                 "name": self.name,
                 "description": self.description,
-                "parameters": self.arguments.model_json_schema(),
+                "parameters": compact_schema(parameters, self.later) if compact else parameters,
             },
         }
 
@@ -109,8 +130,9 @@ class ToolRegistry:
     def names(self) -> list[str]:
         return list(self._tools)
 
-    def schemas(self) -> list[dict[str, Any]]:
-        return [t.schema() for t in self._tools.values()]
+    def schemas(self, names: Sequence[str] | None = None, compact: bool = False) -> list[dict[str, Any]]:
+        """The tools' schemas, all or those `names` (in registry order, unknown names skipped)."""
+        return [t.schema(compact) for t in self._tools.values() if names is None or t.name in names]
 
     def call(self, name: str, arguments: str | None, state: DesignState) -> ToolOutcome:
         tool = self._tools.get(name)
@@ -119,42 +141,62 @@ class ToolRegistry:
         try:
             raw = json.loads(arguments or "{}")
         except json.JSONDecodeError as exc:
-            return _failure(name, [f"the arguments are not valid JSON ({exc.msg} at character {exc.pos}); "
-                                   "send the whole JSON object again"])
+            near = (arguments or "")[max(exc.pos - 60, 0):exc.pos + 40].replace("\n", " ")
+            return _failure(name, [f"the arguments are not valid JSON ({exc.msg} at character {exc.pos}, near "
+                                   f"{near!r}); write plain JSON (strings in double quotes, no comments or regex "
+                                   "literals) and send the call again"])
         except RecursionError:  # found by the property test: thousands of nested brackets
             return _failure(name, ["the arguments are nested too deeply"])
         if not isinstance(raw, dict):
             return _failure(name, ["the arguments must be a JSON object"])
+        outcome = self._validated(tool, raw, state)
+        if name != "search_knowledge":
+            if outcome.ok:
+                state.drafts.pop(name, None)
+            elif outcome.counts_as_repair:
+                draft = state.drafts.get(name)
+                state.drafts[name] = merge_draft(draft, raw) if isinstance(draft, dict) else raw
+        return outcome
+
+    def _validated(self, tool: Tool, raw: dict[str, Any], state: DesignState) -> ToolOutcome:
+        name = tool.name
+        draft = state.drafts.get(name)
+        raw = merge_draft(draft, raw) if isinstance(draft, dict) else raw
+        notes: list[str] = []
         try:
+            # An explicit null for an optional field means "not given": drop it so the default applies.
+            raw = drop_filled_nulls(raw, tool.arguments.model_json_schema())
+            if tool.prepare:
+                raw, notes = tool.prepare(raw, state)
             parsed = tool.arguments.model_validate(raw)
         except ValidationError as exc:
-            return _failure(name, format_validation_errors(exc))
+            return _failure(name, describe_validation(exc, raw), partial=draft is not None)
         except RecursionError:
             return _failure(name, ["the arguments are nested too deeply"])
         try:
-            return tool.handler(parsed, state)
+            outcome = tool.handler(parsed, state)
         except Exception as exc:  # noqa: BLE001 - a checker tripping over odd input must not end the run
             return _failure(name, [f"the artifact could not be checked ({type(exc).__name__}: {exc}); "
                                    "simplify the part that caused it"])
+        if notes and outcome.ok:
+            body = json.loads(outcome.content)
+            body["notes"] = notes
+            outcome.content = json.dumps(body)
+            outcome.summary += "; " + "; ".join(notes)
+        return outcome
 
 
-def format_validation_errors(exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"]) or "(arguments)"
-        out.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}")
-    return out
-
-
-def _failure(name: str, errors: list[str]) -> ToolOutcome:
+def _failure(name: str, errors: list[str], partial: bool = False) -> ToolOutcome:
     shown = errors[:MAX_ERRORS_SHOWN]
     more = len(errors) - len(shown)
     body = {
         "ok": False,
         "tool": name,
         "errors": shown + ([f"... and {more} more"] if more > 0 else []),
-        "instruction": f"{len(errors)} error(s). Fix exactly these and call {name} again with the whole corrected "
-                       "artifact.",
+        "instruction": f"{len(errors)} error(s). Fix exactly these and call {name} again. You may send only the "
+                       "corrected parts: list items replace the items of the same name, other fields replace theirs, "
+                       "and everything you leave out is kept from this attempt"
+                       + (" (already merged with your earlier attempt)." if partial else "."),
     }
     return ToolOutcome(ok=False, content=json.dumps(body), summary=f"{len(errors)} error(s)", errors=errors)
 
@@ -169,44 +211,10 @@ def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
     for section, _ in hits:
         if section.ref not in state.consulted:
             state.consulted.append(section.ref)
-    results = [{"ref": s.ref, "title": f"{s.doc_title} / {s.heading}", "text": s.text[:2500]} for s, _ in hits]
+    results = [{"ref": s.ref, "title": f"{s.doc_title} / {s.heading}", "text": s.text[:1000]} for s, _ in hits]
     summary = f"{len(results)} section(s): " + ", ".join(r["ref"] for r in results)
     body = {"ok": True, "tool": "search_knowledge", "result": summary, "results": results}
     return ToolOutcome(ok=True, content=json.dumps(body), summary=summary)
-
-
-def _check_access(schema: DatabaseSchema) -> list[str]:
-    """Each access pattern's query must parse and read its table; each index must be justified."""
-    import pglast
-    from pglast.parser import ParseError
-    from pglast.visitors import referenced_relations
-
-    errors = []
-    for pattern in schema.access_patterns:
-        try:
-            parsed = pglast.parse_sql(pattern.query)
-        except ParseError as exc:
-            errors.append(f"access pattern {pattern.name}: PostgreSQL rejects the query: {exc}")
-            continue
-        if len(parsed) != 1:
-            errors.append(f"access pattern {pattern.name}: the query must be one statement")
-            continue
-        # referenced_relations keeps quotes as written: "order" is the table order.
-        relations = {name.rsplit(".", 1)[-1].strip('"') for name in referenced_relations(pattern.query)}
-        if pattern.table not in relations:
-            errors.append(f"access pattern {pattern.name}: the query does not read {pattern.table}")
-        unknown = sorted(relations - schema.table_names())
-        if unknown:
-            errors.append(f"access pattern {pattern.name}: the query reads unknown tables {unknown}")
-    served = {p.index for p in schema.access_patterns}
-    for table in schema.tables:
-        fk_columns = {c.name for c in table.columns if c.references}
-        for index in table.indexes:
-            if index.name in served or index.unique or index.column_names()[0] in fk_columns:
-                continue
-            errors.append(f"index {index.name} on {table.name} serves no declared access pattern and no constraint; "
-                          "add the access pattern it serves (name, query, index) or drop it")
-    return errors
 
 
 def _stale(errors: list[str]) -> str:
@@ -342,6 +350,22 @@ def _record_decisions(args: RecordDecisions, state: DesignState) -> ToolOutcome:
     return _success("record_decisions", f"{len(state.decisions)} decision(s) recorded", "decisions")
 
 
+def _amend_schema(args: AmendDatabaseSchema, state: DesignState) -> ToolOutcome:
+    if state.data is None:
+        return _failure("amend_database_schema", ["no database schema is accepted yet: call emit_database_schema"])
+    update = args.model_dump(mode="json", exclude_none=True)
+    if not update:
+        return _failure("amend_database_schema", ["give at least one of normalization, migrations, scaling, "
+                                                  "nosql_models"])
+    try:
+        schema = DatabaseSchema.model_validate({**state.data.model_dump(mode="json"), **update})
+    except ValidationError as exc:
+        return _failure("amend_database_schema", describe_validation(exc, update))
+    outcome = _emit_schema(EmitDatabaseSchema(database_schema=schema), state)
+    outcome.content = outcome.content.replace('"emit_database_schema"', '"amend_database_schema"')
+    return outcome
+
+
 def _finish(args: FinishDesign, state: DesignState) -> ToolOutcome:
     if state.missing:
         return _failure("finish_design", [f"not finished yet: call {name} first" for name in state.missing])
@@ -369,14 +393,21 @@ def default_registry() -> ToolRegistry:
              "defaults.", SearchKnowledge, _search),
         Tool("estimate_capacity", "Compute capacity figures from load inputs you choose from the brief: average and "
              "peak read/write requests per second, storage per month and over the retention, bandwidth, cache "
-             "memory, app instances and database connections. Never do this arithmetic yourself.",
-             EstimateCapacity, _estimate),
+             "memory, app instances and database connections. Never do this arithmetic yourself. Numbers the brief "
+             "states are taken from the brief.",
+             EstimateCapacity, _estimate, prepare=lambda raw, state: stated_capacity(raw, state.brief)),
         Tool("emit_database_schema", "Emit the whole PostgreSQL database schema: tables, columns, enums, indexes, "
              "relationships; the normal form and deliberate denormalizations; access patterns (a named SQL query "
              "with $1 parameters and the index serving it; every index must serve an access pattern or a "
              "constraint); NoSQL models only where an access pattern calls for one; the migration strategy; "
              "replication, partitioning and sharding only when the numbers need them. Validated by PostgreSQL's "
-             "parser.", EmitDatabaseSchema, _emit_schema),
+             "parser.", EmitDatabaseSchema, _emit_schema,
+             later=("DatabaseSchema.normalization", "DatabaseSchema.migrations", "DatabaseSchema.scaling",
+                    "DatabaseSchema.nosql_models")),
+        Tool("amend_database_schema", "Add the accepted database schema's optional detail: normalization and "
+             "deliberate denormalizations, the migration strategy (Alembic, expand/contract), replication and "
+             "partitioning or sharding only when the capacity figures need them, NoSQL models. Fields you give "
+             "replace the schema's.", AmendDatabaseSchema, _amend_schema),
         Tool("emit_api_spec", "Emit the whole REST API specification: base path, versioning with its deprecation "
              "policy, authentication schemes (bearer JWT with a refresh endpoint, OAuth2 scopes, API keys) and "
              "roles, rate limits per tier, schemas and resources with endpoints (public ones marked "

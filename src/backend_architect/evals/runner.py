@@ -9,12 +9,14 @@ the rest of the run goes on, and `--resume` runs it again.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..llm.transcript import Transcript
 from .cache import CURRENT_METER, Meter, MeteredTransport, ResponseCache, RunBudget
 from .graders import grade_design
 from .graders.judge import Judge
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
     from ..inputs.knowledge import KnowledgeBase
+    from ..llm.config import Settings
     from ..inputs.prompts import Persona
     from ..design.tools import ToolRegistry
 
@@ -46,6 +49,10 @@ class EvalConfig:
     max_case_cost: float | None = None
     max_run_tokens: int | None = None
     max_run_cost: float | None = None
+    # The model settings `design` uses (retry policy, structured-output profile, timeout), per model name.
+    base_url: str | None = None
+    structured_output: str | None = None
+    transcripts: bool = True  # each case's requests and answers in transcripts/, appended as they happen
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,8 @@ def default_client_factory(*, base_url: str | None, cache: ResponseCache | None,
 async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: ClientFactory,
                    knowledge: KnowledgeBase, persona: Persona,
                    on_result: Callable[[dict[str, Any]], None] = lambda r: None,
-                   on_plan: Callable[[int, int], None] = lambda todo, done: None) -> RunOutcome:
+                   on_plan: Callable[[int, int], None] = lambda todo, done: None,
+                   on_event: Callable[[Job, Any], None] = lambda job, event: None) -> RunOutcome:
     store = ResultStore(config.out_dir)
     existing = store.open(resume=config.resume)
     done = {r["key"] for r in existing if r.get("status") == "scored"}
@@ -117,7 +125,8 @@ async def run_eval(cases: list[Case], config: EvalConfig, *, client_factory: Cli
             if budget.exhausted:
                 outcome.stopped = budget.exhausted
                 return
-            record = await run_case(job, clients[job.model], config, budget, knowledge, persona, judge, registry)
+            record = await run_case(job, clients[job.model], config, budget, knowledge, persona, judge, registry,
+                                    on_event=on_event)
             store.append(record)
             outcome.records.append(_summary(record))
             outcome.ran += 1
@@ -140,8 +149,16 @@ def _registry() -> ToolRegistry:
     from ..design.tools import default_registry
 
     registry = default_registry()
-    schemas = registry.schemas()
-    registry.schemas = lambda: schemas  # type: ignore[method-assign]
+    built: dict[tuple[tuple[str, ...] | None, bool], list[dict[str, Any]]] = {}
+    schemas = registry.schemas
+
+    def cached(names: Any = None, compact: bool = False) -> list[dict[str, Any]]:
+        key = (tuple(names) if names is not None else None, compact)
+        if key not in built:
+            built[key] = schemas(names, compact)
+        return built[key]
+
+    registry.schemas = cached  # type: ignore[method-assign]
     return registry
 
 
@@ -152,10 +169,13 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
 
 async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: RunBudget,
                    knowledge: KnowledgeBase, persona: Persona, judge: Judge | None,
-                   registry: ToolRegistry | None = None) -> dict[str, Any]:
+                   registry: ToolRegistry | None = None,
+                   on_event: Callable[[Job, Any], None] = lambda job, event: None) -> dict[str, Any]:
     from ..design.agent import Budgets, run_design
-    from ..llm.config import BUILTIN
     from ..design.events import RunFailed, RunFinished
+    from ..llm.client import retry_policy
+    from ..llm.config import BUILTIN
+    from ..llm.profiles import resolve_profile
 
     meter = Meter(job.model, salt=f"epoch={job.epoch}" if config.repeat > 1 else "",
                   max_tokens=config.max_case_tokens, max_cost=config.max_case_cost, run=budget)
@@ -163,11 +183,17 @@ async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: Ru
     started = time.perf_counter()
     record: dict[str, Any] = {"key": job.key, "suite": job.case.suite, "case": job.case.id, "model": job.model,
                               "epoch": job.epoch}
+    transcript = _case_transcript(config, job)
     try:
         final: RunFinished | RunFailed | None = None
+        settings = model_settings(job.model, config)
         async for event in run_design(job.case.brief, client=client, model=job.model, persona=persona,
                                       knowledge=knowledge, budgets=Budgets(max_turns=config.max_turns),
-                                      registry=registry, builtin=job.model == BUILTIN):
+                                      registry=registry, builtin=job.model == BUILTIN, transcript=transcript,
+                                      retry=retry_policy(settings), base_url=settings.base_url,
+                                      profile=resolve_profile(job.model, settings.structured_output),
+                                      phased=settings.phases):
+            on_event(job, event)
             if isinstance(event, (RunFinished, RunFailed)):
                 final = event
         assert final is not None
@@ -188,8 +214,49 @@ async def run_case(job: Job, client: AsyncOpenAI, config: EvalConfig, budget: Ru
         record.update(status="error", error=f"{type(exc).__name__}: {exc}"[:500])
     finally:
         CURRENT_METER.reset(token)
+        if transcript is not None:
+            transcript.close()
     record.update(latency_s=round(time.perf_counter() - started, 3), requests=meter.requests,
                   cache_hits=meter.cache_hits, prompt_tokens=meter.prompt_tokens,
                   completion_tokens=meter.completion_tokens,
                   cost_usd=None if meter.cost is None else round(meter.cost, 6))
     return record
+
+
+def model_settings(model: str, config: EvalConfig) -> Settings:
+    """The settings `design` would use for `model`: the config file's retry policy, timeout and mode, the
+    --structured-output flag over them."""
+    from ..llm.config import BUILTIN, ConfigError, Settings, resolve_settings
+
+    if model == BUILTIN:
+        return Settings(model=BUILTIN)
+    try:
+        return resolve_settings(model=model, base_url=config.base_url, structured_output=config.structured_output)
+    except ConfigError:  # a client factory that brings its own server (tests, a library caller)
+        return Settings(model=model, base_url=config.base_url, structured_output=config.structured_output)
+
+
+class _AppendingTranscript(Transcript):
+    """A case's transcript, each record appended and flushed as it happens: a case killed midway (SIGTERM,
+    a crash) still shows every answer it received."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("a", encoding="utf-8")
+
+    def record(self, kind: str, turn: int, body: Any) -> None:
+        super().record(kind, turn, body)
+        self._file.write(self.lines[-1] + "\n")
+        self._file.flush()
+        self.lines.clear()  # the file holds them; memory stays flat over long runs
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _case_transcript(config: EvalConfig, job: Job) -> _AppendingTranscript | None:
+    if not config.transcripts:
+        return None
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", job.key).strip("_")[:180]
+    return _AppendingTranscript(config.out_dir / "transcripts" / f"{name}.jsonl")

@@ -27,7 +27,7 @@ DEFAULT_REMOTE_MODEL = "gpt-4.1-mini"
 PROJECT_CONFIG = "backend-architect.toml"
 _KEYS = {"model": str, "base_url": str, "structured_output": str, "timeout": (int, float),
          "max_attempts": int, "deadline": (int, float), "max_total_tokens": int, "max_cost": (int, float),
-         "prices": dict, "stream": bool}
+         "prices": dict, "stream": bool, "phases": bool}
 
 
 class ConfigError(ValueError):
@@ -49,6 +49,10 @@ class Settings:
     stream: bool = False  # the builtin never streams
     prices: Mapping[str, Price] = field(default_factory=dict)
     sources: tuple[str, ...] = ()  # the config files that were read, for `models` and `doctor`
+    mode_learned: bool = False  # structured_output came from what `doctor` found (llm/learned.py)
+    # The design run in phases with compact schemas (design/phases.py); `phases = false` in the config file
+    # offers every tool at once with full schemas and keeps the whole conversation (for large-context models).
+    phases: bool = True
 
     @property
     def builtin(self) -> bool:
@@ -112,6 +116,7 @@ def resolve_settings(
     api_key: str | None = None,
     structured_output: str | None = None,
     stream: bool | None = None,
+    timeout: float | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Settings:
@@ -129,14 +134,17 @@ def resolve_settings(
     url = base_url or env.get("OPENAI_BASE_URL") or merged.get("base_url") or None
     chosen = model or env.get("BACKEND_ARCHITECT_MODEL") or merged.get("model") or None
     mode = structured_output or merged.get("structured_output")
+    learned = False
     if structured_output is not None:
         _check_mode(structured_output, "--structured-output")
     if chosen is None:
         chosen = DEFAULT_REMOTE_MODEL if (key or url) else BUILTIN
     common: dict[str, Any] = {
-        "timeout": float(merged.get("timeout", 120.0)), "max_attempts": max(int(merged.get("max_attempts", 3)), 1),
-        "deadline": float(merged.get("deadline", 300.0)), "max_total_tokens": merged.get("max_total_tokens"),
+        "timeout": float(timeout if timeout is not None else merged.get("timeout", 120.0)), "max_attempts": max(int(merged.get("max_attempts", 3)), 1),
+        # A --timeout longer than the deadline would be cut short by it: the flag is the person's intent.
+        "deadline": max(float(merged.get("deadline", 300.0)), float(timeout or 0)), "max_total_tokens": merged.get("max_total_tokens"),
         "max_cost": merged.get("max_cost"), "prices": prices, "sources": tuple(sources),
+        "phases": bool(merged.get("phases", True)),
     }
     if chosen == BUILTIN:
         return Settings(model=BUILTIN, **common)
@@ -145,5 +153,10 @@ def resolve_settings(
             f"model {chosen!r} needs a server: set OPENAI_API_KEY (OpenAI) or --base-url / OPENAI_BASE_URL "
             "(vLLM, Ollama, llama.cpp, a gateway), or use --model builtin"
         )
-    return Settings(model=chosen, base_url=url, api_key=key, structured_output=mode,
+    if mode is None:
+        from .learned import learned_mode
+
+        mode = learned_mode(url, chosen, env)  # what `doctor` found this server and model can do
+        learned = mode is not None
+    return Settings(model=chosen, base_url=url, api_key=key, structured_output=mode, mode_learned=learned,
                     stream=bool(merged.get("stream", False) if stream is None else stream), **common)

@@ -7,6 +7,7 @@ failure is described by the same `describe_error` a design run uses.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,7 +62,10 @@ def _called(response: WireCompletion) -> tuple[bool, str]:
 
 
 async def run_checks(client: AsyncOpenAI, model: str, search_tool: dict[str, Any], *,
-                     base_url: str | None = None) -> list[Check]:
+                     base_url: str | None = None,
+                     on_check: Callable[[str, Check | None, float], None] = lambda name, check, s: None) -> list[Check]:
+    """`on_check(name, None, 0)` before each probe and `on_check(name, check, seconds)` after it: a slow
+    local server then shows progress, also when the output is piped."""
     """`search_tool`: the search_knowledge tool as a design run offers it (the loop's registry owns it)."""
     chat = client.chat.completions
     user = [{"role": "user", "content": _PROBE}]
@@ -108,11 +112,14 @@ async def run_checks(client: AsyncOpenAI, model: str, search_tool: dict[str, Any
         ("streaming", streaming)]
     checks: list[Check] = []
     for name, probe in probes:
+        on_check(name, None, 0.0)
+        started = time.monotonic()
         try:
             ok, detail = await probe()
         except Exception as exc:  # noqa: BLE001 - a doctor reports every failure, it never crashes on one
             ok, detail = False, str(describe_error(exc, base_url=base_url, model=model, secrets=[client.api_key]))
         checks.append(Check(name, ok, detail))
+        on_check(name, checks[-1], time.monotonic() - started)
         if name == "chat" and not ok:
             checks += [Check(other, False, "skipped: the endpoint does not answer") for other, _ in probes[1:]]
             break

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ModelCallError", "StreamCut", "describe_error", "unsupported_parameter"]
+__all__ = ["ModelCallError", "StreamCut", "describe_error", "is_local", "timeout_advice", "unsupported_parameter"]
 
 
 class ModelCallError(Exception):
@@ -20,6 +20,7 @@ class ModelCallError(Exception):
         super().__init__(message)
         self.kind = kind
         self.retryable = retryable  # a semantic re-ask (not a network retry) may help
+        self.attempts = 0  # network attempts that failed before this was raised (for the usage line)
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -33,7 +34,8 @@ class StreamCut(ModelCallError):
 
 
 _CONTEXT = re.compile(r"context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long", re.I)
-_PARAMS = ("stream_options", "response_format", "tool_choice", "tools", "strict", "json_schema")
+_PARAMS = ("stream_options", "max_completion_tokens", "max_tokens", "response_format", "tool_choice", "tools",
+           "strict", "json_schema")
 
 
 def _server_message(exc: BaseException) -> str:
@@ -64,26 +66,51 @@ def unsupported_parameter(exc: BaseException) -> str | None:
 
 
 def describe_error(exc: BaseException, *, base_url: str | None = None, model: str | None = None,
-                   secrets: list[str] | None = None) -> ModelCallError:
+                   secrets: list[str] | None = None, timeout: float | None = None) -> ModelCallError:
     """One actionable sentence for an SDK exception, with `secrets` scrubbed from the server's words."""
     from .transcript import redact
 
-    described = _describe(exc, base_url, model)
+    described = _describe(exc, base_url, model, timeout)
     message = redact(str(described), secrets or [])
     if message == str(described):
         return described
     return ModelCallError(message, kind=described.kind, retryable=described.retryable)
 
 
-def _describe(exc: BaseException, base_url: str | None, model: str | None) -> ModelCallError:
+def is_local(base_url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url or "").hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith(("127.", "10.", "192.168.")) or host.endswith(".local") \
+        or bool(re.match(r"172\.(1[6-9]|2\d|3[01])\.", host))
+
+
+def timeout_advice(base_url: str | None, timeout: float | None) -> str:
+    """What to do about a server that did not answer in time: the setting, where it lives, the flag."""
+    from .config import config_paths
+
+    import os
+
+    user, project = config_paths(os.environ)
+    now = f" (now {timeout:g} s per attempt)" if timeout else ""
+    setting = (f"raise `timeout`{now} with --timeout SECONDS, or `timeout = 1800` in {project} or {user}; "
+               "`deadline` bounds all attempts of one request")
+    if is_local(base_url):
+        return (f"a local model reads a long prompt slowly: {setting}; a smaller model, more threads or a shorter "
+                "brief also help")
+    return f"{setting}; or try again later if the service is overloaded"
+
+
+def _describe(exc: BaseException, base_url: str | None, model: str | None,
+              timeout: float | None = None) -> ModelCallError:
     import openai
 
     if isinstance(exc, ModelCallError):
         return exc
     where = f" at {base_url}" if base_url else ""
     if isinstance(exc, openai.APITimeoutError):
-        return ModelCallError(f"the model server{where} did not answer in time, even after retries; "
-                              "try again later or raise the timeout in the config file", kind="timeout")
+        return ModelCallError(f"the model server{where} did not answer in time, even after retries: "
+                              + timeout_advice(base_url, timeout), kind="timeout")
     if isinstance(exc, openai.APIConnectionError):
         return ModelCallError(f"cannot reach the model server{where}: check --base-url / OPENAI_BASE_URL "
                               "and that the server is running", kind="connection")

@@ -33,6 +33,8 @@ class Profile:
     strict: bool = False
     think: bool = False  # the model writes <think>…</think> before answering
     tool_choice: bool = True  # send tool_choice="auto" (some servers refuse the parameter, not the tools)
+    max_output: int | None = None  # the model's own output limit, where it is lower than a phase's budget
+    max_tokens_param: str = "max_tokens"  # reasoning models take max_completion_tokens instead
     notes: str = ""
 
     def matches(self, model: str) -> bool:
@@ -42,8 +44,11 @@ class Profile:
 # First match wins, so specific families come before their generic relatives.
 KNOWN_PROFILES: tuple[Profile, ...] = (
     Profile("builtin", r"^builtin$", "tools", notes="the offline rule-based model"),
-    Profile("openai-reasoning", r"^(openai/)?o[1-9](-|$)", "tools", strict=True, notes="o-series"),
-    Profile("openai-gpt", r"^(openai/)?(gpt-4\.1|gpt-4o|gpt-5)", "tools", strict=True,
+    Profile("openai-reasoning", r"^(openai/)?o[1-9](-|$)", "tools", strict=True, notes="o-series",
+            max_tokens_param="max_completion_tokens"),
+    Profile("openai-gpt5", r"^(openai/)?gpt-5", "tools", strict=True, notes="strict function schemas",
+            max_tokens_param="max_completion_tokens"),
+    Profile("openai-gpt", r"^(openai/)?(gpt-4\.1|gpt-4o)", "tools", strict=True,
             notes="strict function schemas"),
     Profile("openai-legacy", r"^(openai/)?gpt-(3\.5|4)", "tools", notes="tools without strict"),
     Profile("deepseek-r1", r"deepseek-r1|deepseek-reasoner", "text", think=True,
@@ -61,9 +66,23 @@ KNOWN_PROFILES: tuple[Profile, ...] = (
 )
 
 
+# A model this small writes a few tokens a second on a CPU and rarely anything useful past ~3,000 tokens.
+SMALL_MODEL_B = 8.0
+SMALL_MODEL_OUTPUT = 3000
+
+
+def parameters_b(model: str) -> float | None:
+    """The parameter count a model's name states, in billions ('qwen2.5-coder-1.5b-instruct' → 1.5)."""
+    match = re.search(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)b(?![a-z])", model.lower().replace(":", "-"))
+    return float(match.group(1)) if match else None
+
+
 def resolve_profile(model: str, mode: str | None = None) -> Profile:
     """The profile of `model`; `mode` (from --structured-output) overrides the profile's mode."""
     profile = next(p for p in KNOWN_PROFILES if p.matches(model))
+    size = parameters_b(model)
+    if profile.max_output is None and size is not None and size <= SMALL_MODEL_B:
+        profile = replace(profile, max_output=SMALL_MODEL_OUTPUT)
     if mode is None:
         return profile
     if mode == "tools-strict":

@@ -40,42 +40,98 @@ def strip_think(text: str) -> str:
     return text.strip()
 
 
+_RESPONSE = re.compile(r"<tool_response>.*?(</tool_response>|$)", re.S | re.I)
+
+
 def _candidates(text: str) -> list[str]:
+    """Every place a call may be written: each <tool_call> tag, each fence, else the text's JSON values. What a
+    model writes inside <tool_response> (imitating the results its chat template shows it) is never a call."""
+    text = _RESPONSE.sub("", text)
     found = [m.group(1) for m in _TAG.finditer(text)] + [m.group(1) for m in _FENCE.finditer(text)]
     if not found:
         found.append(text)
-        start, end = text.find("{"), text.rfind("}")
-        if 0 <= start < end:
-            found.append(text[start:end + 1])
     return [c.strip() for c in found if c.strip()]
 
 
-def _as_call(item: Any) -> tuple[str, str] | None:
+def _undouble(text: str) -> str:
+    """`{{"name": …}}`: Qwen2.5's chat template shows the call format with doubled braces (it is a Python
+    format string there), and small models copy it. Only ever tried after the text failed to parse."""
+    while text.startswith("{{") and text.endswith("}}"):
+        text = text[1:-1].strip()
+    return text
+
+
+def _values(candidate: str) -> list[Any]:
+    """The JSON values of a candidate: the whole of it, or each object written in it one after another."""
+    for attempt in (candidate, _undouble(candidate), candidate.replace("{{", "{").replace("}}", "}")):
+        try:
+            return [json.loads(attempt)]
+        except (json.JSONDecodeError, RecursionError):
+            continue
+    decoder = json.JSONDecoder()
+    values, at = [], candidate.find("{")
+    while 0 <= at < len(candidate):
+        try:
+            value, end = decoder.raw_decode(candidate, at)
+        except (json.JSONDecodeError, RecursionError):
+            at = candidate.find("{", at + 1)  # `{{…}}` inline is read from its inner brace
+            continue
+        values.append(value)
+        at = candidate.find("{", end)
+    return values
+
+
+def _as_call(item: Any, parameters: dict[str, dict[str, Any]]) -> tuple[str, str] | None:
     if not isinstance(item, dict):
         return None
     if isinstance(item.get("function"), dict):
         item = item["function"]
-    name = item.get("tool", item.get("name"))
-    args = item.get("arguments", item.get("parameters", {}))
-    if not isinstance(name, str):
-        return None
-    return name, args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+    name = item.get("tool", item.get("name", item.get("function")))  # Qwen 1.5B writes {"function": "<name>", …}
+    if isinstance(name, str) and name in parameters:
+        args = item.get("arguments", item.get("parameters", {}))
+        return name, args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+    # The bare argument object of an offered tool (`{"database_schema": {…}}`): taken when it fits one tool only.
+    fits = [tool for tool, schema in parameters.items() if _fits(item, schema)]
+    if len(fits) == 1:
+        return fits[0], json.dumps(item, ensure_ascii=False)
+    return None
 
 
-def extract_json_calls(text: str, offered: set[str], *, prefix: str = "text_call") -> list[ToolRequest]:
-    """Tool calls written as JSON in text; a call is accepted only if it names an offered tool."""
+def _fits(item: dict[str, Any], schema: dict[str, Any]) -> bool:
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or not item:
+        return False
+    return set(item) <= set(properties) and set(schema.get("required", [])) <= set(item)
+
+
+_NAMED = re.compile(r'^\s*\{+\s*"(?:name|function|tool)"\s*:\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*,\s*"(?:arguments|parameters)"\s*:',
+                    re.S)
+
+
+def _broken_call(candidate: str, parameters: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """A call to an offered tool whose JSON does not parse (a JavaScript regex literal, a missing brace): it is
+    still run, so the tool answers with the JSON error and where it is, instead of a vague nudge."""
+    match = _NAMED.match(candidate)
+    if not match or match.group(1) not in parameters:
+        return []
+    return [(match.group(1), candidate[match.end():].strip().removesuffix("}").strip())]
+
+
+def extract_json_calls(text: str, offered: set[str] | dict[str, dict[str, Any]], *,
+                       prefix: str = "text_call") -> list[ToolRequest]:
+    """Tool calls written as JSON in text, every one of them; a call is taken only if it names an offered tool,
+    or is the argument object of exactly one (`offered` with the tools' parameter schemas)."""
+    parameters = offered if isinstance(offered, dict) else {name: {} for name in offered}
+    calls: list[tuple[str, str]] = []
     for candidate in _candidates(strip_think(text or "")):
-        try:
-            data = json.loads(candidate)
-        except (json.JSONDecodeError, RecursionError):
-            continue
-        items = data.get("tool_calls", data.get("calls")) if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            items = [data]
-        calls = [c for c in (_as_call(i) for i in items) if c is not None and c[0] in offered]
-        if calls:
-            return [ToolRequest(f"{prefix}_{i}", name, args) for i, (name, args) in enumerate(calls)]
-    return []
+        found = []
+        for data in _values(candidate):
+            items = data.get("tool_calls", data.get("calls")) if isinstance(data, dict) else data
+            if not isinstance(items, list):
+                items = [data]
+            found += [c for c in (_as_call(i, parameters) for i in items) if c is not None]
+        calls += found or _broken_call(candidate, parameters)
+    return [ToolRequest(f"{prefix}_{i}", name, args) for i, (name, args) in enumerate(calls)]
 
 
 def _protocol(tools: list[dict[str, Any]]) -> str:
@@ -116,7 +172,7 @@ class StructuredOutput:
         self.names = {t["function"]["name"] for t in tools}
         self._parameters = {t["function"]["name"]: t["function"].get("parameters", {}) for t in tools}
         self._strict: set[str] = set()
-        self._answers = 0  # numbers the ids of calls read from text, which carry none of their own
+        self.answers = 0  # numbers the ids of calls read from text, which carry none of their own
         self._native = [self._native_tool(t) for t in tools] if profile.mode == "tools" else []
 
     def _native_tool(self, tool: dict[str, Any]) -> dict[str, Any]:
@@ -151,14 +207,14 @@ class StructuredOutput:
     def parse(self, message: Any) -> tuple[list[ToolRequest], dict[str, Any]]:
         """The calls of an answer, and the assistant message to keep in the conversation."""
         text = getattr(message, "content", None) or ""
-        self._answers += 1
-        prefix = f"text_call_{self._answers}"
+        self.answers += 1
+        prefix = f"text_call_{self.answers}"
         if self.profile.mode != "tools":
-            return extract_json_calls(text, self.names, prefix=prefix), {"role": "assistant", "content": text}
+            return extract_json_calls(text, self._parameters, prefix=prefix), {"role": "assistant", "content": text}
         calls = self._loosen(self._native_calls(getattr(message, "tool_calls", None) or []))
         if not calls and text:
             # Llama, Qwen and friends behind some servers write the call as text: take it if it names our tool.
-            calls = extract_json_calls(text, self.names, prefix=prefix)
+            calls = extract_json_calls(text, self._parameters, prefix=prefix)
             text = "" if calls else text
         assistant: dict[str, Any] = {"role": "assistant", "content": text or None}
         if calls:

@@ -1,0 +1,42 @@
+"""Access patterns against the schema: each query parses and reads its table, each index is justified."""
+
+from __future__ import annotations
+
+from ..spec import DatabaseSchema
+
+__all__ = ["check_access"]
+
+
+def check_access(schema: DatabaseSchema) -> list[str]:
+    """Each access pattern's query must parse and read its table; each index must be justified."""
+    import pglast
+    from pglast.parser import ParseError
+    from pglast.visitors import referenced_relations
+
+    errors = []
+    for pattern in schema.access_patterns:
+        try:
+            parsed = pglast.parse_sql(pattern.query)
+        except ParseError as exc:
+            errors.append(f"access pattern {pattern.name}: PostgreSQL rejects the query: {exc}")
+            continue
+        if len(parsed) != 1:
+            errors.append(f"access pattern {pattern.name}: the query must be one statement")
+            continue
+        # referenced_relations keeps quotes as written: "order" is the table order.
+        relations = {name.rsplit(".", 1)[-1].strip('"') for name in referenced_relations(pattern.query)}
+        if pattern.table not in relations:
+            errors.append(f"access pattern {pattern.name}: the query does not read {pattern.table}")
+        unknown = sorted(relations - schema.table_names())
+        if unknown:
+            errors.append(f"access pattern {pattern.name}: the query reads unknown tables {unknown}")
+    served = {p.index for p in schema.access_patterns}
+    for table in schema.tables:
+        fk_columns = {c.name for c in table.columns if c.references}
+        for index in table.indexes:
+            if index.name in served or index.unique or index.column_names()[0] in fk_columns:
+                continue
+            errors.append(f"index {index.name} on {table.name} serves no declared access pattern and no constraint; "
+                          "add the access pattern it serves (name, table, query, index), make its first column a "
+                          "foreign key (references), or drop it")
+    return errors

@@ -1,0 +1,112 @@
+"""Repair messages a small model can act on.
+
+pydantic's errors name classes ("instance of MigrationPlan"), repeat one mistake fifteen times and
+never show the value that was wrong. Here each error echoes the bad value, errors of one kind are
+grouped into one line with where they occur, and a missing field comes with a corrected fragment
+of the model's own object. After a failed call the arguments are kept as a draft: the next call
+may send only the corrected items (named list items replace theirs, other keys replace theirs), so
+a repair never needs the whole artifact again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = ["describe_validation", "merge_draft"]
+
+_CLASS = re.compile(r"\s*or instance of \w+|instance of \w+")
+_INDEX = re.compile(r"\.\d+(?=\.|$)")
+_KEYS = ("name", "title", "component", "path")  # what identifies an item of a list of objects
+
+
+def _clean(message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    message = _CLASS.sub("", message).replace("a valid dictionary", "a JSON object")
+    return message
+
+
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def describe_validation(exc: ValidationError, raw: Any) -> list[str]:
+    """One line per kind of error, the bad value echoed, a corrected fragment for missing fields."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "(arguments)"
+        key = (err["type"], _INDEX.sub(".N", loc), _clean(err["msg"]))
+        groups.setdefault(key, []).append(err)
+    lines = []
+    for (kind, pattern, message), errors in groups.items():
+        first = errors[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "(arguments)"
+        value = first.get("input")
+        if kind == "missing":
+            line = f"{loc}: required field missing"
+        elif kind in ("extra_forbidden",):
+            line = f"{loc}: not a field here (got {_shown(value)}); remove it"
+        elif isinstance(value, (str, int, float, bool)) or value is None:
+            line = f"{loc}: {_shown(value)}: {message}"
+        else:
+            line = f"{loc}: {message}"
+        if len(errors) > 1:
+            places = ", ".join(".".join(str(p) for p in e["loc"][:-1]) or "(arguments)" for e in errors[1:6])
+            more = f" and {len(errors) - 6} more" if len(errors) > 6 else ""
+            line += f" (the same at {len(errors) - 1} more place(s): {places}{more})"
+        if kind == "missing":
+            line += _fragment(raw, first["loc"])
+        lines.append(line)
+    return lines
+
+
+def _fragment(raw: Any, loc: tuple[Any, ...]) -> str:
+    parent = _at(raw, loc[:-1])
+    if not isinstance(parent, dict) or not parent:
+        return ""  # nothing of the model's own to correct: the message alone says what is missing
+    fixed = {**parent, str(loc[-1]): "<fill in>"}
+    text = json.dumps(fixed, ensure_ascii=False)
+    if len(text) > 400:
+        return f"; add \"{loc[-1]}\" to each such object"
+    return f"; corrected, e.g.: {text}"
+
+
+def _identity(item: Any) -> tuple[str, Any] | None:
+    if isinstance(item, Mapping):
+        for key in _KEYS:
+            if isinstance(item.get(key), (str, int)):
+                return key, item[key]
+    return None
+
+
+def merge_draft(draft: Any, update: Any) -> Any:
+    """`update` over the last failed arguments: dicts key by key, lists of named items item by item."""
+    if isinstance(draft, dict) and isinstance(update, dict):
+        return {**draft, **{k: merge_draft(draft[k], v) if k in draft else v for k, v in update.items()}}
+    if isinstance(draft, list) and isinstance(update, list) and update and all(_identity(i) for i in update):
+        if not all(_identity(i) for i in draft):
+            return update
+        merged = list(draft)
+        index = {_identity(item): n for n, item in enumerate(merged)}
+        for item in update:
+            where = index.get(_identity(item))
+            if where is None:
+                merged.append(item)
+            else:
+                merged[where] = item
+        return merged
+    return update

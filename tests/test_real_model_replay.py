@@ -1,0 +1,92 @@
+"""A real model's run, replayed: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M) behind llama.cpp's llama-server --jinja
+on this machine's CPU, recorded by benchmarks/real_model_run.py (a design transcript: every request and
+answer, appended as they happened). The recorded answers go back through the real client, the real
+parsing and the real validators, so the quirks of a small real model stay handled: calls written as
+fenced JSON instead of native tool calls, odd capacity inputs the brief overrides, and what the
+validators made of its artifacts. Nothing here reaches a network."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from backend_architect.design.agent import Budgets, run_design
+from backend_architect.design.events import ModelRequested, RunFailed, RunFinished, ToolCalled
+from backend_architect.inputs.brief import load_brief
+from backend_architect.llm import make_client
+from backend_architect.llm.config import Settings
+from backend_architect.llm.profiles import resolve_profile
+
+from .conftest import API_KEY, BASE_URL, EXAMPLES
+
+RECORDINGS = Path(__file__).parent / "fixtures" / "recordings"
+MODEL = "qwen2.5-coder-1.5b-instruct"
+
+
+def _recording(name: str) -> list[dict]:
+    return [json.loads(line) for line in (RECORDINGS / name).read_text(encoding="utf-8").splitlines()]
+
+
+def _mode(recording: list[dict]) -> str | None:
+    first = next(r["body"] for r in recording if r["type"] == "request")
+    return "json_schema" if (first.get("response_format") or {}).get("type") == "json_schema" else None
+
+
+def _replay(recording: list[dict], brief_name: str, persona, knowledge):
+    """The run again, every request answered by the next recorded answer (a 503 once they run out)."""
+    answers = [r["body"] for r in recording if r["type"] == "response"]
+    served = iter(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = next(served, None)
+        return httpx.Response(200, json=body) if body else httpx.Response(503, json={"error": {"message": "end"}})
+
+    async def go():
+        client = make_client(Settings(model=MODEL, base_url=BASE_URL, api_key=API_KEY, max_attempts=1),
+                             http_client=httpx.AsyncClient())
+        try:
+            return [e async for e in run_design(load_brief(EXAMPLES / brief_name).brief, client=client, model=MODEL,
+                                                 persona=persona, knowledge=knowledge, budgets=Budgets(max_turns=24),
+                                                 profile=resolve_profile(MODEL, _mode(recording)),
+                                                 base_url=BASE_URL)]
+        finally:
+            await client.close()
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.post("/chat/completions").mock(side_effect=answer)
+        events = asyncio.run(go())
+    return events, route, len(answers)
+
+
+def test_the_recorded_url_shortener_run_replays_through_the_real_client(persona, knowledge):
+    recording = _recording("qwen2.5-coder-1.5b-url-shortener.jsonl")
+    events, route, answers = _replay(recording, "url-shortener.yaml", persona, knowledge)
+    recorded_requests = [r["body"] for r in recording if r["type"] == "request"]
+    # The same requests as on the real server, in the same order: the loop is deterministic given the answers.
+    for sent, recorded in zip(route.calls, recorded_requests):
+        body = json.loads(sent.request.content)
+        assert body["messages"] == recorded["messages"]
+        assert body.get("response_format") == recorded.get("response_format")
+    # The model never used native tool calls: every call was read from the JSON in its text.
+    assert all(not (r["body"]["choices"][0]["message"].get("tool_calls")) for r in recording if r["type"] == "response")
+    calls = [(e.name, e.ok) for e in events if isinstance(e, ToolCalled)]
+    assert calls[:len(EXPECTED_CALLS)] == EXPECTED_CALLS
+    # The repair the model got for its real schema: grouped, the bad values echoed, no pydantic class names.
+    schema_errors = next(e.errors for e in events if isinstance(e, ToolCalled) and e.name == "emit_database_schema")
+    told = " ".join(schema_errors)
+    assert "not a field here (got 7)" in told and "the same at 3 more place(s)" in told
+    assert '"description": "<fill in>"' in told and "instance of" not in told
+    # The brief's numbers, not the model's, sized the design.
+    capacity = events[-1].design.capacity
+    assert capacity is not None and capacity.inputs.daily_active_users == 2_000_000 and capacity.inputs.peak_rps == 4000
+    assert isinstance(events[-1], (RunFinished, RunFailed))
+    assert [e.phase for e in events if isinstance(e, ModelRequested)][0] == "schema"
+
+
+# What the live run's log said (benchmarks/real-runs/url-shortener.log), call by call.
+EXPECTED_CALLS = [("search_knowledge", True), ("estimate_capacity", True), ("emit_database_schema", False)]

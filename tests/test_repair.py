@@ -1,0 +1,100 @@
+"""Repairs a small model can act on: grouped errors that echo the bad value, drafts, the brief's numbers."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from backend_architect.design.repair import merge_draft
+from backend_architect.design.tools import DesignState, default_registry
+
+
+def _state(brief, knowledge):
+    return DesignState(brief=brief, knowledge=knowledge)
+
+
+def test_errors_of_one_kind_are_one_line_with_a_corrected_fragment(shop_brief, knowledge, shop_plan):
+    """The real run's failure: 15 × `tables.N.indexes.M.reason: Field required`."""
+    schema = copy.deepcopy(shop_plan.schema)
+    dropped = 0
+    for table in schema["tables"]:
+        for index in table["indexes"]:
+            index.pop("reason", None)
+            dropped += 1
+    assert dropped >= 3
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
+                                      _state(shop_brief, knowledge))
+    assert not outcome.ok
+    missing = [e for e in outcome.errors if "reason" in e]
+    assert len(missing) == 1, outcome.errors
+    assert f"the same at {dropped - 1} more place(s)" in missing[0]
+    assert '"reason": "<fill in>"' in missing[0]  # the model's own index, with what it lacks
+
+
+def test_a_bad_value_is_echoed_and_no_class_name_is_shown(shop_brief, knowledge, shop_plan):
+    schema = copy.deepcopy(shop_plan.schema)
+    schema["access_patterns"][0]["name"] = "GET /events"
+    schema["migrations"] = "alembic"
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
+                                      _state(shop_brief, knowledge))
+    text = " ".join(outcome.errors)
+    assert "access_patterns.0.name: \"GET /events\": String should match pattern" in text
+    assert "migrations" in text and "instance of" not in text and "MigrationPlan" not in text
+
+
+def test_an_explicit_null_for_an_optional_list_is_accepted(shop_brief, knowledge, shop_plan):
+    schema = copy.deepcopy(shop_plan.schema)
+    schema["nosql_models"] = None
+    schema["enums"] = None
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
+                                      _state(shop_brief, knowledge))
+    assert outcome.ok, outcome.errors
+
+
+def test_after_a_failure_the_repair_may_send_only_the_corrected_items(shop_brief, knowledge, shop_plan):
+    registry, state = default_registry(), _state(shop_brief, knowledge)
+    schema = copy.deepcopy(shop_plan.schema)
+    broken = copy.deepcopy(schema)
+    table = broken["tables"][0]
+    table["columns"][0]["type"] = "not a type ("
+    first = registry.call("emit_database_schema", json.dumps({"database_schema": broken}), state)
+    assert not first.ok and "only the" in json.loads(first.content)["instruction"]
+    # Only the one table, corrected: everything else comes from the failed attempt.
+    fixed = registry.call("emit_database_schema",
+                          json.dumps({"database_schema": {"tables": [schema["tables"][0]]}}), state)
+    assert fixed.ok, fixed.errors
+    assert [t.name for t in state.data.tables] == [t["name"] for t in schema["tables"]]
+    assert "emit_database_schema" not in state.drafts
+
+
+def test_merge_draft_replaces_named_items_and_keeps_the_rest():
+    draft = {"a": {"tables": [{"name": "x", "v": 1}, {"name": "y", "v": 1}], "k": 1}}
+    assert merge_draft(draft, {"a": {"tables": [{"name": "y", "v": 2}, {"name": "z"}]}}) == {
+        "a": {"tables": [{"name": "x", "v": 1}, {"name": "y", "v": 2}, {"name": "z"}], "k": 1}}
+    assert merge_draft({"l": [1, 2]}, {"l": [3]}) == {"l": [3]}
+
+
+def test_capacity_inputs_the_brief_states_are_the_briefs(knowledge):
+    """The real run: the brief said 2,000,000 DAU, 4,000 req/s at peak, 100:1; the model sent other numbers."""
+    from backend_architect.inputs.brief import load_brief
+
+    from .conftest import EXAMPLES
+
+    brief = load_brief(EXAMPLES / "url-shortener.yaml").brief
+    state = _state(brief, knowledge)
+    sent = {"inputs": {"daily_active_users": 200000, "peak_rps": 130000, "read_write_ratio": 0.5,
+                       "writes_per_user_per_day": 2}}
+    outcome = default_registry().call("estimate_capacity", json.dumps(sent), state)
+    assert outcome.ok, outcome.errors
+    inputs = state.capacity.inputs
+    assert (inputs.daily_active_users, inputs.peak_rps, inputs.read_write_ratio) == (2_000_000, 4000, 100)
+    notes = json.loads(outcome.content)["notes"]
+    assert any("peak_rps is 4000 as the brief states (you sent 130000)" in n for n in notes)
+    # A guessed volume that would contradict the stated peak and ratio is left out; the rates follow the brief.
+    assert inputs.writes_per_user_per_day is None and any("writes_per_user_per_day left out" in n for n in notes)
+    figures = {f.name: f.value for f in state.capacity.figures}
+    assert figures["peak_read_qps"] > 50 * figures["peak_write_qps"]
+    # Inputs the brief leaves open stay the model's.
+    sent = {"inputs": {"peak_rps": 4000, "read_write_ratio": 100, "avg_query_ms": 7}}
+    assert default_registry().call("estimate_capacity", json.dumps(sent), state).ok
+    assert state.capacity.inputs.avg_query_ms == 7
