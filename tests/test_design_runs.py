@@ -57,7 +57,7 @@ class _Stalls(BuiltinModel):
         self.stalled, self.release = threading.Event(), threading.Event()
 
     def respond(self, method, path, body):  # type: ignore[no-untyped-def]
-        if method == "POST":
+        if method == "POST" and path.endswith("/chat/completions"):  # not the context-window probes (/api/show)
             self.seen += 1
             if self.seen > self.answers:
                 self.stalled.set()

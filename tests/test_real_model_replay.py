@@ -63,14 +63,20 @@ def _replay(recording: list[dict], brief_name: str, persona, knowledge):
     return events, route, len(answers)
 
 
+def _without_schemas(messages: list[dict]) -> list[dict]:
+    return [{**m, "content": "\n".join(line for line in str(m.get("content")).splitlines()
+                                       if not line.lstrip().startswith("arguments schema:"))} for m in messages]
+
+
 def test_the_recorded_url_shortener_run_replays_through_the_real_client(persona, knowledge):
     recording = _recording("qwen2.5-coder-1.5b-url-shortener.jsonl")
     events, route, answers = _replay(recording, "url-shortener.yaml", persona, knowledge)
     recorded_requests = [r["body"] for r in recording if r["type"] == "request"]
     # The same requests as on the real server, in the same order: the loop is deterministic given the answers.
+    # (Tool schemas aside: they grow with the specs, and a recording should not be retaken for each new field.)
     for sent, recorded in zip(route.calls, recorded_requests):
         body = json.loads(sent.request.content)
-        assert body["messages"] == recorded["messages"]
+        assert _without_schemas(body["messages"]) == _without_schemas(recorded["messages"])
         assert body.get("response_format") == recorded.get("response_format")
     # The model never used native tool calls: every call was read from the JSON in its text.
     assert all(not (r["body"]["choices"][0]["message"].get("tool_calls")) for r in recording if r["type"] == "response")
@@ -79,8 +85,10 @@ def test_the_recorded_url_shortener_run_replays_through_the_real_client(persona,
     # The repair the model got for its real schema: grouped, the bad values echoed, no pydantic class names.
     schema_errors = next(e.errors for e in events if isinstance(e, ToolCalled) and e.name == "emit_database_schema")
     told = " ".join(schema_errors)
-    assert "not a field here (got 7)" in told and "the same at 3 more place(s)" in told
-    assert '"description": "<fill in>"' in told and "instance of" not in told
+    assert "not a field here (got 7)" in told and "instance of" not in told
+    # The four access patterns it left without a description are no longer sent back: the schema derives
+    # it from their names (spec/data.py, DatabaseSchema._derivable).
+    assert "access_patterns" not in told and "<fill in>" not in told
     # The brief's numbers, not the model's, sized the design.
     capacity = events[-1].design.capacity
     assert capacity is not None and capacity.inputs.daily_active_users == 2_000_000 and capacity.inputs.peak_rps == 4000

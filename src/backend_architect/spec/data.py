@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -288,6 +288,22 @@ class DataScaling(StrictModel):
         return self
 
 
+def _index_by_column(table: Table, pattern: AccessPattern) -> str | None:
+    """The one index that leads with the column a misnamed index names (`idx_code` when the index on code is
+    `links_code_key`, `idx_id` for the primary key), or None when that is not one index."""
+    named = pattern.index.lower().replace(table.name, "")
+    leading: dict[str, list[str]] = {}
+    for index in table.indexes:
+        leading.setdefault(index.column_names()[0], []).append(index.name)
+    for column in table.columns:
+        if column.primary_key and len(table.primary_key()) == 1:
+            leading.setdefault(column.name, []).append(pg_object_name(table.name, None, "pkey"))
+        elif column.unique and not column.primary_key:
+            leading.setdefault(column.name, []).append(pg_object_name(table.name, column.name, "key"))
+    found = [names for column, names in leading.items() if re.search(rf"(^|_){re.escape(column)}(_|$)", named)]
+    return found[0][0] if len(found) == 1 and len(found[0]) == 1 else None
+
+
 class DatabaseSchema(StrictModel):
     engine: Literal["postgresql"] = "postgresql"
     enums: list[EnumType] = Field(default_factory=list)
@@ -298,6 +314,26 @@ class DatabaseSchema(StrictModel):
     nosql_models: list[NoSqlModel] = Field(default_factory=list)
     migrations: MigrationPlan | None = None
     scaling: DataScaling | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derivable(cls, data: Any) -> Any:
+        """What a model may leave out because the schema already says it (small models do): an index's reason
+        when an access pattern names the index, and an access pattern's description from its name."""
+        if not isinstance(data, dict):
+            return data
+        patterns = [p for p in data.get("access_patterns") or [] if isinstance(p, dict)]
+        served: dict[str, list[str]] = {}
+        for p in patterns:
+            if isinstance(p.get("index"), str) and isinstance(p.get("name"), str):
+                served.setdefault(p["index"], []).append(p["name"])
+            if not p.get("description") and isinstance(p.get("name"), str):
+                p["description"] = p["name"].replace("_", " ")
+        for table in data.get("tables") or []:
+            for index in (table.get("indexes") or []) if isinstance(table, dict) else []:
+                if isinstance(index, dict) and not index.get("reason") and index.get("name") in served:
+                    index["reason"] = "serves the access pattern " + ", ".join(served[index["name"]])
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> DatabaseSchema:
@@ -357,6 +393,8 @@ class DatabaseSchema(StrictModel):
             table = tables.get(pattern.table)
             if table is None:
                 raise ValueError(f"access pattern {pattern.name!r}: unknown table {pattern.table!r}")
+            if pattern.index not in table.index_names():
+                pattern.index = _index_by_column(table, pattern) or pattern.index
             if pattern.index not in table.index_names():
                 raise ValueError(f"access pattern {pattern.name!r}: {pattern.table} has no index {pattern.index!r} "
                                  f"(its indexes: {', '.join(sorted(table.index_names()))})")
