@@ -89,11 +89,15 @@ def test_the_context_window_is_read_from_llama_cpp_and_ollama():
 
 def test_a_prompt_that_cannot_fit_is_refused_before_it_is_sent():
     request = {"messages": [{"role": "user", "content": "x" * 40_000}]}
-    refusal, _ = fit(request, 4096, 1000)
+    refusal, _, _ = fit(request, 4096, 1000)
     assert refusal and "4,096" in refusal and "-c" in refusal and "num_ctx" in refusal
-    refusal, warning = fit({"messages": [{"role": "user", "content": "x" * 20_000}]}, 8192, 2000)
-    assert refusal is None and warning and "8,192" in warning
-    assert fit({"messages": [{"role": "user", "content": "hi"}]}, 8192, 2000) == (None, None)
+    refusal, warning, room = fit({"messages": [{"role": "user", "content": "x" * 20_000}]}, 8192, 2000)
+    assert refusal is None and warning and "8,192" in warning and room == 2000
+    # A repair that resends a long answer: 6,300 estimated tokens leave ~1,900 of 8,192; the budget of 3,000 is
+    # cut to the room left instead of refusing a request the server would take (the real run's failure).
+    refusal, warning, room = fit({"messages": [{"role": "user", "content": "x" * 22_000}]}, 8192, 3000)
+    assert refusal is None and 1024 <= room < 3000 and f"{room:,}" in warning
+    assert fit({"messages": [{"role": "user", "content": "hi"}]}, 8192, 2000) == (None, None, None)
 
 
 @respx.mock

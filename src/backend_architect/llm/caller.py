@@ -117,7 +117,7 @@ class ModelCaller:
         empty = 0
         self._notices = []
         self._failed = 0
-        await self._check_window(messages, max_tokens)
+        max_tokens = await self._check_window(messages, max_tokens)
         while True:
             request = {**self.structured.request(self.model, messages), **self._limit(max_tokens)}
             self.record("request", {**request, "stream": True} if self.stream else request)
@@ -152,7 +152,9 @@ class ModelCaller:
                 if not exc.retryable or empty >= EMPTY_ANSWER_ATTEMPTS:
                     raise
 
-    async def _check_window(self, messages: list[dict[str, Any]], max_tokens: int | None) -> None:
+    async def _check_window(self, messages: list[dict[str, Any]], max_tokens: int | None) -> int | None:
+        """Refuses a prompt that leaves no room for an answer; returns the answer budget, cut to the room left
+        in the window (a repair that resends a long answer still fits an 8k window with a smaller budget)."""
         from .context import fit, read_context_window
         from .errors import is_local
 
@@ -162,13 +164,14 @@ class ModelCaller:
             if self.window:
                 self.record("context_window", {"tokens": self.window})
         if not self.window:
-            return
+            return max_tokens
         budget = next(iter(self._limit(max_tokens).values()), None) or max_tokens or 1000
-        refusal, warning = fit(self.structured.request(self.model, messages), self.window, budget)
+        refusal, warning, room = fit(self.structured.request(self.model, messages), self.window, budget)
         if refusal:
             raise ModelCallError(refusal, kind="context_length")
         if warning:
             self._notices.append(warning)
+        return min(max_tokens, room) if max_tokens and room else max_tokens
 
     def _scaled_timeout(self, request: dict[str, Any]) -> float | None:
         """For a server on this machine or the LAN, the wait grows with the prompt and the answer's budget: a

@@ -62,14 +62,20 @@ def _ollama_window(data: Any) -> int | None:
     return min(lengths) if lengths else None
 
 
-def fit(request: dict[str, Any], window: int, answer_budget: int) -> tuple[str | None, str | None]:
-    """(refusal, warning): a prompt that cannot fit with room for the answer is refused before it is sent."""
+MIN_ANSWER = 1024  # the least room an answer needs: below it, refuse rather than get a cut answer
+
+
+def fit(request: dict[str, Any], window: int, answer_budget: int) -> tuple[str | None, str | None, int | None]:
+    """(refusal, warning, room): a prompt that cannot fit with room for an answer is refused before it is sent;
+    one that fits with less room than the budget is sent with the budget cut to `room` (the estimate errs
+    high, so room is a floor)."""
     need = estimate_tokens(request)
-    if need + min(answer_budget, window // 4) > window:
+    room = window - need
+    if room < min(answer_budget, MIN_ANSWER):
         return (f"the request needs about {need:,} tokens plus up to {answer_budget:,} for the answer, but the "
                 f"server's context window is {window:,} tokens: start the server with a larger window "
-                "(llama.cpp -c 16384, Ollama num_ctx) or use a model with a longer context"), None
+                "(llama.cpp -c 16384, Ollama num_ctx) or use a model with a longer context"), None, None
     if need + answer_budget > window * WARN_SHARE:
-        return None, (f"the request is about {need:,} tokens of a {window:,}-token context window; the answer may "
-                      "be cut short")
-    return None, None
+        return None, (f"the request is about {need:,} tokens of a {window:,}-token context window; the answer "
+                      f"budget is {min(room, answer_budget):,} tokens and may cut it short"), min(room, answer_budget)
+    return None, None, None
