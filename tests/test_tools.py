@@ -31,3 +31,15 @@ def test_a_changed_schema_is_accepted_and_finish_waits_for_the_services_to_follo
     services["services"][0]["owned_tables"].append("wishlists")
     assert registry.call("emit_service_architecture", json.dumps({"microservices": services}), state).ok
     assert registry.call("finish_design", json.dumps(shop_plan.finish), state).ok
+
+
+def test_arguments_inside_one_wrapper_key_are_taken_and_not_kept_in_the_draft(shop_brief, knowledge, shop_plan):
+    """Qwen2.5-Coder-1.5B wrapped its schema as {"inputs": {"database_schema": ...}} (the capacity tool's key):
+    the call is taken from inside the wrapper, so no repair repeats "inputs: not a field here"."""
+    registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    wrapped = {"inputs": {"database_schema": shop_plan.schema}}
+    outcome = registry.call("emit_database_schema", json.dumps(wrapped), state)
+    assert outcome.ok, outcome.errors
+    # A wrapper around something that is not the tool's arguments is still an error that names it.
+    other = registry.call("emit_database_schema", json.dumps({"inputs": {"tables": []}}), state)
+    assert not other.ok and any("inputs" in e for e in other.errors)

@@ -149,6 +149,7 @@ class ToolRegistry:
             return _failure(name, ["the arguments are nested too deeply"])
         if not isinstance(raw, dict):
             return _failure(name, ["the arguments must be a JSON object"])
+        raw = _unwrapped(tool, raw)
         outcome = self._validated(tool, raw, state)
         if name != "search_knowledge":
             if outcome.ok:
@@ -184,6 +185,17 @@ class ToolRegistry:
             outcome.content = json.dumps(body)
             outcome.summary += "; " + "; ".join(notes)
         return outcome
+
+
+def _unwrapped(tool: Tool, raw: dict[str, Any]) -> dict[str, Any]:
+    """The arguments inside one wrapper key a model added (`{"inputs": {"database_schema": …}}`, seen from
+    Qwen2.5-Coder-1.5B): taken when the wrapper is no field of the tool and everything inside it is."""
+    fields = set(tool.arguments.model_fields)
+    if len(raw) == 1:
+        (key, inner), = raw.items()
+        if key not in fields and isinstance(inner, dict) and inner and set(inner) <= fields:
+            return inner
+    return raw
 
 
 def _failure(name: str, errors: list[str], partial: bool = False) -> ToolOutcome:
