@@ -253,3 +253,13 @@ def test_load_brief_from_stdin(monkeypatch):
     assert loaded.source == "<stdin>"
     assert loaded.brief.title == "From stdin"
     assert loaded.brief.requirements[0].id == "R1"
+
+
+def test_typed_fields_written_as_yaml_mappings_are_fields():
+    """`fields: [title, servings: int]` is YAML for a string and a one-key mapping; people mean two fields."""
+    raw = b"title: Recipes\nrequirements: [Cooks publish recipes.]\nentities:\n" \
+          b"  - name: Recipe\n    fields: [title, servings: int, cook_id]\n" \
+          b"  - name: Rating\n    fields: {stars: int, recipe_id: ref Recipe}\n"
+    brief = parse_brief(raw, suffix=".yaml").brief
+    assert brief.entities[0].fields == ["title", "servings: int", "cook_id"]
+    assert brief.entities[1].fields == ["stars: int", "recipe_id: ref Recipe"]

@@ -177,3 +177,34 @@ def test_the_builtin_model_speaks_the_protocol_and_says_what_it_is():
     assert status == 200
     text = body["choices"][0]["message"]["content"]
     assert "no LLM" in text and "real model" in text
+
+
+def test_a_requirement_the_builtin_cannot_serve_becomes_an_open_question(monkeypatch, knowledge, persona):
+    """When finish_design is refused only for what requirements are traced to, the builtin says so instead of
+    failing the run: the requirement keeps its tables, loses the operations that do not serve it, and an open
+    question names it; the review accepts a requirement the design asks about (and nothing else)."""
+    from dataclasses import replace
+
+    from backend_architect.review import engine
+
+    real = engine.RULES["brief-requirement-served"]
+    asked: list[list[str]] = []
+
+    def strict(bundle):  # as if R2's trace were wrong, until the design asks about R2
+        asked.append(list(bundle.notes))
+        yield from real.check(bundle)
+        if not any("R2" in note and "?" in note for note in bundle.notes):
+            yield "traceability/R2", ("requirement R2 (x) is not served (traced to POST /api/v1/orders): no read "
+                                      "operation (GET) for 'see'. Trace it to an operation that does it, or add one")
+
+    monkeypatch.setitem(engine.RULES, "brief-requirement-served", replace(real, check=strict))
+    brief = parse_brief((EXAMPLES / "online-shop.yaml").read_bytes(), suffix=".yaml").brief
+    final, _ = _design(brief, knowledge, persona)
+    assert isinstance(final, RunFinished), getattr(final, "reason", "")
+    assert len(asked) == 2  # refused once, then accepted
+    r2 = next(t for t in final.design.traceability if t.requirement_id == "R2")
+    assert r2.endpoints == [] and (r2.tables or r2.services)
+    question = next(q for q in final.design.open_questions if q.startswith("R2 "))
+    assert "no read operation (GET) for 'see'" in question and question.endswith("?")
+    others = [t for t in final.design.traceability if t.requirement_id != "R2"]
+    assert all(t.endpoints for t in others if t.requirement_id in {"R1", "R3"})

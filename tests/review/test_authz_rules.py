@@ -127,3 +127,22 @@ def test_people_another_actor_deals_with_may_be_listed_but_not_changed_by_anyone
                {"Doctor": ["id:string:uuid:ro", "name"]}, ["patient", "doctor"])
     locations = [f.location for f in found(bundle(brief_=clinic, data=data, api_=spec), "authz-owner-scope")]
     assert locations == ["/paths/~1api~1v1~1doctors~1{doctor_id}/delete"]
+
+
+def test_the_person_a_caller_chooses_is_not_a_server_owned_field():
+    data = schema(table("patients", col("password_hash", "text")), table("doctors", col("password_hash", "text")),
+                  table("appointments", col("patient_id", fk="patients"), col("doctor_id", fk="doctors")))
+    clinic = brief(["Patients can book appointments with doctors."])
+
+    def owned(body: list[str], roles: tuple[str, ...] = ()) -> list[str]:
+        spec = api({"appointments": [ep("POST", "/appointments", body="AppointmentCreate", resp="AppointmentCreate",
+                                        roles=roles)]}, {"AppointmentCreate": body}, ["patient", "doctor"])
+        return sorted(f.location.rsplit("/", 1)[-1]
+                      for f in found(bundle(brief_=clinic, data=data, api_=spec), "authz-server-owned-fields"))
+
+    # The body leaves the patient out (the caller's, from the token) and takes the doctor the patient chose.
+    assert owned(["doctor_id", "starts_at"]) == []
+    # The operation's roles say who calls: the patient's own key is the server's, the doctor's is chosen.
+    assert owned(["patient_id", "doctor_id"], roles=("patient",)) == ["patient_id"]
+    # Without roles and with every person key in the body, nothing says which one the caller is: both named.
+    assert owned(["patient_id", "doctor_id"]) == ["doctor_id", "patient_id"]

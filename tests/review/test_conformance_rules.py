@@ -20,6 +20,7 @@ SOCIAL = brief(["Users follow and unfollow other users.", "Users see a home feed
     ("Anyone following a short link is redirected to the original URL.", "anyone", ["redirect"], {"read"}),
     ("Staff manage products, categories and stock levels.", "staff", ["manage"], {"write"}),
     ("Users can sign up, log in and belong to an organization.", "user", ["sign", "log", "belong"], {"write"}),
+    ("the librarian (one volunteer, part time) adds books", "librarian", ["add"], {"write"}),
 ])
 def test_the_reader_finds_the_actor_and_the_verbs(text, actor, verbs, kinds):
     reading = read_requirement(text)
@@ -75,6 +76,21 @@ def test_a_requirement_served_by_fitting_operations_is_not_reported():
     b = bundle(brief_=SHOP, api_=spec, traceability=trace(
         R1=["POST /api/v1/payments", "GET /api/v1/payments/{payment_id}"], R2=["POST /api/v1/products"]))
     assert found(b, "brief-requirement-served") == []
+
+
+def test_a_requirement_the_design_asks_about_is_not_reported_but_a_mere_mention_is():
+    traced = trace(R1=["POST /api/v1/payments"], R2=["POST /api/v1/products"])
+    asked = ["R1 (Customers can pay for an order and see its payment status.) is not served by an operation of "
+             "this design. Which operation should serve it?"]
+    assert found(bundle(brief_=SHOP, api_=PAY, traceability=traced, notes=asked), "brief-requirement-served") == []
+    mentioned = ["R1 is served by the payments module.", "R10: which card brands?"]  # no question about R1
+    assert [f.location for f in found(bundle(brief_=SHOP, api_=PAY, traceability=traced, notes=mentioned),
+                                      "brief-requirement-served")] == ["traceability/R1"]
+    # Requirements stated as qualities need no operation
+    quota = brief(["Anonymous clients get 1234 requests an hour.", "Staff manage products."])
+    assert found(bundle(brief_=quota, api_=PAY, traceability=trace(R1=["POST /api/v1/products"],
+                                                                   R2=["POST /api/v1/products"])),
+                 "brief-requirement-served") == []
 
 
 def test_a_requirement_traced_only_to_tables_is_not_served():
@@ -138,3 +154,16 @@ def test_a_comment_deleted_with_its_post_is_created_under_it_or_naming_it():
                               ({"posts": [ep("POST", "/posts/{post_id}/comments", body="CommentCreate",
                                              resp="CommentCreate")]}, ["body"])):
         assert found(bundle(api_=api(resources, {"CommentCreate": props}), data=data), "brief-child-with-parent") == []
+
+
+def test_guests_with_accounts_are_not_anonymous():
+    guests = brief(["Guests receive a confirmation of their reservation."])
+    data = schema(table("guests", col("password_hash", "text")), table("reservations", col("guest_id", fk="guests")))
+    spec = api({"reservations": [ep("GET", "/reservations", resp="Reservation", many=True, scope="guest_id")]},
+               {"Reservation": ["id:string:uuid:ro"]}, ["guest"])
+    b = bundle(brief_=guests, data=data, api_=spec, traceability=trace(R1=["GET /api/v1/reservations"]))
+    assert found(b, "brief-requirement-served") == []
+    # Without a guests table a guest is a visitor: the read must be public.
+    b = bundle(brief_=guests, data=schema(table("reservations", col("code", "text"))), api_=spec,
+               traceability=trace(R1=["GET /api/v1/reservations"]))
+    assert [f.location for f in found(b, "brief-requirement-served")] == ["traceability/R1"]

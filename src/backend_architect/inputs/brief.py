@@ -117,6 +117,24 @@ class Entity(BaseModel):
     fields: list[str] = Field(default_factory=list)
     notes: str | None = None
 
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _typed_fields(cls, value: Any) -> Any:
+        """`fields: [title, servings: int]` is YAML for a string and a mapping; people mean two fields. A
+        mapping of names to types (`fields: {title: string, servings: int}`) reads the same way."""
+        if isinstance(value, dict):
+            value = [{k: v} for k, v in value.items()]
+        if not isinstance(value, list):
+            return value
+        out = []
+        for item in value:
+            if isinstance(item, dict) and len(item) == 1:
+                (key, kind), = item.items()
+                out.append(f"{key}: {kind}" if kind not in (None, "") else str(key))
+            else:
+                out.append(item)
+        return out
+
 
 class Brief(BaseModel):
     model_config = ConfigDict(extra="forbid")

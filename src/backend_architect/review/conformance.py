@@ -146,6 +146,8 @@ def requirement_served(bundle: Bundle) -> Found:
             # a system behaviour ("each redirect records a click"), a quality ("clients get 100 requests an
             # hour": a rate limit, not an operation), or a sentence the reader cannot read
             continue
+        if any(re.search(rf"(?<![\w-]){re.escape(req.id)}(?![\w-])", note) and "?" in note for note in bundle.notes):
+            continue  # the design asks how to serve it (an open question naming it), rather than tracing it wrongly
         traced = _traced_ops(bundle, req.id)
         if traced is None:
             if bundle.traceability is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ...inputs.brief import Brief
@@ -104,11 +105,14 @@ class BuiltinModel:
     def _decide(self, messages: list[dict[str, Any]], offered: set[str], done: set[str],
                 last_failure: tuple[str, list[str]] | None,
                 brief: Brief | None = None) -> tuple[str | None, list[tuple[str, dict[str, Any]]]]:
+        brief = brief or find_brief(messages)
         if last_failure:
             name, errors = last_failure
+            unserved = _unserved(errors) if name == "finish_design" and brief is not None else None
+            if unserved and _failures(messages, "finish_design") <= _MAX_FINISH_REPAIRS:
+                return None, [("finish_design", _as_open_questions(self._plan(brief).finish, unserved, brief))]
             return (f"The {BUILTIN_NOTICE} cannot repair {name}; its rules produced: "
                     + "; ".join(errors[:3]), [])
-        brief = brief or find_brief(messages)
         if brief is None:
             return (f"I am the builtin {BUILTIN_NOTICE}. Give me a requirements brief (a title and a list of "
                     "requirements) and I will design it; open-ended questions need a real model.", [])
@@ -129,6 +133,51 @@ class BuiltinModel:
         if "finish_design" in offered and "finish_design" not in done:
             return None, [("finish_design", plan.finish)]
         return f"The design is finished ({BUILTIN_NOTICE}).", []
+
+
+_MAX_FINISH_REPAIRS = 3
+_TRACE_ERROR = re.compile(r"^brief-[a-z-]+ at traceability/([^:\s]+): (.*)$", re.S)
+
+
+def _unserved(errors: list[str]) -> dict[str, str] | None:
+    """Requirement id -> why, when every error is about what a requirement is traced to (the rest of the
+    design stands); None otherwise."""
+    found = {}
+    for error in errors:
+        if error.startswith("... and "):
+            continue
+        match = _TRACE_ERROR.match(error)
+        if match is None:
+            return None
+        found[match.group(1)] = match.group(2)
+    return found or None
+
+
+def _failures(messages: list[dict[str, Any]], tool: str) -> int:
+    names = {c.get("id"): c.get("function", {}).get("name") for m in messages if m.get("role") == "assistant"
+             for c in m.get("tool_calls") or []}
+    return sum(1 for m in messages if m.get("role") == "tool" and names.get(m.get("tool_call_id")) == tool
+               and '"ok": false' in str(m.get("content")))
+
+
+def _as_open_questions(finish: dict[str, Any], unserved: dict[str, str], brief: Brief) -> dict[str, Any]:
+    """What a rule-based model cannot serve is said, not traced wrongly: the requirement keeps its tables and
+    services, loses the operations that do not serve it, and becomes an open question naming it."""
+    finish = json.loads(json.dumps(finish))
+    texts = {r.id: r.text for r in brief.requirements}
+    questions = list(finish.get("open_questions") or [])
+    for item in finish["traceability"]:
+        rid = item["requirement_id"]
+        if rid not in unserved:
+            continue
+        item["endpoints"] = []
+        if not (item["tables"] or item["services"]):
+            item["notes"] = "Not served by an operation of this design: see the open questions."
+        why = unserved[rid].split(": ", 1)[-1].split(". Trace it", 1)[0]
+        questions.append(f"{rid} ({texts.get(rid, '')}) is not served by an operation of this offline design "
+                         f"({why}). Which operation should serve it, and for whom?")
+    finish["open_questions"] = questions
+    return finish
 
 
 def _error(message: str, kind: str) -> dict[str, Any]:
