@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +12,8 @@ import typer
 from .common import EXIT_FAILED, EXIT_USAGE, fail
 
 if TYPE_CHECKING:
+    import asyncio
+
     from rich.console import Console
 
     from ..design.events import Event, RunFailed, RunFinished
@@ -86,6 +86,8 @@ def design(
     for note in staging.recovered:
         err.print(f"[cyan]note:[/] {note}", highlight=False)
     try:
+        import asyncio  # here, not at the top: `--help` and the other commands start faster
+
         final, stopped_by = asyncio.run(_design(loaded.brief, settings, persona_obj, budgets, staging, err))
         with _signals_deferred() as deferred:  # the few renames that keep the result are not cut short
             code = _write(final, staging, err)
@@ -110,6 +112,8 @@ def design(
 def _signals_deferred() -> Iterator[list[int]]:
     """Ctrl-C or SIGTERM while the result is written is noted, not obeyed: the writing takes milliseconds,
     and an exception in the middle of it could lose what it was keeping."""
+    import signal
+
     noted = [0]
 
     def note(number: int, _frame: object) -> None:
@@ -180,6 +184,9 @@ async def _design(brief, settings, persona, budgets, staging: Staging,  # type: 
                   err: Console) -> tuple[RunFinished | RunFailed, int]:
     """The run; Ctrl-C and SIGTERM end it like a failure, with what was accepted so far. Returns the last
     event and the signal that stopped it (0 if none)."""
+    import asyncio
+    import signal
+
     from ..design.agent import run_design
     from ..design.events import RunFailed, RunFinished, Usage
     from ..design.state import DesignState

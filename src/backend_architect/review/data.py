@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from ..spec.data import Column, DatabaseSchema, Index, Table
 from .ddl import ELSEWHERE, PARTITION_OF
 from .engine import rule
+
+if TYPE_CHECKING:
+    from ..spec.data import Column, DatabaseSchema, Index, Table
 
 __all__ = ["SENSITIVE", "is_sensitive"]
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..spec.data import Column, DatabaseSchema, EnumType, Exclusion, ForeignKey, Index, Table
 from .locate import Place, line_starts, place_of
+
+if TYPE_CHECKING:  # at run time imported where used: `review` of an OpenAPI file never builds these models
+    from ..spec.data import DatabaseSchema, EnumType
 
 __all__ = ["ELSEWHERE", "PARTITION_OF", "DdlError", "DdlResult", "parse_ddl", "read_ddl"]
 
@@ -119,6 +121,8 @@ class _Builder:
             self.constraint(table, con, elt.colname)
 
     def constraint(self, table: dict[str, Any], con: Any, column: str | None) -> None:
+        from ..spec.data import Exclusion, ForeignKey, Index
+
         from pglast.enums import ConstrType
 
         keys = [k.sval for k in con.keys or ()] or ([column] if column else [])
@@ -180,6 +184,8 @@ class _Builder:
                 self.constraint(table, elt, None)
 
     def index(self, stmt: Any, at: Place) -> None:
+        from ..spec.data import Index
+
         from pglast.enums import SortByDir
         from pglast.stream import RawStream
 
@@ -222,6 +228,8 @@ class _Builder:
                 self.default_schema = first
 
     def build(self) -> DatabaseSchema:
+        from ..spec.data import Column, DatabaseSchema, Table
+
         tables = []
         for t in self.tables.values():
             parent = self.tables.get(t["description"][len(PARTITION_OF):]) if t["description"].startswith(
@@ -319,6 +327,8 @@ def _statements(text: str, starts: list[int], notes: list[tuple[str, str, Place,
 def read_ddl(text: str) -> DdlResult:
     """The schema a PostgreSQL file creates or alters, the place of each table, column and index, and notes
     (skipped psql meta-commands, unparsable statements)."""
+    from ..spec.data import EnumType
+
     from pglast import ast
 
     masked, commands = mask_psql(text)

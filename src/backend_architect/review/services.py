@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from ..spec.services import ServiceArchitecture
 from .engine import rule
+
+if TYPE_CHECKING:
+    from ..spec.services import ServiceArchitecture
 
 __all__: list[str] = []
 
