@@ -14,21 +14,36 @@ def _state(brief, knowledge):
 
 
 def test_errors_of_one_kind_are_one_line_with_a_corrected_fragment(shop_brief, knowledge, shop_plan):
-    """The real run's failure: 15 × `tables.N.indexes.M.reason: Field required`."""
+    """The real run's failure: 15 × `tables.N.indexes.M.reason: Field required`. (An index's reason is now derived
+    when an access pattern names the index; a query cannot be, so the grouping is shown on queries.)"""
     schema = copy.deepcopy(shop_plan.schema)
     dropped = 0
-    for table in schema["tables"]:
-        for index in table["indexes"]:
-            index.pop("reason", None)
-            dropped += 1
+    for pattern in schema["access_patterns"]:
+        pattern.pop("query", None)
+        dropped += 1
     assert dropped >= 3
     outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
                                       _state(shop_brief, knowledge))
     assert not outcome.ok
-    missing = [e for e in outcome.errors if "reason" in e]
+    missing = [e for e in outcome.errors if "query" in e]
     assert len(missing) == 1, outcome.errors
     assert f"the same at {dropped - 1} more place(s)" in missing[0]
-    assert '"reason": "<fill in>"' in missing[0]  # the model's own index, with what it lacks
+    assert '"query": "<fill in>"' in missing[0]  # the model's own access pattern, with what it lacks
+
+
+def test_what_the_schema_already_says_may_be_left_out(shop_brief, knowledge, shop_plan):
+    """Index reasons where an access pattern names the index, access pattern descriptions: derived, not asked."""
+    schema = copy.deepcopy(shop_plan.schema)
+    for table in schema["tables"]:
+        for index in table["indexes"]:
+            index.pop("reason", None)
+    for pattern in schema["access_patterns"]:
+        pattern.pop("description", None)
+    state = _state(shop_brief, knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    index = next(i for t in state.data.tables for i in t.indexes)
+    assert index.reason.startswith("serves the access pattern ")
 
 
 def test_a_bad_value_is_echoed_and_no_class_name_is_shown(shop_brief, knowledge, shop_plan):

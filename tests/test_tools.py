@@ -43,3 +43,20 @@ def test_arguments_inside_one_wrapper_key_are_taken_and_not_kept_in_the_draft(sh
     # A wrapper around something that is not the tool's arguments is still an error that names it.
     other = registry.call("emit_database_schema", json.dumps({"inputs": {"tables": []}}), state)
     assert not other.ok and any("inputs" in e for e in other.errors)
+
+
+def test_an_unused_index_sent_back_unchanged_in_a_repair_is_dropped_and_said(shop_brief, knowledge, shop_plan):
+    """A small model resends its whole schema with the same unjustified index (the real run, four times): the
+    first time it is an error; sent again, the index is dropped and the acceptance names it."""
+    registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    schema = copy.deepcopy(shop_plan.schema)
+    table = schema["tables"][0]
+    extra = {"name": "ix_unused_probe", "columns": [table["columns"][-1]["name"]], "reason": "just in case"}
+    table["indexes"] = [*table.get("indexes", []), extra]
+    first = registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert not first.ok and any("ix_unused_probe" in e and "serves no declared access pattern" in e
+                                for e in first.errors)
+    second = registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert second.ok, second.errors
+    assert f"dropped {table['name']}.ix_unused_probe" in second.summary
+    assert all(i.name != "ix_unused_probe" for t in state.data.tables for i in t.indexes)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..spec import DatabaseSchema
 
-__all__ = ["check_access"]
+if TYPE_CHECKING:
+    from ..spec.data import Index, Table
+
+__all__ = ["check_access", "unused_indexes", "without_indexes"]
 
 
 def check_access(schema: DatabaseSchema) -> list[str]:
@@ -30,13 +35,27 @@ def check_access(schema: DatabaseSchema) -> list[str]:
         unknown = sorted(relations - schema.table_names())
         if unknown:
             errors.append(f"access pattern {pattern.name}: the query reads unknown tables {unknown}")
+    for table, index in unused_indexes(schema):
+        errors.append(f"index {index.name} on {table.name} serves no declared access pattern and no constraint; "
+                      "add the access pattern it serves (name, table, query, index), make its first column a "
+                      "foreign key (references), or drop it")
+    return errors
+
+
+def unused_indexes(schema: DatabaseSchema) -> list[tuple[Table, Index]]:
+    """(table, index) of the indexes no access pattern, constraint or foreign key justifies."""
     served = {p.index for p in schema.access_patterns}
+    found = []
     for table in schema.tables:
         fk_columns = {c.name for c in table.columns if c.references}
         for index in table.indexes:
-            if index.name in served or index.unique or index.column_names()[0] in fk_columns:
-                continue
-            errors.append(f"index {index.name} on {table.name} serves no declared access pattern and no constraint; "
-                          "add the access pattern it serves (name, table, query, index), make its first column a "
-                          "foreign key (references), or drop it")
-    return errors
+            if not (index.name in served or index.unique or index.column_names()[0] in fk_columns):
+                found.append((table, index))
+    return found
+
+
+def without_indexes(schema: DatabaseSchema, names: set[tuple[str, str]]) -> DatabaseSchema:
+    """The schema without the named (table, index) pairs."""
+    tables = [t.model_copy(update={"indexes": [i for i in t.indexes if (t.name, i.name) not in names]})
+              for t in schema.tables]
+    return schema.model_copy(update={"tables": tables})

@@ -43,6 +43,8 @@ class DesignState:
     reminded: bool = False
     # A tool's last failed arguments: the next call may send only the corrected parts (design/repair.py).
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (table, index) pairs the model was told serve no access pattern: sent again in a repair, they are dropped.
+    unused_told: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def missing(self) -> list[str]:

@@ -28,7 +28,7 @@ from ..spec import (
     cross_check,
 )
 from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
-from .access import check_access as _check_access
+from .access import check_access as _check_access, unused_indexes, without_indexes
 from .brief_numbers import stated_capacity
 from .repair import describe_validation, merge_draft
 from .state import DesignState  # re-exported: the tools and their callers share it
@@ -268,9 +268,20 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     from ..checks.validate import check_sql
 
     schema = args.database_schema
+    dropped = ""
+    unused = unused_indexes(schema)
+    if unused and "emit_database_schema" in state.drafts and state.unused_told & {(t.name, i.name) for t, i in unused}:
+        # Told once already and sent back unchanged (a small model resends the whole schema): an index no
+        # query uses only costs writes, so it is dropped, and the result says so.
+        names = {(t.name, i.name) for t, i in unused}
+        schema = without_indexes(schema, names)
+        dropped = (f"; dropped {', '.join(f'{t}.{i}' for t, i in sorted(names))}: no declared access pattern uses "
+                   "it (declare one and send the index again to keep it)")
+    state.unused_told |= {(t.name, i.name) for t, i in unused}
     errors = check_sql(sql_statements(schema))
     errors += _check_access(schema)
     review_errors, noted = _review("data", schema, state)
+    noted += dropped
     if errors or review_errors:
         return _failure("emit_database_schema", errors + review_errors)
     state.data, state.finish = schema, None
