@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .domain import STAFF, is_person
+from .words import STAFF, is_person
 
 if TYPE_CHECKING:
     from .plan import PlanView

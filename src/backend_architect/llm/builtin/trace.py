@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .domain import EVENT_LIKE, NOMINAL, _canonical, _sentences, _singular_head, nominal_for
+from .words import EVENT_LIKE, NOMINAL, _canonical, _sentences, _singular_head, nominal_for
 from .lexicon import NOT_ENTITIES, VERBS
 from .phrases import lemma, read_phrases
 
