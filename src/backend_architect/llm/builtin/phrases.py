@@ -219,7 +219,9 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
         if word in AUX:
             after_aux, i = True, i + 1
             continue
-        if word in PARTICLE and verb is not None and tokens[i - 1][0] not in DET:
+        if word in PARTICLE and i and tokens[i - 1][0] not in DET and (
+                verb is not None or tokens[i - 1][0] in PARTICIPLES or _participle(tokens[i - 1][0])):
+            # "sign up", and "are paid out" (a participle read as a state still takes its particle)
             i += 1
             continue
         if _function_word(word):
