@@ -111,6 +111,8 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
     for sentence in _sentences(texts):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
         humans_act = bool(_PERSON_PRONOUNS.match(sentence))  # "anyone can comment on a recipe"
+        if len(phrases) == 1 and not (phrases[0].verb or phrases[0].subject_of or phrases[0].passive):
+            continue  # "A tutoring marketplace.": a verbless fragment names the system, not a thing it stores
         for phrase in phrases:
             if phrase.aside or phrase.negated or phrase.attribute:
                 continue
