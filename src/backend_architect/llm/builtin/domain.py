@@ -232,6 +232,9 @@ def read_domain(brief: Brief) -> Domain:
                   shortener=shortener, corpus=corpus)
 
 
+# Records about a person, who is then one of their keys (reviews.tutor_id), not only their author's.
+_ABOUT_SOMEONE = {"review", "rating", "complaint", "tip", "message", "endorsement"}
+
 # Who a person-shaped key names when the brief has no such entity: the signed-in actor.
 _PERSON_KEYS = set("follower followee author owner creator sender recipient receiver assignee reporter reviewer "
                    "buyer seller host guest requester approver".split())
@@ -308,7 +311,8 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             if subject and subject != nominal:
                 entities[nominal].add_parent(subject)
                 entities[nominal].creator = entities[nominal].creator or subject
-            if first_object and first_object not in (nominal, subject) and not is_person(first_object):
+            if first_object and first_object not in (nominal, subject) and (
+                    not is_person(first_object) or nominal in _ABOUT_SOMEONE):  # "the student rates the tutor"
                 entities[nominal].add_parent(first_object)
 
 

@@ -196,7 +196,11 @@ def nominal_for(verb: str | None, objects: set[str]) -> str | None:
     """The record a transaction leaves: buying a plan is a subscription, buying things an order."""
     if verb in {"buy", "purchase"} and objects & _PLANS:
         return "subscription"
-    return NOMINAL.get(verb or "")
+    nominal = NOMINAL.get(verb or "")
+    booked = sorted(objects & EVENT_LIKE - _GENERIC_TRANSACTIONS)
+    if nominal in _GENERIC_TRANSACTIONS and len(booked) == 1:
+        return booked[0]  # "book lessons": the lesson is the booking
+    return nominal
 
 
 # Transactions that "book an appointment" or "order a ride" already are: no second table for them.
