@@ -113,3 +113,21 @@ def test_capacity_inputs_the_brief_states_are_the_briefs(knowledge):
     sent = {"inputs": {"peak_rps": 4000, "read_write_ratio": 100, "avg_query_ms": 7}}
     assert default_registry().call("estimate_capacity", json.dumps(sent), state).ok
     assert state.capacity.inputs.avg_query_ms == 7
+
+
+def test_empty_references_and_literal_defaults_are_read_as_meant(shop_brief, knowledge, shop_plan):
+    """Qwen2.5-Coder-1.5B wrote `references` objects without a table on plain columns and `default: 0`."""
+    schema = copy.deepcopy(shop_plan.schema)
+    plain = next(c for t in schema["tables"] for c in t["columns"] if not c.get("references") and not c.get("primary_key"))
+    plain["references"] = {"on_delete": "cascade"}
+    counter = {"name": "visits", "type": "integer", "not_null": True, "default": 0, "check": "visits >= 0"}
+    schema["tables"][0]["columns"].append(counter)
+    state = _state(shop_brief, knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    column = next(c for c in state.data.tables[0].columns if c.name == "visits")
+    assert column.default == "0"
+    # a reference that names a column but no table is still asked about, not dropped
+    schema["tables"][0]["columns"][-1] = {**counter, "references": {"column": "id"}}
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert not outcome.ok and any("references.table" in e for e in outcome.errors)

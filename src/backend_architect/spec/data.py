@@ -70,6 +70,24 @@ class Column(StrictModel):
                               "expression, e.g. quantity > 0 or amount >= 0")
     description: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_values(cls, data: Any) -> Any:
+        """What small models write for "nothing" and for literals: `references: {}` (or one naming neither a
+        table nor a column) is no reference, and a default of 0, 1.5 or true is that SQL literal."""
+        if not isinstance(data, dict):
+            return data
+        ref = data.get("references")
+        if isinstance(ref, dict) and not ref.get("table") and not ref.get("column") and not set(ref) - {
+                "table", "column", "on_delete"}:
+            data = {**data, "references": None}
+        default = data.get("default")
+        if isinstance(default, bool):
+            data = {**data, "default": "true" if default else "false"}
+        elif isinstance(default, (int, float)):
+            data = {**data, "default": repr(default)}
+        return data
+
     @model_validator(mode="after")
     def _type(self) -> Column:
         self.type = " ".join(self.type.lower().split())
