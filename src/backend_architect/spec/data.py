@@ -82,7 +82,9 @@ class Column(StrictModel):
                 "table", "column", "on_delete"}:
             data = {**data, "references": None}
         default = data.get("default")
-        if isinstance(default, bool):
+        if isinstance(default, str) and not default.strip():
+            data = {**data, "default": None}  # "" is no SQL expression: no default
+        elif isinstance(default, bool):
             data = {**data, "default": "true" if default else "false"}
         elif isinstance(default, (int, float)):
             data = {**data, "default": repr(default)}
