@@ -22,7 +22,7 @@ from backend_architect.llm.context import fit, read_context_window
 from backend_architect.llm.errors import describe_error
 from backend_architect.llm.transcript import Transcript
 
-from .conftest import EXAMPLES
+from .conftest import API_KEY, BASE_URL, EXAMPLES, completion
 
 # Bytes of request JSON per token, at the most (measured 3.5-3.95 with Qwen2.5's template and tokenizer).
 BYTES_PER_TOKEN = 3.95
@@ -164,3 +164,39 @@ def test_a_small_models_answers_are_capped_below_the_phase_budget(model, cap):
     from backend_architect.llm.profiles import resolve_profile
 
     assert resolve_profile(model).max_output == cap
+
+
+@respx.mock
+def test_a_small_model_is_asked_for_near_greedy_answers_and_a_refusal_drops_the_parameter():
+    """At llama.cpp's default temperature (0.8) the 1.5B model wrote a different schema on each repair."""
+    from backend_architect.llm.caller import ModelCaller
+    from backend_architect.llm.profiles import resolve_profile
+
+    assert resolve_profile("qwen2.5-coder-1.5b-instruct").temperature == 0.2
+    assert resolve_profile("gpt-4.1-mini").temperature is None and resolve_profile("llama-3.1-70b").temperature is None
+    bodies = []
+
+    def answer(request):
+        body = json.loads(request.content)
+        bodies.append(body)
+        if "temperature" in body and len(bodies) == 2:
+            return httpx.Response(400, json={"error": {"message": "Unsupported parameter: 'temperature'",
+                                                       "param": "temperature"}})
+        return httpx.Response(200, json=completion(content="ok"))
+
+    respx.post(f"{BASE_URL}/chat/completions").mock(side_effect=answer)
+
+    async def go():
+        client = make_client(Settings(model="qwen2.5-coder-1.5b-instruct", base_url=BASE_URL, api_key=API_KEY,
+                                      max_attempts=1), http_client=httpx.AsyncClient())
+        caller = ModelCaller(client=client, model="qwen2.5-coder-1.5b-instruct", tools=[],
+                             profile=resolve_profile("qwen2.5-coder-1.5b-instruct", "text"))
+        try:
+            await caller.turn([{"role": "user", "content": "hi"}])
+            await caller.turn([{"role": "user", "content": "again"}])
+        finally:
+            await client.close()
+
+    asyncio.run(go())
+    assert bodies[0]["temperature"] == 0.2
+    assert "temperature" in bodies[1] and "temperature" not in bodies[2]  # refused once, then left out

@@ -72,6 +72,7 @@ class ModelCaller:
         self._notices: list[str] = []
         self._failed = 0
         self._send_max_tokens = True  # until the server refuses the parameter
+        self._send_temperature = True  # likewise
         self._window_asked = False
 
     def use_tools(self, tools: list[dict[str, Any]]) -> None:
@@ -101,6 +102,10 @@ class ModelCaller:
         completion = await collect_stream(await self.client.chat.completions.create(**request, stream=True, **extra))
         return completion.model_dump(mode="json", exclude_none=True)
 
+    def _sampling(self) -> dict[str, Any]:
+        temperature = self.structured.profile.temperature
+        return {} if temperature is None or not self._send_temperature else {"temperature": temperature}
+
     def _limit(self, max_tokens: int | None) -> dict[str, Any]:
         cap = self.structured.profile.max_output
         limit = min(x for x in (max_tokens, cap) if x is not None) if (max_tokens or cap) else None
@@ -119,7 +124,7 @@ class ModelCaller:
         self._failed = 0
         max_tokens = await self._check_window(messages, max_tokens)
         while True:
-            request = {**self.structured.request(self.model, messages), **self._limit(max_tokens)}
+            request = {**self.structured.request(self.model, messages), **self._limit(max_tokens), **self._sampling()}
             self.record("request", {**request, "stream": True} if self.stream else request)
             try:
                 response = await call_with_retries(lambda: self._send(request), self.policy, self._on_retry)
@@ -127,6 +132,9 @@ class ModelCaller:
                 refused = unsupported_parameter(exc)
                 if refused == "stream_options" and self.stream and self._stream_usage:
                     self._stream_usage = False  # usage then comes from the last chunk, if the server sends it
+                    continue
+                if refused == "temperature" and self._send_temperature:
+                    self._send_temperature = False
                     continue
                 if refused in ("max_tokens", "max_completion_tokens") and self._send_max_tokens:
                     self._send_max_tokens = False

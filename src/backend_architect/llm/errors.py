@@ -35,7 +35,7 @@ class StreamCut(ModelCallError):
 
 _CONTEXT = re.compile(r"context[ _-]?(length|window)|maximum context|too many tokens|prompt is too long", re.I)
 _PARAMS = ("stream_options", "max_completion_tokens", "max_tokens", "response_format", "tool_choice", "tools",
-           "strict", "json_schema")
+           "strict", "json_schema", "temperature")
 
 
 def _server_message(exc: BaseException) -> str:

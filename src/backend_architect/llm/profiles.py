@@ -35,6 +35,7 @@ class Profile:
     tool_choice: bool = True  # send tool_choice="auto" (some servers refuse the parameter, not the tools)
     max_output: int | None = None  # the model's own output limit, where it is lower than a phase's budget
     max_tokens_param: str = "max_tokens"  # reasoning models take max_completion_tokens instead
+    temperature: float | None = None  # sent when set (small local models); None leaves the server's default
     notes: str = ""
 
     def matches(self, model: str) -> bool:
@@ -69,6 +70,9 @@ KNOWN_PROFILES: tuple[Profile, ...] = (
 # A model this small writes a few tokens a second on a CPU and rarely anything useful past ~3,000 tokens.
 SMALL_MODEL_B = 8.0
 SMALL_MODEL_OUTPUT = 3000
+# ... and at a server's default temperature (llama.cpp 0.8) it writes a different, often invalid, schema on every
+# attempt of a repair; near-greedy sampling keeps what it got right.
+SMALL_MODEL_TEMPERATURE = 0.2
 
 
 def parameters_b(model: str) -> float | None:
@@ -81,8 +85,9 @@ def resolve_profile(model: str, mode: str | None = None) -> Profile:
     """The profile of `model`; `mode` (from --structured-output) overrides the profile's mode."""
     profile = next(p for p in KNOWN_PROFILES if p.matches(model))
     size = parameters_b(model)
-    if profile.max_output is None and size is not None and size <= SMALL_MODEL_B:
-        profile = replace(profile, max_output=SMALL_MODEL_OUTPUT)
+    if size is not None and size <= SMALL_MODEL_B:
+        profile = replace(profile, max_output=profile.max_output or SMALL_MODEL_OUTPUT,
+                          temperature=SMALL_MODEL_TEMPERATURE if profile.temperature is None else profile.temperature)
     if mode is None:
         return profile
     if mode == "tools-strict":
