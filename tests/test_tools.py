@@ -60,3 +60,21 @@ def test_an_unused_index_sent_back_unchanged_in_a_repair_is_dropped_and_said(sho
     assert second.ok, second.errors
     assert f"dropped {table['name']}.ix_unused_probe" in second.summary
     assert all(i.name != "ix_unused_probe" for t in state.data.tables for i in t.indexes)
+
+
+def test_another_tools_arguments_under_this_name_run_that_tool(shop_brief, knowledge):
+    """The 1.5B model sent search_knowledge's arguments as estimate_capacity: the search runs, and says so."""
+    registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    outcome = registry.call("estimate_capacity", json.dumps({"query": "capacity estimation", "k": 2}), state)
+    assert outcome.ok and outcome.summary.startswith("ran search_knowledge")
+    assert json.loads(outcome.content)["tool"] == "search_knowledge"
+
+
+def test_keys_a_tool_does_not_have_are_not_carried_into_its_next_attempt(shop_brief, knowledge, shop_plan):
+    """Merged into every later attempt, a stray key failed them all (the real run's estimate_capacity)."""
+    registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    bad = {"inputs": {"daily_active_users": "many"}, "notes_for_me": "x"}
+    assert not registry.call("estimate_capacity", json.dumps(bad), state).ok
+    assert "notes_for_me" not in state.drafts["estimate_capacity"]
+    good = registry.call("estimate_capacity", json.dumps(shop_plan.capacity_args), state)
+    assert good.ok, good.errors

@@ -150,14 +150,33 @@ class ToolRegistry:
         if not isinstance(raw, dict):
             return _failure(name, ["the arguments must be a JSON object"])
         raw = _unwrapped(tool, raw)
+        other = self._meant(tool, raw)
+        if other is not None:
+            # The arguments of another tool under this one's name (the 1.5B model sent search_knowledge's
+            # {"query", "k"} as estimate_capacity): run the tool they fit, and say so.
+            outcome = self.call(other.name, json.dumps(raw), state)
+            outcome.summary = f"ran {other.name} (the arguments are its own, not {name}'s): {outcome.summary}"
+            return outcome
         outcome = self._validated(tool, raw, state)
         if name != "search_knowledge":
             if outcome.ok:
                 state.drafts.pop(name, None)
             elif outcome.counts_as_repair:
+                # Only the tool's own fields are kept for the next attempt: a key it does not have can never be
+                # valid, and merged into every later attempt it would fail them all.
+                own = {k: v for k, v in raw.items() if k in tool.arguments.model_fields}
                 draft = state.drafts.get(name)
-                state.drafts[name] = merge_draft(draft, raw) if isinstance(draft, dict) else raw
+                state.drafts[name] = merge_draft(draft, own) if isinstance(draft, dict) else own
         return outcome
+
+    def _meant(self, tool: Tool, raw: dict[str, Any]) -> Tool | None:
+        """The one other tool whose arguments these are, when they share no key with `tool`'s."""
+        keys = set(raw)
+        if not keys or keys & set(tool.arguments.model_fields):
+            return None
+        fits = [t for t in self._tools.values() if t is not tool and keys <= set(t.arguments.model_fields)
+                and {n for n, f in t.arguments.model_fields.items() if f.is_required()} <= keys]
+        return fits[0] if len(fits) == 1 else None
 
     def _validated(self, tool: Tool, raw: dict[str, Any], state: DesignState) -> ToolOutcome:
         name = tool.name
