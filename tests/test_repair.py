@@ -131,3 +131,22 @@ def test_empty_references_and_literal_defaults_are_read_as_meant(shop_brief, kno
     schema["tables"][0]["columns"][-1] = {**counter, "references": {"column": "id"}}
     outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
     assert not outcome.ok and any("references.table" in e for e in outcome.errors)
+
+
+def test_names_in_capitals_are_read_as_postgresql_folds_them(shop_brief, knowledge, shop_plan):
+    """The 1.5B model named its tables USER, URL, CLICK: unquoted, PostgreSQL reads user, url, click."""
+    schema = copy.deepcopy(shop_plan.schema)
+    first = schema["tables"][0]
+    original = first["name"]
+    first["name"] = original.upper()
+    for pattern in schema["access_patterns"]:
+        if pattern["table"] == original:
+            pattern["table"] = original.upper()
+    for index in first.get("indexes", []):
+        index["columns"] = [c.upper() for c in index["columns"]]
+    state = _state(shop_brief, knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    assert state.data.tables[0].name == original
+    enum_values = [e.values for e in state.data.enums]
+    assert enum_values == [e["values"] for e in shop_plan.schema.get("enums", [])]  # values keep their case

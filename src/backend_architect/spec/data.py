@@ -308,6 +308,32 @@ class DataScaling(StrictModel):
         return self
 
 
+_NAME_KEYS = {"name", "table", "column", "index", "from_table", "to_table", "via", "shard_key"}
+_NAME_LIST_KEYS = {"columns", "tables"}
+_PLAIN_SORTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\s+(asc|desc))?(\s+nulls\s+(first|last))?$", re.I)
+
+
+def _fold(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _fold(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        if key in _NAME_LIST_KEYS:  # index columns, sharded tables: names; the schema's tables: objects
+            return [_fold_name(v) if isinstance(v, str) else _fold(v) for v in value]
+        if key in ("values", "query", "elements"):
+            return value  # enum values keep their case; SQL text is PostgreSQL's to fold
+        return [_fold(v) for v in value]
+    if key in _NAME_KEYS and isinstance(value, str):
+        return _fold_name(value)
+    return value
+
+
+def _fold_name(value: Any) -> Any:
+    """`Name` → name, `Created_At DESC` → created_at DESC; anything else (quoted, expressions) as it is."""
+    if isinstance(value, str) and _PLAIN_SORTED.match(value):
+        return " ".join(value.lower().split())
+    return value
+
+
 def _index_by_column(table: Table, pattern: AccessPattern) -> str | None:
     """The one index that leads with the column a misnamed index names (`idx_code` when the index on code is
     `links_code_key`, `idx_id` for the primary key), or None when that is not one index."""
@@ -334,6 +360,13 @@ class DatabaseSchema(StrictModel):
     nosql_models: list[NoSqlModel] = Field(default_factory=list)
     migrations: MigrationPlan | None = None
     scaling: DataScaling | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _folded(cls, data: Any) -> Any:
+        """Unquoted names as PostgreSQL reads them: `USER` and `Orders` are user and orders (it folds unquoted
+        identifiers to lower case), so a model writing them in capitals means what PostgreSQL would do."""
+        return _fold(data) if isinstance(data, dict) else data
 
     @model_validator(mode="before")
     @classmethod
