@@ -150,3 +150,15 @@ def test_names_in_capitals_are_read_as_postgresql_folds_them(shop_brief, knowled
     assert state.data.tables[0].name == original
     enum_values = [e.values for e in state.data.enums]
     assert enum_values == [e["values"] for e in shop_plan.schema.get("enums", [])]  # values keep their case
+
+
+def test_a_stray_key_holding_nothing_is_no_error(shop_brief, knowledge, shop_plan):
+    """`"exclusions": []` at the top of the schema (it belongs to a table): empty, so nothing to repair."""
+    schema = {**copy.deepcopy(shop_plan.schema), "exclusions": []}
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
+                                      _state(shop_brief, knowledge))
+    assert outcome.ok, outcome.errors
+    schema["exclusions"] = [{"name": "x"}]  # holding something, it is still named
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
+                                      _state(shop_brief, knowledge))
+    assert not outcome.ok and any("exclusions" in e for e in outcome.errors)

@@ -176,7 +176,13 @@ class ToolRegistry:
             return None
         fits = [t for t in self._tools.values() if t is not tool and keys <= set(t.arguments.model_fields)
                 and {n for n, f in t.arguments.model_fields.items() if f.is_required()} <= keys]
-        return fits[0] if len(fits) == 1 else None
+        if len(fits) != 1:
+            return None
+        try:
+            fits[0].arguments.model_validate(raw)  # only arguments that are that tool's as they stand
+        except (ValidationError, RecursionError):
+            return None
+        return fits[0]
 
     def _validated(self, tool: Tool, raw: dict[str, Any], state: DesignState) -> ToolOutcome:
         name = tool.name
@@ -188,7 +194,13 @@ class ToolRegistry:
             raw = drop_filled_nulls(raw, tool.arguments.model_json_schema())
             if tool.prepare:
                 raw, notes = tool.prepare(raw, state)
-            parsed = tool.arguments.model_validate(raw)
+            try:
+                parsed = tool.arguments.model_validate(raw)
+            except ValidationError as exc:
+                emptied = _without_empty_extras(raw, exc)
+                if emptied is None:
+                    raise
+                parsed = tool.arguments.model_validate(emptied)
         except ValidationError as exc:
             return _failure(name, describe_validation(exc, raw), partial=draft is not None)
         except RecursionError:
@@ -204,6 +216,22 @@ class ToolRegistry:
             outcome.content = json.dumps(body)
             outcome.summary += "; " + "; ".join(notes)
         return outcome
+
+
+def _without_empty_extras(raw: dict[str, Any], exc: ValidationError) -> dict[str, Any] | None:
+    """The arguments without keys that are no field where they stand and hold nothing (`"exclusions": []` at
+    the top of a schema): they carry no intent to repair. None when no error is of that kind."""
+    paths = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden" and e.get("input") in ([], {}, None, "")]
+    if not paths:
+        return None
+    copy = json.loads(json.dumps(raw))
+    for loc in paths:
+        node: Any = copy
+        for part in loc[:-1]:
+            node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(node, dict):
+            node.pop(loc[-1], None)
+    return copy
 
 
 def _unwrapped(tool: Tool, raw: dict[str, Any]) -> dict[str, Any]:
