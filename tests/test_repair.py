@@ -162,3 +162,16 @@ def test_a_stray_key_holding_nothing_is_no_error(shop_brief, knowledge, shop_pla
     outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
                                       _state(shop_brief, knowledge))
     assert not outcome.ok and any("exclusions" in e for e in outcome.errors)
+
+
+def test_a_reserved_table_name_unquoted_in_a_query_is_quoted_and_said(shop_brief, knowledge):
+    """`SELECT * FROM user WHERE id = $1` reads the current user, not the table user (the real run's schema)."""
+    schema = {"tables": [{"name": "user", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                                      {"name": "email", "type": "text", "not_null": True}]}],
+              "access_patterns": [{"name": "get_user", "table": "user", "index": "user_pkey",
+                                   "query": "SELECT * FROM user WHERE id = $1", "description": "a user by id"}]}
+    state = _state(shop_brief.model_copy(update={"entities": []}), knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    assert state.data.access_patterns[0].query == 'SELECT * FROM "user" WHERE id = $1'
+    assert "quoted user in get_user" in outcome.summary

@@ -9,7 +9,7 @@ from ..spec import DatabaseSchema
 if TYPE_CHECKING:
     from ..spec.data import Index, Table
 
-__all__ = ["check_access", "unused_indexes", "without_indexes"]
+__all__ = ["check_access", "quote_reserved", "unused_indexes", "without_indexes"]
 
 
 def check_access(schema: DatabaseSchema) -> list[str]:
@@ -59,3 +59,25 @@ def without_indexes(schema: DatabaseSchema, names: set[tuple[str, str]]) -> Data
     tables = [t.model_copy(update={"indexes": [i for i in t.indexes if (t.name, i.name) not in names]})
               for t in schema.tables]
     return schema.model_copy(update={"tables": tables})
+
+
+def quote_reserved(schema: DatabaseSchema) -> tuple[DatabaseSchema, list[str]]:
+    """Access-pattern queries with a table named by a reserved word written unquoted (`FROM user`, which
+    PostgreSQL reads as the current user) get it quoted, as schema.sql writes it; and a note saying so."""
+    import re
+
+    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    reserved = [t.name for t in schema.tables if t.name in RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS]
+    if not reserved:
+        return schema, []
+    notes, patterns = [], []
+    for pattern in schema.access_patterns:
+        query = pattern.query
+        for name in reserved:
+            query = re.sub(rf"(?i)\b(from|join|update|into)\s+{re.escape(name)}\b(?!\s*\()", rf'\1 "{name}"', query)
+        if query != pattern.query:
+            notes.append(f"quoted {', '.join(reserved)} in {pattern.name} (a reserved word in PostgreSQL)")
+            pattern = pattern.model_copy(update={"query": query})
+        patterns.append(pattern)
+    return schema.model_copy(update={"access_patterns": patterns}), notes

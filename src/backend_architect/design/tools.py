@@ -28,7 +28,7 @@ from ..spec import (
     cross_check,
 )
 from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
-from .access import check_access as _check_access, unused_indexes, without_indexes
+from .access import check_access as _check_access, quote_reserved, unused_indexes, without_indexes
 from .brief_numbers import stated_capacity
 from .repair import describe_validation, merge_draft
 from .state import DesignState  # re-exported: the tools and their callers share it
@@ -325,6 +325,9 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
         dropped = (f"; dropped {', '.join(f'{t}.{i}' for t, i in sorted(names))}: no declared access pattern uses "
                    "it (declare one and send the index again to keep it)")
     state.unused_told |= {(t.name, i.name) for t, i in unused}
+    schema, quoted = quote_reserved(schema)
+    if quoted:
+        dropped += "; " + "; ".join(quoted)
     errors = check_sql(sql_statements(schema))
     errors += _check_access(schema)
     review_errors, noted = _review("data", schema, state)
