@@ -175,3 +175,19 @@ def test_a_reserved_table_name_unquoted_in_a_query_is_quoted_and_said(shop_brief
     assert outcome.ok, outcome.errors
     assert state.data.access_patterns[0].query == 'SELECT * FROM "user" WHERE id = $1'
     assert "quoted user in get_user" in outcome.summary
+
+
+def test_api_parts_written_the_json_schema_way_are_read_as_meant():
+    """The 1.5B model's API: properties as a JSON Schema object, resource names capitalised, snake_case ids."""
+    from backend_architect.spec.api import Endpoint, Resource, SchemaDef
+
+    schema = SchemaDef.model_validate({"name": "User", "type": "object", "required": ["email"], "properties": {
+        "id": {"type": "string", "format": "uuid", "readOnly": True}, "email": {"type": "string"},
+        "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}}})
+    by_name = {p.name: p for p in schema.properties}
+    assert by_name["id"].read_only and by_name["email"].required and not by_name["id"].required
+    assert by_name["links"].items == "object" and by_name["links"].ref == "Link"
+    endpoint = {"method": "GET", "path": "/users/{user_id}", "operation_id": "get_user", "summary": "one user",
+                "responses": [{"status": 200, "description": "the user"}]}
+    assert Endpoint.model_validate(endpoint).operation_id == "getUser"
+    assert Resource.model_validate({"name": "Users", "endpoints": [endpoint]}).name == "users"

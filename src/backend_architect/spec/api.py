@@ -8,7 +8,7 @@ because a broken reference would make the rendered OpenAPI document invalid.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -59,6 +59,33 @@ class SchemaDef(StrictModel):
     description: str = ""
     properties: list[Property] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _json_schema_style(cls, data: Any) -> Any:
+        """Properties written as JSON Schema writes them (`{"email": {"type": "string", "format": "email"}}`
+        with a `required` list), as small models do: the same properties, as our list."""
+        if not isinstance(data, dict) or not isinstance(data.get("properties"), dict):
+            return data
+        required = data.get("required") if isinstance(data.get("required"), list) else []
+        props = []
+        for name, spec in data["properties"].items():
+            spec = dict(spec) if isinstance(spec, dict) else {"type": spec}
+            ref = spec.pop("$ref", None)
+            if isinstance(ref, str):
+                spec["ref"] = ref.rsplit("/", 1)[-1]
+                spec.setdefault("type", "object")
+            items = spec.get("items")
+            if isinstance(items, dict):
+                if isinstance(items.get("$ref"), str):
+                    spec["ref"] = items["$ref"].rsplit("/", 1)[-1]
+                spec["items"] = items.get("type", "object")
+            for camel, snake in (("readOnly", "read_only"), ("writeOnly", "write_only")):
+                if camel in spec:
+                    spec[snake] = spec.pop(camel)
+            props.append({"name": name, **spec, **({"required": True} if name in required else {})})
+        rest = {k: v for k, v in data.items() if k not in ("properties", "required", "type")}
+        return {**rest, "properties": props}
+
     @model_validator(mode="after")
     def _unique(self) -> SchemaDef:
         _no_duplicates([p.name for p in self.properties], "property")
@@ -85,6 +112,17 @@ class Endpoint(StrictModel):
     method: HttpMethod
     path: str = Field(description="relative to base_path, e.g. /orders/{order_id}")
     operation_id: str = Field(pattern=r"^[a-z][A-Za-z0-9]{0,79}$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _camel_operation_id(cls, data: Any) -> Any:
+        """`get_user`, `GetUser` and `get-user` are the operation id getUser."""
+        if isinstance(data, dict) and isinstance(data.get("operation_id"), str) and re.fullmatch(
+                r"[A-Za-z][A-Za-z0-9_-]*", data["operation_id"]):
+            words = [w for w in re.split(r"[_-]+", data["operation_id"]) if w]
+            camel = words[0][:1].lower() + words[0][1:] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+            data = {**data, "operation_id": camel}
+        return data
     summary: str = Field(min_length=1)
     parameters: list[Parameter] = Field(default_factory=list)
     request_schema: str | None = None
@@ -139,6 +177,14 @@ class Resource(StrictModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="plural noun, e.g. orders")
     description: str = ""
     endpoints: list[Endpoint] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lower_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("name"), str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*",
+                                                                                          data["name"]):
+            data = {**data, "name": data["name"].lower()}
+        return data
 
 
 class RateLimit(StrictModel):
