@@ -187,7 +187,7 @@ def test_api_parts_written_the_json_schema_way_are_read_as_meant():
     by_name = {p.name: p for p in schema.properties}
     assert by_name["id"].read_only and by_name["email"].required and not by_name["id"].required
     assert by_name["links"].items == "object" and by_name["links"].ref == "Link"
-    endpoint = {"method": "GET", "path": "/users/{user_id}", "operation_id": "get_user", "summary": "one user",
+    endpoint = {"method": "GET", "path": "/users", "operation_id": "get_user", "summary": "the users",
                 "responses": [{"status": 200, "description": "the user"}]}
     assert Endpoint.model_validate(endpoint).operation_id == "getUser"
     assert Resource.model_validate({"name": "Users", "endpoints": [endpoint]}).name == "users"
