@@ -191,3 +191,13 @@ def test_api_parts_written_the_json_schema_way_are_read_as_meant():
                 "responses": [{"status": 200, "description": "the user"}]}
     assert Endpoint.model_validate(endpoint).operation_id == "getUser"
     assert Resource.model_validate({"name": "Users", "endpoints": [endpoint]}).name == "users"
+
+
+def test_path_parameters_the_path_already_names_are_declared():
+    from backend_architect.spec.api import Endpoint
+
+    endpoint = Endpoint.model_validate({
+        "method": "GET", "path": "/users/{user_id}/links/{code}", "operation_id": "getLink", "summary": "a link",
+        "parameters": [{"name": "code", "location": "path"}], "responses": [{"status": 200, "description": "ok"}]})
+    assert [(p.name, p.location, p.required) for p in endpoint.parameters] == [("code", "path", True),
+                                                                              ("user_id", "path", True)]

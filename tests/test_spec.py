@@ -86,9 +86,10 @@ def _endpoint(data: dict[str, Any], i: int = 0) -> dict[str, Any]:
     return data["resources"][0]["endpoints"][i]
 
 
-def test_undeclared_path_parameter():
-    message = rejected(ApiSpecification, changed(API, lambda d: _endpoint(d).update(parameters=[])))
-    assert "path parameter {order_id} of GET /orders/{order_id} is not declared" in message
+def test_undeclared_path_parameter_is_declared_from_the_path():
+    spec = ApiSpecification.model_validate(changed(API, lambda d: _endpoint(d).update(parameters=[])))
+    endpoint = next(e for r in spec.resources for e in r.endpoints if e.path == "/orders/{order_id}")
+    assert [(p.name, p.location, p.required) for p in endpoint.parameters] == [("order_id", "path", True)]
 
 
 def test_declared_path_parameter_missing_from_path():

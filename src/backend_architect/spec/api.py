@@ -116,7 +116,15 @@ class Endpoint(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _camel_operation_id(cls, data: Any) -> Any:
-        """`get_user`, `GetUser` and `get-user` are the operation id getUser."""
+        """`get_user`, `GetUser` and `get-user` are the operation id getUser; a path parameter the path names
+        but the parameters leave out (`/users/{user_id}`) is declared, as the path already says it."""
+        if isinstance(data, dict) and isinstance(data.get("path"), str) and isinstance(data.get("parameters", []), list):
+            params = list(data.get("parameters") or [])
+            declared = {p.get("name") for p in params if isinstance(p, dict)}
+            missing = [n for n in re.findall(r"\{([A-Za-z][A-Za-z0-9_-]{0,63})\}", data["path"]) if n not in declared]
+            params = [{**p, "required": True} if isinstance(p, dict) and p.get("location") == "path" else p
+                      for p in params]  # OpenAPI: a path parameter is always required
+            data = {**data, "parameters": params + [{"name": n, "location": "path", "required": True} for n in missing]}
         if isinstance(data, dict) and isinstance(data.get("operation_id"), str) and re.fullmatch(
                 r"[A-Za-z][A-Za-z0-9_-]*", data["operation_id"]):
             words = [w for w in re.split(r"[_-]+", data["operation_id"]) if w]
