@@ -119,7 +119,7 @@ def test_empty_references_and_literal_defaults_are_read_as_meant(shop_brief, kno
     """Qwen2.5-Coder-1.5B wrote `references` objects without a table on plain columns and `default: 0`."""
     schema = copy.deepcopy(shop_plan.schema)
     plain = next(c for t in schema["tables"] for c in t["columns"] if not c.get("references") and not c.get("primary_key"))
-    plain["references"] = {"on_delete": "cascade"}
+    plain["references"] = {"table": None, "column": None}
     counter = {"name": "visits", "type": "integer", "not_null": True, "default": 0, "check": "visits >= 0"}
     schema["tables"][0]["columns"].append(counter)
     state = _state(shop_brief, knowledge)
@@ -127,41 +127,32 @@ def test_empty_references_and_literal_defaults_are_read_as_meant(shop_brief, kno
     assert outcome.ok, outcome.errors
     column = next(c for c in state.data.tables[0].columns if c.name == "visits")
     assert column.default == "0"
-    # a reference that names a column but no table is still asked about, not dropped
-    schema["tables"][0]["columns"][-1] = {**counter, "references": {"column": "id"}}
-    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
-    assert not outcome.ok and any("references.table" in e for e in outcome.errors)
+    # a reference that says anything (a column, an on_delete) but no table is still asked about, not dropped
+    for meant in ({"column": "id"}, {"on_delete": "cascade"}):
+        schema["tables"][0]["columns"][-1] = {**counter, "references": meant}
+        outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+        assert not outcome.ok and any("references.table" in e for e in outcome.errors)
 
 
-def test_names_in_capitals_are_read_as_postgresql_folds_them(shop_brief, knowledge, shop_plan):
+def test_names_in_capitals_are_read_as_postgresql_folds_them(shop_brief, knowledge):
     """The 1.5B model named its tables USER, URL, CLICK: unquoted, PostgreSQL reads user, url, click."""
-    schema = copy.deepcopy(shop_plan.schema)
-    first = schema["tables"][0]
-    original = first["name"]
-    first["name"] = original.upper()
-    for pattern in schema["access_patterns"]:
-        if pattern["table"] == original:
-            pattern["table"] = original.upper()
-    for index in first.get("indexes", []):
-        index["columns"] = [c.upper() for c in index["columns"]]
-    state = _state(shop_brief, knowledge)
+    schema = {"enums": [{"name": "Link_Status", "values": ["Active", "Expired"]}],
+              "tables": [{"name": "LINKS", "columns": [
+                  {"name": "ID", "type": "uuid", "primary_key": True},
+                  {"name": "Code", "type": "text", "not_null": True},
+                  {"name": "Status", "type": "Link_Status", "not_null": True}],
+                  "indexes": [{"name": "IX_Links_Code", "columns": ["Code DESC"], "unique": True,
+                               "reason": "redirect lookups by code"}]}],
+              "access_patterns": [{"name": "Link_By_Code", "table": "LINKS", "index": "IX_Links_Code",
+                                   "query": "SELECT * FROM LINKS WHERE Code = $1", "description": "a redirect"}]}
+    state = _state(shop_brief.model_copy(update={"entities": []}), knowledge)
     outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
     assert outcome.ok, outcome.errors
-    assert state.data.tables[0].name == original
-    enum_values = [e.values for e in state.data.enums]
-    assert enum_values == [e["values"] for e in shop_plan.schema.get("enums", [])]  # values keep their case
-
-
-def test_a_stray_key_holding_nothing_is_no_error(shop_brief, knowledge, shop_plan):
-    """`"exclusions": []` at the top of the schema (it belongs to a table): empty, so nothing to repair."""
-    schema = {**copy.deepcopy(shop_plan.schema), "exclusions": []}
-    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
-                                      _state(shop_brief, knowledge))
-    assert outcome.ok, outcome.errors
-    schema["exclusions"] = [{"name": "x"}]  # holding something, it is still named
-    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}),
-                                      _state(shop_brief, knowledge))
-    assert not outcome.ok and any("exclusions" in e for e in outcome.errors)
+    table = state.data.tables[0]
+    assert (table.name, [c.name for c in table.columns]) == ("links", ["id", "code", "status"])
+    assert table.indexes[0].name == "ix_links_code" and table.indexes[0].columns == ["code desc"]
+    assert state.data.access_patterns[0].index == "ix_links_code"
+    assert state.data.enums[0].name == "link_status" and state.data.enums[0].values == ["Active", "Expired"]
 
 
 def test_a_reserved_table_name_unquoted_in_a_query_is_quoted_and_said(shop_brief, knowledge):

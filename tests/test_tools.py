@@ -37,6 +37,11 @@ def test_arguments_inside_one_wrapper_key_are_taken_and_not_kept_in_the_draft(sh
     """Qwen2.5-Coder-1.5B wrapped its schema as {"inputs": {"database_schema": ...}} (the capacity tool's key):
     the call is taken from inside the wrapper, so no repair repeats "inputs: not a field here"."""
     registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    broken = copy.deepcopy(shop_plan.schema)
+    broken["tables"][0]["columns"][0]["type"] = "not a type"
+    first = registry.call("emit_database_schema", json.dumps({"inputs": {"database_schema": broken}}), state)
+    assert not first.ok and "inputs" not in state.drafts["emit_database_schema"]
+    assert not any("inputs" in e for e in first.errors)
     wrapped = {"inputs": {"database_schema": shop_plan.schema}}
     outcome = registry.call("emit_database_schema", json.dumps(wrapped), state)
     assert outcome.ok, outcome.errors
@@ -56,10 +61,16 @@ def test_an_unused_index_sent_back_unchanged_in_a_repair_is_dropped_and_said(sho
     first = registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state)
     assert not first.ok and any("ix_unused_probe" in e and "serves no declared access pattern" in e
                                 for e in first.errors)
+    # Sent again with a new unused index: the told one is dropped, the new one is asked about first.
+    newer = {"name": "ix_unused_newer", "columns": [table["columns"][-1]["name"]], "reason": "maybe"}
+    table["indexes"].append(newer)
     second = registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state)
-    assert second.ok, second.errors
-    assert f"dropped {table['name']}.ix_unused_probe" in second.summary
-    assert all(i.name != "ix_unused_probe" for t in state.data.tables for i in t.indexes)
+    assert not second.ok and any("ix_unused_newer" in e for e in second.errors)
+    assert not any("ix_unused_probe" in e for e in second.errors)
+    third = registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert third.ok, third.errors
+    assert f"dropped {table['name']}.ix_unused_newer, {table['name']}.ix_unused_probe" in third.summary
+    assert all(not i.name.startswith("ix_unused") for t in state.data.tables for i in t.indexes)
 
 
 def test_another_tools_arguments_under_this_name_run_that_tool(shop_brief, knowledge):

@@ -144,5 +144,17 @@ def test_the_person_a_caller_chooses_is_not_a_server_owned_field():
     assert owned(["doctor_id", "starts_at"]) == []
     # The operation's roles say who calls: the patient's own key is the server's, the doctor's is chosen.
     assert owned(["patient_id", "doctor_id"], roles=("patient",)) == ["patient_id"]
-    # Without roles and with every person key in the body, nothing says which one the caller is: both named.
-    assert owned(["patient_id", "doctor_id"]) == ["doctor_id", "patient_id"]
+    # Without roles, the table's owner (its first person key, patient_id) is the caller's; the doctor is chosen.
+    assert owned(["patient_id", "doctor_id"]) == ["patient_id"]
+
+
+def test_without_roles_the_owner_key_is_the_callers_even_when_another_person_key_is_left_out():
+    """orders(customer_id, courier_id), POST /orders taking customer_id: a customer could order for another."""
+    data = schema(table("customers", col("password_hash", "text")), table("couriers", col("password_hash", "text")),
+                  table("orders", col("customer_id", fk="customers"), col("courier_id", fk="couriers")))
+    shop = brief(["Customers place orders; couriers deliver them."])
+    spec = api({"orders": [ep("POST", "/orders", body="OrderCreate", resp="OrderCreate")]},
+               {"OrderCreate": ["customer_id", "note"]}, ["customer", "courier"])
+    found_at = [f.location.rsplit("/", 1)[-1] for f in found(bundle(brief_=shop, data=data, api_=spec),
+                                                             "authz-server-owned-fields")]
+    assert found_at == ["customer_id"]

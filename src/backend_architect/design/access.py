@@ -73,9 +73,13 @@ def quote_reserved(schema: DatabaseSchema) -> tuple[DatabaseSchema, list[str]]:
         return schema, []
     notes, patterns = [], []
     for pattern in schema.access_patterns:
-        query = pattern.query
-        for name in reserved:
-            query = re.sub(rf"(?i)\b(from|join|update|into)\s+{re.escape(name)}\b(?!\s*\()", rf'\1 "{name}"', query)
+        # only outside string literals ('from user' in a comparison stays as written)
+        parts = re.split(r"('(?:[^']|'')*')", pattern.query)
+        for i in range(0, len(parts), 2):
+            for name in reserved:
+                parts[i] = re.sub(rf"(?i)\b(from|join|update|into)\s+{re.escape(name)}\b(?!\s*\(\s*\))",
+                                  rf'\1 "{name}"', parts[i])
+        query = "".join(parts)
         if query != pattern.query:
             notes.append(f"quoted {', '.join(reserved)} in {pattern.name} (a reserved word in PostgreSQL)")
             pattern = pattern.model_copy(update={"query": query})

@@ -205,6 +205,9 @@ class ToolRegistry:
             return _failure(name, describe_validation(exc, raw), partial=draft is not None)
         except RecursionError:
             return _failure(name, ["the arguments are nested too deeply"])
+        except (TypeError, KeyError, AttributeError) as exc:  # an odd shape a reading step tripped over
+            return _failure(name, [f"the arguments have an unexpected shape ({type(exc).__name__}: {exc}); "
+                                   "follow the tool's schema (lists where it says array, objects where object)"])
         try:
             outcome = tool.handler(parsed, state)
         except Exception as exc:  # noqa: BLE001 - a checker tripping over odd input must not end the run
@@ -225,13 +228,18 @@ def _without_empty_extras(raw: dict[str, Any], exc: ValidationError) -> dict[str
     if not paths:
         return None
     copy = json.loads(json.dumps(raw))
+    removed = False
     for loc in paths:
         node: Any = copy
-        for part in loc[:-1]:
-            node = node[part] if isinstance(node, (dict, list)) else None
-        if isinstance(node, dict):
-            node.pop(loc[-1], None)
-    return copy
+        try:  # the locations are in the data as a before-validator reshaped it: they may not walk the input
+            for part in loc[:-1]:
+                node = node[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(node, dict) and loc[-1] in node:
+            del node[loc[-1]]
+            removed = True
+    return copy if removed else None
 
 
 def _unwrapped(tool: Tool, raw: dict[str, Any]) -> dict[str, Any]:
@@ -317,10 +325,10 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     schema = args.database_schema
     dropped = ""
     unused = unused_indexes(schema)
-    if unused and "emit_database_schema" in state.drafts and state.unused_told & {(t.name, i.name) for t, i in unused}:
-        # Told once already and sent back unchanged (a small model resends the whole schema): an index no
-        # query uses only costs writes, so it is dropped, and the result says so.
-        names = {(t.name, i.name) for t, i in unused}
+    names = state.unused_told & {(t.name, i.name) for t, i in unused}
+    if names and "emit_database_schema" in state.drafts:
+        # Told once already and sent back still unused (a small model resends the whole schema): an index no
+        # query uses only costs writes, so it is dropped, and the result says so. A new one is asked about first.
         schema = without_indexes(schema, names)
         dropped = (f"; dropped {', '.join(f'{t}.{i}' for t, i in sorted(names))}: no declared access pattern uses "
                    "it (declare one and send the index again to keep it)")

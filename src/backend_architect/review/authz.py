@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from .bundle import Bundle
 from .engine import rule
 from .english import READ, singular, verb_kind
-from .facts import Facts, facts, is_privileged, literal_segments, request_schema, response_properties
+from .facts import Facts, facts, is_privileged, literal_segments, request_schema, response_properties, roles_of
 from .openapi_index import Operation, pointer
 
 __all__: list[str] = []
@@ -48,8 +48,7 @@ def _public(op: Operation) -> bool:
 
 
 def _roles(op: Operation) -> list[str]:
-    roles = op.op.get("x-roles")
-    return [str(r) for r in roles] if isinstance(roles, list) else []
+    return roles_of(op)
 
 
 def _restricted(op: Operation) -> bool:
@@ -269,23 +268,24 @@ _OWNER_FIELDS = {"owner_id", "author_id", "creator_id", "created_by", "updated_b
                  "org_id", "follower_id"}
 
 
-def _people_keys(f: Facts, op: Operation, props: object) -> tuple[set[str], set[str]]:
-    """The person keys of the operation's table (patient_id, doctor_id) and those of them the body accepts."""
+def _people_keys(f: Facts, op: Operation, props: object) -> tuple[set[str], set[str], str | None]:
+    """The person keys of the operation's table (patient_id, doctor_id), those of them the body accepts, and
+    the one the table belongs to (its owner path's first step, when that is a person key)."""
     name = f.table_of(op)
     table = next((t for n, t in f.tables.items() if singular(n) == name), None)
     if table is None or not isinstance(props, dict):
-        return set(), set()
+        return set(), set(), None
     keys = {c.name for c in table.columns if c.name.endswith("_id") and (
         c.name[:-3] in f.principals or (c.references is not None and singular(c.references.table) in f.principals))}
-    return keys, keys & set(props)
+    path = f.owner_path.get(name or "") or []
+    return keys, keys & set(props), (path[0] if path and path[0] in keys else None)
 
 
 def _server_owned(f: Facts, name: str, sub: dict[str, object], create: bool, callers: set[str],
-                  people: tuple[set[str], set[str]] = (set(), set())) -> str | None:
+                  people: tuple[set[str], set[str], str | None] = (set(), set(), None)) -> str | None:
     """Why a request-body property is the server's to set, or None. `callers`: the operation's roles, singular
     (a patient books an appointment: patient_id is the caller's, doctor_id the patient's choice). Without
-    roles, `people` (the table's person keys, and those the body accepts) tells: when the table links two
-    people and the body leaves one out, that one is the caller and the other is chosen."""
+    roles, `people` tells: the table's owner key is the caller's, another person's key is chosen."""
     name_l = name.lower()
     if name_l == "id":
         return "ids are assigned by the server"
@@ -295,8 +295,11 @@ def _server_owned(f: Facts, name: str, sub: dict[str, object], create: bool, cal
         return "totals, prices and counters are computed by the server"
     if name_l in _OWNER_FIELDS or (name_l.endswith("_id") and name_l[:-3] in f.tenants):
         return "the owner is the caller, taken from the access token"
-    keys, accepted = people
-    chosen = not callers and len(keys) >= 2 and name_l in accepted and accepted < keys
+    keys, accepted, owner = people
+    # Without roles: the table's owner key is the caller's (orders.customer_id); another person's key is chosen
+    # (appointments.doctor_id). With no owner known, a key the body leaves out is taken to be the caller's.
+    chosen = not callers and len(keys) >= 2 and name_l in accepted and (
+        name_l != owner if owner else accepted < keys)
     if name_l.endswith("_id") and name_l[:-3] in f.principals and not chosen and (
             not callers or name_l[:-3] in callers):
         # a person's key is the caller's own when the caller is that kind of person; another person's key
@@ -336,8 +339,7 @@ def server_owned_fields(bundle: Bundle) -> Found:
         props = schema.get("properties")
         create = op.method == "post"
         people = _people_keys(f, op, props)
-        callers = {singular(str(r).lower().replace("-", "_").replace(" ", "_")) for r in op.op.get("x-roles") or []
-                   if isinstance(r, str)}
+        callers = {singular(r.lower().replace("-", "_").replace(" ", "_")) for r in _roles(op)}
         for prop, sub in (props.items() if isinstance(props, dict) else []):
             sub = api.resolve(sub) if isinstance(sub, dict) else {}
             if not isinstance(sub, dict) or sub.get("readOnly") or (name, prop) in seen:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from .bundle import Bundle
 from .engine import rule
 from .english import READ, WRITE, Reading, singular, verb_kind
-from .facts import Facts, facts, is_privileged, literal_segments, request_schema, snake
+from .facts import Facts, facts, is_privileged, literal_segments, request_schema, roles_of, snake
 from .openapi_index import Operation
 from .semantics import association_pairs
 
@@ -89,7 +89,7 @@ def _actor_fits(op: Operation, reading: Reading, roles: set[str], kind: str,
         return True  # a guest's write may carry a guest token; public writes are authz-write-public's to judge
     if public:
         return True
-    allowed = [str(r).lower() for r in op.op.get("x-roles") or []]
+    allowed = [r.lower() for r in roles_of(op)]
     if not allowed:
         return True  # any signed-in caller
     actor = reading.actor or ""
@@ -132,6 +132,12 @@ _QUALITY = re.compile(r"\b(requests?|calls?|queries|messages)\s+(an?|per|each|ev
                       re.I)
 
 
+def _says_unserved(note: str, rid: str) -> bool:
+    """An open question that begins with the requirement and says it is not served ("R4 (…) is not served by
+    an operation of this design …?")."""
+    return re.match(rf"\s*{re.escape(rid)}(?![\w-])[^?]*\b(is|are) not served\b[^?]*\?", note) is not None
+
+
 @rule("brief-requirement-served", "error", "cross",
       "Brief conformance: each requirement is served by an operation whose method fits its verb (see/list/browse → "
       "a read; create/place/book/pay → a write) and whose roles include its actor (OWASP API5 2023 where not).")
@@ -146,8 +152,8 @@ def requirement_served(bundle: Bundle) -> Found:
             # a system behaviour ("each redirect records a click"), a quality ("clients get 100 requests an
             # hour": a rate limit, not an operation), or a sentence the reader cannot read
             continue
-        if any(re.search(rf"(?<![\w-]){re.escape(req.id)}(?![\w-])", note) and "?" in note for note in bundle.notes):
-            continue  # the design asks how to serve it (an open question naming it), rather than tracing it wrongly
+        if any(_says_unserved(note, req.id) for note in bundle.notes):
+            continue  # the design says it cannot serve it (an open question), rather than tracing it wrongly
         traced = _traced_ops(bundle, req.id)
         if traced is None:
             if bundle.traceability is not None:
@@ -177,14 +183,15 @@ def requirement_served(bundle: Bundle) -> Found:
             where = f" (traced to {', '.join(op.label for op in ops[:4])})" if ops and traced is not None else ""
             yield f"traceability/{req.id}", (f"requirement {req.id} ({_short(req.text)}) is not served{where}: "
                                              + "; ".join(missing) + ". Trace it to an operation that does it, or add "
-                                             "one")
+                                             "one; or, if the design cannot serve it, an open question that begins '"
+                                             f"{req.id} … is not served' and asks how it should be")
 
 
 def _who(op: Operation) -> str:
     if op.op.get("security") == []:
         return "anyone"
-    roles = op.op.get("x-roles") or []
-    return "only " + ", ".join(map(str, roles)) if roles else "any signed-in caller"
+    roles = roles_of(op)
+    return "only " + ", ".join(roles) if roles else "any signed-in caller"
 
 
 def _a(noun: str) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .bundle import Bundle
     from .openapi_index import Operation
 
-__all__ = ["Facts", "facts", "is_privileged", "snake"]
+__all__ = ["Facts", "facts", "is_privileged", "roles_of", "snake"]
 
 _VERSION = re.compile(r"^(v\d+(\.\d+)*|api|rest|public|internal)$", re.I)
 PRINCIPAL_NAMES = {"user", "customer", "account", "member", "employee", "patient", "student", "client", "buyer",
@@ -37,6 +37,12 @@ _PRIVILEGED = ("admin", "staff", "manager", "operator", "support", "moderator", 
 
 def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", str(name)).lower().replace("-", "_").replace(" ", "_")
+
+
+def roles_of(op: Operation) -> list[str]:
+    """An operation's `x-roles`, the strings of it (a person's file may hold anything there)."""
+    roles = op.op.get("x-roles")
+    return [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
 
 
 def is_privileged(role: str) -> bool:
@@ -109,7 +115,7 @@ def facts(bundle: Bundle) -> Facts:
     api = bundle.api
     if api is not None:
         for op in api.operations:
-            f.roles.update(str(r) for r in op.op.get("x-roles") or [] if isinstance(r, str))
+            f.roles.update(roles_of(op))
     if bundle.brief is not None:
         for req in bundle.brief.requirements:
             f.readings[req.id] = read_requirement(req.text, f.roles)

@@ -75,9 +75,15 @@ class SchemaDef(StrictModel):
                 spec["ref"] = ref.rsplit("/", 1)[-1]
                 spec.setdefault("type", "object")
             items = spec.get("items")
-            if isinstance(items, dict):
+            if isinstance(items, dict) and set(items) <= {"type", "$ref", "enum", "format"}:
+                # an array of a type, of a schema, or of enum values; anything more (an inline object) stays
+                # as it is, for validation to name
                 if isinstance(items.get("$ref"), str):
                     spec["ref"] = items["$ref"].rsplit("/", 1)[-1]
+                if isinstance(items.get("enum"), list):
+                    spec.setdefault("enum", items["enum"])
+                if isinstance(items.get("format"), str):
+                    spec.setdefault("format", items["format"])
                 spec["items"] = items.get("type", "object")
             for camel, snake in (("readOnly", "read_only"), ("writeOnly", "write_only")):
                 if camel in spec:
@@ -120,7 +126,7 @@ class Endpoint(StrictModel):
         but the parameters leave out (`/users/{user_id}`) is declared, as the path already says it."""
         if isinstance(data, dict) and isinstance(data.get("path"), str) and isinstance(data.get("parameters", []), list):
             params = list(data.get("parameters") or [])
-            declared = {p.get("name") for p in params if isinstance(p, dict)}
+            declared = {p.get("name") for p in params if isinstance(p, dict) and isinstance(p.get("name"), str)}
             missing = [n for n in re.findall(r"\{([A-Za-z][A-Za-z0-9_-]{0,63})\}", data["path"]) if n not in declared]
             params = [{**p, "required": True} if isinstance(p, dict) and p.get("location") == "path" else p
                       for p in params]  # OpenAPI: a path parameter is always required

@@ -73,13 +73,12 @@ class Column(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _plain_values(cls, data: Any) -> Any:
-        """What small models write for "nothing" and for literals: `references: {}` (or one naming neither a
-        table nor a column) is no reference, and a default of 0, 1.5 or true is that SQL literal."""
+        """What small models write for "nothing" and for literals: `references: {}` (or all nulls) is no
+        reference, and a default of 0, 1.5 or true is that SQL literal."""
         if not isinstance(data, dict):
             return data
         ref = data.get("references")
-        if isinstance(ref, dict) and not ref.get("table") and not ref.get("column") and not set(ref) - {
-                "table", "column", "on_delete"}:
+        if isinstance(ref, dict) and not any(ref.values()):  # {} or nulls only: no reference meant
             data = {**data, "references": None}
         default = data.get("default")
         if isinstance(default, str) and not default.strip():
@@ -308,6 +307,10 @@ class DataScaling(StrictModel):
         return self
 
 
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 _NAME_KEYS = {"name", "table", "column", "index", "from_table", "to_table", "via", "shard_key"}
 _NAME_LIST_KEYS = {"columns", "tables"}
 _PLAIN_SORTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\s+(asc|desc))?(\s+nulls\s+(first|last))?$", re.I)
@@ -346,8 +349,16 @@ def _index_by_column(table: Table, pattern: AccessPattern) -> str | None:
             leading.setdefault(column.name, []).append(pg_object_name(table.name, None, "pkey"))
         elif column.unique and not column.primary_key:
             leading.setdefault(column.name, []).append(pg_object_name(table.name, column.name, "key"))
-    found = [names for column, names in leading.items() if re.search(rf"(^|_){re.escape(column)}(_|$)", named)]
-    return found[0][0] if len(found) == 1 and len(found[0]) == 1 else None
+    # The column the name means is the longest one it names (idx_orders_customer_id is customer_id, not id),
+    # whether or not an index leads with it: then only an index leading with that column will do.
+    named_columns = [c.name for c in table.columns if re.search(rf"(^|_){re.escape(c.name)}(_|$)", named)]
+    if not named_columns:
+        return None
+    meant = max(named_columns, key=len)
+    if [c for c in named_columns if len(c) == len(meant) and c != meant]:
+        return None
+    found = leading.get(meant, [])
+    return found[0] if len(found) == 1 else None
 
 
 class DatabaseSchema(StrictModel):
@@ -363,29 +374,26 @@ class DatabaseSchema(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _folded(cls, data: Any) -> Any:
-        """Unquoted names as PostgreSQL reads them: `USER` and `Orders` are user and orders (it folds unquoted
-        identifiers to lower case), so a model writing them in capitals means what PostgreSQL would do."""
-        return _fold(data) if isinstance(data, dict) else data
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derivable(cls, data: Any) -> Any:
-        """What a model may leave out because the schema already says it (small models do): an index's reason
-        when an access pattern names the index, and an access pattern's description from its name."""
+    def _as_meant(cls, data: Any) -> Any:
+        """What small models write, read as they meant it, on a copy (the caller's dict is left alone):
+        unquoted names in capitals as PostgreSQL folds them (`USER` is user); what the schema already says
+        may be left out: an index's reason when an access pattern names the index, an access pattern's
+        description from its name. Odd shapes are left for validation to name."""
         if not isinstance(data, dict):
             return data
-        patterns = [p for p in data.get("access_patterns") or [] if isinstance(p, dict)]
+        data = _fold(data)  # a new structure: the edits below do not reach the caller's data
+        patterns = [p for p in _items(data.get("access_patterns")) if isinstance(p, dict)]
         served: dict[str, list[str]] = {}
         for p in patterns:
             if isinstance(p.get("index"), str) and isinstance(p.get("name"), str):
                 served.setdefault(p["index"], []).append(p["name"])
             if not p.get("description") and isinstance(p.get("name"), str):
                 p["description"] = p["name"].replace("_", " ")
-        for table in data.get("tables") or []:
-            for index in (table.get("indexes") or []) if isinstance(table, dict) else []:
-                if isinstance(index, dict) and not index.get("reason") and index.get("name") in served:
-                    index["reason"] = "serves the access pattern " + ", ".join(served[index["name"]])
+        for table in _items(data.get("tables")):
+            for index in _items(table.get("indexes")) if isinstance(table, dict) else []:
+                name = index.get("name") if isinstance(index, dict) else None
+                if isinstance(name, str) and not index.get("reason") and name in served:
+                    index["reason"] = "serves the access pattern " + ", ".join(served[name])
         return data
 
     @model_validator(mode="after")
