@@ -192,3 +192,15 @@ def test_path_parameters_the_path_already_names_are_declared():
         "parameters": [{"name": "code", "location": "path"}], "responses": [{"status": 200, "description": "ok"}]})
     assert [(p.name, p.location, p.required) for p in endpoint.parameters] == [("code", "path", True),
                                                                               ("user_id", "path", True)]
+
+
+def test_oauth2_fields_on_a_bearer_scheme_are_left_out():
+    from backend_architect.spec.api import SecurityScheme
+
+    scheme = SecurityScheme.model_validate({"name": "bearer_jwt", "type": "bearer_jwt", "token_ttl_minutes": 15,
+                                            "oauth2_flow": "authorization_code",
+                                            "authorization_url": "https://example.com/auth/login"})
+    assert scheme.oauth2_flow is None and scheme.authorization_url is None and scheme.token_ttl_minutes == 15
+    oauth = SecurityScheme.model_validate({"name": "oauth", "type": "oauth2", "oauth2_flow": "client_credentials",
+                                           "token_url": "https://example.com/token"})
+    assert oauth.token_url == "https://example.com/token"  # where they apply, they stay

@@ -228,6 +228,15 @@ class SecurityScheme(StrictModel):
     api_key_header: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
     scopes: list[Scope] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _type_decides(cls, data: Any) -> Any:
+        """The scheme's type decides what applies: OAuth2 flow fields on a bearer_jwt or api_key scheme (the
+        1.5B model wrote them, four times) describe nothing of it, and are left out."""
+        if isinstance(data, dict) and data.get("type") in ("bearer_jwt", "api_key"):
+            data = {k: v for k, v in data.items() if k not in ("oauth2_flow", "authorization_url", "token_url")}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> SecurityScheme:
         _no_duplicates([s.name for s in self.scopes], f"scope of {self.name}")
