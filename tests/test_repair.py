@@ -204,3 +204,22 @@ def test_oauth2_fields_on_a_bearer_scheme_are_left_out():
     oauth = SecurityScheme.model_validate({"name": "oauth", "type": "oauth2", "oauth2_flow": "client_credentials",
                                            "token_url": "https://example.com/token"})
     assert oauth.token_url == "https://example.com/token"  # where they apply, they stay
+
+
+def test_an_index_without_a_reason_is_explained_by_what_it_is_or_asked_about(shop_brief, knowledge, shop_plan):
+    """The 1.5B model left `reason` out of six indexes, four attempts running: a unique index or one leading
+    with a foreign key explains itself; any other is asked about as unused, then dropped if it comes back."""
+    schema = copy.deepcopy(shop_plan.schema)
+    table = next(t for t in schema["tables"] if any(c.get("references") for c in t["columns"]))
+    fk = next(c["name"] for c in table["columns"] if c.get("references"))
+    plain = next(c["name"] for c in table["columns"] if not c.get("references") and not c.get("primary_key"))
+    table["indexes"] = [*table.get("indexes", []), {"name": "ix_by_fk_probe", "columns": [fk]},
+                        {"name": "ix_plain_probe", "columns": [plain]}]
+    state = _state(shop_brief, knowledge)
+    first = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert not first.ok and [e for e in first.errors if "ix_plain_probe" in e] and \
+        not [e for e in first.errors if "ix_by_fk_probe" in e or "reason" in e]
+    second = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert second.ok, second.errors
+    kept = {i.name: i.reason for t in state.data.tables for i in t.indexes}
+    assert kept["ix_by_fk_probe"] == f"indexes the foreign key {fk}" and "ix_plain_probe" not in kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..spec import DatabaseSchema
+from ..spec.data import UNEXPLAINED
 
 if TYPE_CHECKING:
     from ..spec.data import Index, Table
@@ -49,7 +50,8 @@ def unused_indexes(schema: DatabaseSchema) -> list[tuple[Table, Index]]:
     for table in schema.tables:
         fk_columns = {c.name for c in table.columns if c.references}
         for index in table.indexes:
-            if not (index.name in served or index.unique or index.column_names()[0] in fk_columns):
+            explained = index.reason != UNEXPLAINED and (index.unique or index.column_names()[0] in fk_columns)
+            if not (index.name in served or explained):
                 found.append((table, index))
     return found
 
