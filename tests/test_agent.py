@@ -95,7 +95,7 @@ def test_invalid_arguments_are_sent_back_and_repaired(respx_mock, shop_brief, pe
 def test_exhausted_repair_budget_fails_cleanly_and_keeps_the_valid_part(
         respx_mock, tmp_path, shop_brief, persona, knowledge, shop_plan):
     bad_api = copy.deepcopy(shop_plan.api)
-    bad_api["resources"][0]["endpoints"][2]["parameters"] = []  # {customer_id} no longer declared
+    bad_api["resources"][0]["endpoints"][1]["request_schema"] = "Basket"  # POST: a schema the API does not define
     route = respx_mock.post("/chat/completions")
     _script(route, [
         completion(("emit_database_schema", {"database_schema": shop_plan.schema}), turn=1),
@@ -107,7 +107,7 @@ def test_exhausted_repair_budget_fails_cleanly_and_keeps_the_valid_part(
     final = events[-1]
     assert isinstance(final, RunFailed)
     assert "repair budget exhausted" in final.reason and "emit_api_spec" in final.reason
-    assert "customer_id" in final.reason
+    assert "Basket" in final.reason
     assert route.call_count == 3
     assert final.design.database_schema is not None and final.design.api_specification is None
 
