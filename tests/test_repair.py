@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
+
 from backend_architect.design.repair import merge_draft
 from backend_architect.design.tools import DesignState, default_registry
 
@@ -223,3 +225,18 @@ def test_an_index_without_a_reason_is_explained_by_what_it_is_or_asked_about(sho
     assert second.ok, second.errors
     kept = {i.name: i.reason for t in state.data.tables for i in t.indexes}
     assert kept["ix_by_fk_probe"] == f"indexes the foreign key {fk}" and "ix_plain_probe" not in kept
+
+
+def test_the_primary_key_index_written_out_is_left_to_postgresql():
+    """The 1.5B model declared `users_pkey` on users(id): PostgreSQL creates that index itself, by that name."""
+    from backend_architect.spec.data import DatabaseSchema
+
+    table = {"name": "users", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "email", "type": "text"}],
+             "indexes": [{"name": "users_pkey", "columns": ["id"], "unique": True},
+                         {"name": "users_email_idx", "columns": ["email"], "reason": "sign-in by email"}]}
+    schema = DatabaseSchema.model_validate({"tables": [table]})
+    assert [i.name for i in schema.tables[0].indexes] == ["users_email_idx"]
+    clash = {**table, "indexes": [{"name": "users_pkey", "columns": ["email"], "reason": "x"}]}  # not the pk: named
+    with pytest.raises(ValueError, match="users_pkey"):
+        DatabaseSchema.model_validate({"tables": [clash]})

@@ -310,6 +310,16 @@ class DataScaling(StrictModel):
 UNEXPLAINED = "no reason given"
 
 
+def _implicit_copy(table: dict[str, Any], index: Any) -> bool:
+    """An index written out that PostgreSQL creates by itself: named `<table>_pkey` on the primary key's columns
+    (small models declare it; under that name it would clash with the one PostgreSQL makes)."""
+    if not isinstance(index, dict) or not isinstance(table.get("name"), str):
+        return False
+    columns = [str(c).split()[0] for c in _items(index.get("columns"))]
+    pk = [c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict) and c.get("primary_key") is True]
+    return index.get("name") == pg_object_name(table["name"], None, "pkey") and bool(pk) and columns == pk
+
+
 def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -397,6 +407,8 @@ class DatabaseSchema(StrictModel):
                 continue
             keys = {c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict)
                     and isinstance(c.get("references"), dict) and c["references"].get("table")}
+            if isinstance(table.get("indexes"), list):
+                table["indexes"] = [i for i in table["indexes"] if not _implicit_copy(table, i)]
             for index in _items(table.get("indexes")):
                 name = index.get("name") if isinstance(index, dict) else None
                 if not isinstance(name, str) or index.get("reason"):
