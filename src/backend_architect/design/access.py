@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..spec import DatabaseSchema
-from ..spec.data import UNEXPLAINED
+from ..spec.as_meant import UNEXPLAINED
 
 if TYPE_CHECKING:
     from ..spec.data import Index, Table

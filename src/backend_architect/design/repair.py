@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["describe_validation", "merge_draft"]
+__all__ = ["describe_validation", "merge_draft", "other_tool", "unwrapped", "without_empty_extras"]
 
 _CLASS = re.compile(r"\s*or instance of \w+|instance of \w+")
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
@@ -110,3 +110,50 @@ def merge_draft(draft: Any, update: Any) -> Any:
                 merged[where] = item
         return merged
     return update
+
+
+def without_empty_extras(raw: dict[str, Any], exc: ValidationError) -> dict[str, Any] | None:
+    """The arguments without keys that are no field where they stand and hold nothing (`"exclusions": []` at
+    the top of a schema): they carry no intent to repair. None when no error is of that kind."""
+    paths = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden" and e.get("input") in ([], {}, None, "")]
+    if not paths:
+        return None
+    copy = json.loads(json.dumps(raw))
+    removed = False
+    for loc in paths:
+        node: Any = copy
+        try:  # the locations are in the data as a before-validator reshaped it: they may not walk the input
+            for part in loc[:-1]:
+                node = node[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(node, dict) and loc[-1] in node:
+            del node[loc[-1]]
+            removed = True
+    return copy if removed else None
+
+
+def unwrapped(fields: set[str], raw: dict[str, Any]) -> dict[str, Any]:
+    """The arguments inside one wrapper key a model added (`{"inputs": {"database_schema": …}}`, seen from
+    Qwen2.5-Coder-1.5B): taken when the wrapper is no field of the tool and everything inside it is."""
+    if len(raw) == 1:
+        (key, inner), = raw.items()
+        if key not in fields and isinstance(inner, dict) and inner and set(inner) <= fields:
+            return inner
+    return raw
+
+
+def other_tool(tools: list[Any], tool: Any, raw: dict[str, Any]) -> Any | None:
+    """The one other tool whose arguments these are, when they share no key with `tool`'s."""
+    keys = set(raw)
+    if not keys or keys & set(tool.arguments.model_fields):
+        return None
+    fits = [t for t in tools if t is not tool and keys <= set(t.arguments.model_fields)
+            and {n for n, f in t.arguments.model_fields.items() if f.is_required()} <= keys]
+    if len(fits) != 1:
+        return None
+    try:
+        fits[0].arguments.model_validate(raw)  # only arguments that are that tool's as they stand
+    except (ValidationError, RecursionError, TypeError, KeyError, AttributeError):
+        return None
+    return fits[0]

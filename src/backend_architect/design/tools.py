@@ -30,7 +30,7 @@ from ..spec import (
 from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
 from .access import check_access as _check_access, quote_reserved, unused_indexes, without_indexes
 from .brief_numbers import stated_capacity
-from .repair import describe_validation, merge_draft
+from .repair import describe_validation, merge_draft, other_tool, unwrapped, without_empty_extras
 from .state import DesignState  # re-exported: the tools and their callers share it
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
@@ -149,8 +149,8 @@ class ToolRegistry:
             return _failure(name, ["the arguments are nested too deeply"])
         if not isinstance(raw, dict):
             return _failure(name, ["the arguments must be a JSON object"])
-        raw = _unwrapped(tool, raw)
-        other = self._meant(tool, raw)
+        raw = unwrapped(set(tool.arguments.model_fields), raw)
+        other = other_tool(list(self._tools.values()), tool, raw)
         if other is not None:
             # The arguments of another tool under this one's name (the 1.5B model sent search_knowledge's
             # {"query", "k"} as estimate_capacity): run the tool they fit, and say so.
@@ -169,21 +169,6 @@ class ToolRegistry:
                 state.drafts[name] = merge_draft(draft, own) if isinstance(draft, dict) else own
         return outcome
 
-    def _meant(self, tool: Tool, raw: dict[str, Any]) -> Tool | None:
-        """The one other tool whose arguments these are, when they share no key with `tool`'s."""
-        keys = set(raw)
-        if not keys or keys & set(tool.arguments.model_fields):
-            return None
-        fits = [t for t in self._tools.values() if t is not tool and keys <= set(t.arguments.model_fields)
-                and {n for n, f in t.arguments.model_fields.items() if f.is_required()} <= keys]
-        if len(fits) != 1:
-            return None
-        try:
-            fits[0].arguments.model_validate(raw)  # only arguments that are that tool's as they stand
-        except (ValidationError, RecursionError):
-            return None
-        return fits[0]
-
     def _validated(self, tool: Tool, raw: dict[str, Any], state: DesignState) -> ToolOutcome:
         name = tool.name
         draft = state.drafts.get(name)
@@ -197,7 +182,7 @@ class ToolRegistry:
             try:
                 parsed = tool.arguments.model_validate(raw)
             except ValidationError as exc:
-                emptied = _without_empty_extras(raw, exc)
+                emptied = without_empty_extras(raw, exc)
                 if emptied is None:
                     raise
                 parsed = tool.arguments.model_validate(emptied)
@@ -219,38 +204,6 @@ class ToolRegistry:
             outcome.content = json.dumps(body)
             outcome.summary += "; " + "; ".join(notes)
         return outcome
-
-
-def _without_empty_extras(raw: dict[str, Any], exc: ValidationError) -> dict[str, Any] | None:
-    """The arguments without keys that are no field where they stand and hold nothing (`"exclusions": []` at
-    the top of a schema): they carry no intent to repair. None when no error is of that kind."""
-    paths = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden" and e.get("input") in ([], {}, None, "")]
-    if not paths:
-        return None
-    copy = json.loads(json.dumps(raw))
-    removed = False
-    for loc in paths:
-        node: Any = copy
-        try:  # the locations are in the data as a before-validator reshaped it: they may not walk the input
-            for part in loc[:-1]:
-                node = node[part]
-        except (KeyError, IndexError, TypeError):
-            continue
-        if isinstance(node, dict) and loc[-1] in node:
-            del node[loc[-1]]
-            removed = True
-    return copy if removed else None
-
-
-def _unwrapped(tool: Tool, raw: dict[str, Any]) -> dict[str, Any]:
-    """The arguments inside one wrapper key a model added (`{"inputs": {"database_schema": …}}`, seen from
-    Qwen2.5-Coder-1.5B): taken when the wrapper is no field of the tool and everything inside it is."""
-    fields = set(tool.arguments.model_fields)
-    if len(raw) == 1:
-        (key, inner), = raw.items()
-        if key not in fields and isinstance(inner, dict) and inner and set(inner) <= fields:
-            return inner
-    return raw
 
 
 def _failure(name: str, errors: list[str], partial: bool = False) -> ToolOutcome:

@@ -1,0 +1,120 @@
+"""What models write, read as they meant it: small models write names in capitals, leave out what the
+schema already says, and declare what PostgreSQL creates by itself. Each reading is one a person would
+make without asking; anything that would need a guess is left for validation to name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._base import pg_object_name
+
+__all__ = ["UNEXPLAINED", "index_by_column", "schema_as_meant"]
+
+
+def schema_as_meant(data: Any) -> Any:
+    """What small models write, read as they meant it, on a copy (the caller's dict is left alone):
+    unquoted names in capitals as PostgreSQL folds them (`USER` is user); what the schema already says
+    may be left out: an index's reason when an access pattern names the index, an access pattern's
+    description from its name. Odd shapes are left for validation to name."""
+    if not isinstance(data, dict):
+        return data
+    data = _fold(data)  # a new structure: the edits below do not reach the caller's data
+    patterns = [p for p in _items(data.get("access_patterns")) if isinstance(p, dict)]
+    served: dict[str, list[str]] = {}
+    for p in patterns:
+        if isinstance(p.get("index"), str) and isinstance(p.get("name"), str):
+            served.setdefault(p["index"], []).append(p["name"])
+        if not p.get("description") and isinstance(p.get("name"), str):
+            p["description"] = p["name"].replace("_", " ")
+    for table in _items(data.get("tables")):
+        if not isinstance(table, dict):
+            continue
+        keys = {c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict)
+                and isinstance(c.get("references"), dict) and c["references"].get("table")}
+        if isinstance(table.get("indexes"), list):
+            table["indexes"] = [i for i in table["indexes"] if not _implicit_copy(table, i)]
+        for index in _items(table.get("indexes")):
+            name = index.get("name") if isinstance(index, dict) else None
+            if not isinstance(name, str) or index.get("reason"):
+                continue
+            columns = [str(c).split()[0] for c in _items(index.get("columns")) if str(c).strip()]
+            if name in served:
+                index["reason"] = "serves the access pattern " + ", ".join(served[name])
+            elif index.get("unique") is True and columns:
+                index["reason"] = f"keeps ({', '.join(columns)}) unique"
+            elif columns and columns[0] in keys:
+                index["reason"] = f"indexes the foreign key {columns[0]}"
+            else:
+                # No query, constraint or key explains it: the loop asks about it as an unused index (and
+                # drops it if it comes back unexplained), so this text never reaches an accepted schema.
+                index["reason"] = UNEXPLAINED
+    return data
+
+
+UNEXPLAINED = "no reason given"
+
+
+def _implicit_copy(table: dict[str, Any], index: Any) -> bool:
+    """An index written out that PostgreSQL creates by itself: named `<table>_pkey` on the primary key's columns
+    (small models declare it; under that name it would clash with the one PostgreSQL makes)."""
+    if not isinstance(index, dict) or not isinstance(table.get("name"), str):
+        return False
+    columns = [str(c).split()[0] for c in _items(index.get("columns"))]
+    pk = [c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict) and c.get("primary_key") is True]
+    return index.get("name") == pg_object_name(table["name"], None, "pkey") and bool(pk) and columns == pk
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+_NAME_KEYS = {"name", "table", "column", "index", "from_table", "to_table", "via", "shard_key"}
+_NAME_LIST_KEYS = {"columns", "tables"}
+_PLAIN_SORTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\s+(asc|desc))?(\s+nulls\s+(first|last))?$", re.I)
+
+
+def _fold(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _fold(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        if key in _NAME_LIST_KEYS:  # index columns, sharded tables: names; the schema's tables: objects
+            return [_fold_name(v) if isinstance(v, str) else _fold(v) for v in value]
+        if key in ("values", "query", "elements"):
+            return value  # enum values keep their case; SQL text is PostgreSQL's to fold
+        return [_fold(v) for v in value]
+    if key in _NAME_KEYS and isinstance(value, str):
+        return _fold_name(value)
+    return value
+
+
+def _fold_name(value: Any) -> Any:
+    """`Name` → name, `Created_At DESC` → created_at DESC; anything else (quoted, expressions) as it is."""
+    if isinstance(value, str) and _PLAIN_SORTED.match(value):
+        return " ".join(value.lower().split())
+    return value
+
+
+def index_by_column(table: Any, pattern: Any) -> str | None:
+    """The one index that leads with the column a misnamed index names (`idx_code` when the index on code is
+    `links_code_key`, `idx_id` for the primary key), or None when that is not one index."""
+    named = pattern.index.lower().replace(table.name, "")
+    leading: dict[str, list[str]] = {}
+    for index in table.indexes:
+        leading.setdefault(index.column_names()[0], []).append(index.name)
+    for column in table.columns:
+        if column.primary_key and len(table.primary_key()) == 1:
+            leading.setdefault(column.name, []).append(pg_object_name(table.name, None, "pkey"))
+        elif column.unique and not column.primary_key:
+            leading.setdefault(column.name, []).append(pg_object_name(table.name, column.name, "key"))
+    # The column the name means is the longest one it names (idx_orders_customer_id is customer_id, not id),
+    # whether or not an index leads with it: then only an index leading with that column will do.
+    named_columns = [c.name for c in table.columns if re.search(rf"(^|_){re.escape(c.name)}(_|$)", named)]
+    if not named_columns:
+        return None
+    meant = max(named_columns, key=len)
+    if [c for c in named_columns if len(c) == len(meant) and c != meant]:
+        return None
+    found = leading.get(meant, [])
+    return found[0] if len(found) == 1 else None
