@@ -208,3 +208,15 @@ def test_a_requirement_the_builtin_cannot_serve_becomes_an_open_question(monkeyp
     assert "no read operation (GET) for 'see'" in question and question.endswith("?")
     others = [t for t in final.design.traceability if t.requirement_id != "R2"]
     assert all(t.endpoints for t in others if t.requirement_id in {"R1", "R3"})
+
+
+def test_an_answer_and_a_generic_item_are_no_tables():
+    """'the owner says yes or no' made a table `yeses`; 'items are returned' made `products` in a tool library."""
+    from backend_architect.llm.builtin.domain import read_domain
+
+    raw = (b"# Tool swap\n\nResidents list tools they are happy to lend. A neighbour asks to borrow one and the owner "
+           b"says yes or no. Items are returned and checked.\n")
+    names = set(read_domain(parse_brief(raw, suffix=".md").brief).entities)
+    assert {"resident", "tool"} <= names and not names & {"yes", "product", "item"}
+    shop = b"# Shop\n\nCustomers buy items and pay at checkout.\n"
+    assert "product" in read_domain(parse_brief(shop, suffix=".md").brief).entities  # where things are sold

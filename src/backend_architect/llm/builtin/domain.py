@@ -180,6 +180,11 @@ def read_domain(brief: Brief) -> Domain:
                 if parent != "@actor" and parent in entities:
                     model.add_parent(parent, composition=True)
 
+    if "product" in entities and entities["product"].inferred and not re.search(
+            r"\b(products?|buy|buys|sell|sells|sold|shop|store|cart|checkout|orders?|purchases?|catalog(ue)?)\b", corpus):
+        # "Items are returned and checked" in a tool library: the items are the things already named, not a
+        # product catalog (SYNONYMS reads item as product, which holds only where things are sold)
+        del entities["product"]
     actor = next((n for n in entities if n in ACTORS), None) or next(
         (n for n in actors if n in entities and n not in STAFF), None)
     if actor is None and re.search(r"\b(sign ?up|log ?in|sign ?in|account|authenticat|users?)\b", corpus):

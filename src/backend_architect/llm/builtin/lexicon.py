@@ -63,7 +63,7 @@ ROLE_WORDS = {"admin", "admins", "administrator", "administrators", "staff", "op
               "visitors", "anyone", "owner", "owners", "manager", "managers",
               "developer", "developers", "we", "they", "system"}
 NOT_ENTITIES = set("""
-system app application platform service api data information way time ability support page dashboard feature
+yes no ok okay system app application platform service api data information way time ability support page dashboard feature
 features list lists detail details history report reports email emails password passwords name names price prices
 status statuses date dates amount amounts number numbers total totals login logins signup access process
 interface experience request requests response responses minute minutes second seconds hour hours day days
