@@ -264,3 +264,30 @@ def test_a_call_whose_json_is_broken_is_run_so_the_tool_says_where():
     assert call.name == "emit_database_schema"
     outcome = default_registry().call(call.name, call.arguments, DesignState(brief=None, knowledge=None))
     assert not outcome.ok and "not valid JSON" in outcome.errors[0] and "/^[a-z]{7}$/" in outcome.errors[0]
+
+
+def test_the_json_schema_mode_ties_each_tool_to_its_own_arguments(shop_plan):
+    """A grammar-backed server (llama.cpp, vLLM) writes only what the response schema allows: a call of an offered
+    tool whose arguments are that tool's, every required field present; each tool's definitions kept apart."""
+    import jsonschema
+
+    from backend_architect.llm.structured import call_schema
+
+    registry = default_registry()
+    schema = call_schema(registry.schemas(["search_knowledge", "emit_database_schema", "amend_database_schema"],
+                                          compact=True))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    valid = jsonschema.Draft202012Validator(schema)
+    assert {name.split("__")[0] for name in schema["$defs"]} == {"emit_database_schema", "amend_database_schema"}
+    assert valid.is_valid({"tool": "search_knowledge", "arguments": {"query": "indexes"}})
+    assert valid.is_valid({"tool": "emit_database_schema", "arguments": {"database_schema": shop_plan.schema}})
+    # Another tool's arguments under this name, a missing required field, an unknown tool: none can be written.
+    assert not valid.is_valid({"tool": "emit_database_schema", "arguments": {"query": "indexes"}})
+    table = dict(shop_plan.schema["tables"][0])
+    del table["columns"]
+    broken = {**shop_plan.schema, "tables": [table]}
+    assert not valid.is_valid({"tool": "emit_database_schema", "arguments": {"database_schema": broken}})
+    assert not valid.is_valid({"tool": "finish_design", "arguments": {}})
+    # One tool: its call alone, no anyOf.
+    single = call_schema(registry.schemas(["search_knowledge"]))
+    assert single["properties"]["tool"] == {"const": "search_knowledge"} and "anyOf" not in single

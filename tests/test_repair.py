@@ -240,3 +240,49 @@ def test_the_primary_key_index_written_out_is_left_to_postgresql():
     clash = {**table, "indexes": [{"name": "users_pkey", "columns": ["email"], "reason": "x"}]}  # not the pk: named
     with pytest.raises(ValueError, match="users_pkey"):
         DatabaseSchema.model_validate({"tables": [clash]})
+
+
+def _api(resources, refresh="POST /auth/tokens"):
+    return {"title": "t", "versioning": {"deprecation_policy": "Sunset headers"},
+            "authentication": {"schemes": [{"name": "bearer_jwt", "type": "bearer_jwt", "refresh_endpoint": refresh}]},
+            "resources": resources}
+
+
+def _ep(method, path, op):
+    return {"method": method, "path": path, "operation_id": op, "summary": op, "auth_required": False,
+            "responses": [{"status": 200, "description": "ok"}]}
+
+
+def test_a_resource_written_once_per_endpoint_is_one_resource():
+    """The 1.5B model wrote `ShortUrls` three times, one endpoint each: one resource with the three."""
+    from backend_architect.spec.api import ApiSpecification
+
+    spec = ApiSpecification.model_validate(_api([
+        {"name": "ShortUrls", "endpoints": [_ep("GET", "/short-urls", "listShortUrls")]},
+        {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]},
+        {"name": "ShortUrls", "description": "links", "endpoints": [_ep("POST", "/short-urls", "createShortUrl")]}]))
+    assert [(r.name, r.description, len(r.endpoints)) for r in spec.resources] == [("shorturls", "links", 2),
+                                                                                    ("auth", "", 1)]
+    # The same endpoint twice is still refused, named.
+    with pytest.raises(ValueError, match="duplicate endpoint 'GET /short-urls'"):
+        ApiSpecification.model_validate(_api([
+            {"name": "links", "endpoints": [_ep("GET", "/short-urls", "a")]},
+            {"name": "links", "endpoints": [_ep("GET", "/short-urls", "b")]},
+            {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]}]))
+
+
+@pytest.mark.parametrize("written", ["/auth/tokens", "/api/v1/auth/tokens", "post /auth/tokens"])
+def test_a_refresh_endpoint_written_as_its_path_is_the_endpoint_there(written):
+    from backend_architect.spec.api import ApiSpecification
+
+    spec = ApiSpecification.model_validate(_api([{"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "a")]}],
+                                                refresh=written))
+    assert spec.authentication.schemes[0].refresh_endpoint == "POST /auth/tokens"
+
+
+def test_a_refresh_endpoint_that_does_not_exist_says_what_to_add():
+    from backend_architect.spec.api import ApiSpecification
+
+    with pytest.raises(ValueError, match="add it \\(a public 'POST /auth/tokens'"):
+        ApiSpecification.model_validate(_api([{"name": "links", "endpoints": [_ep("GET", "/links", "a")]}],
+                                             refresh="/auth/tokens"))

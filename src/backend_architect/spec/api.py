@@ -286,6 +286,30 @@ class ApiSpecification(StrictModel):
     schemas: list[SchemaDef] = Field(default_factory=list)
     resources: list[Resource] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_resource_per_name(cls, data: Any) -> Any:
+        """A resource written once per endpoint under one name (`ShortUrls` with its GET, then `ShortUrls` with
+        its POST, as the 1.5B model wrote them): one resource with all those endpoints. Its endpoints stay
+        checked one by one (a repeated METHOD path is still a duplicate)."""
+        if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
+            return data
+        merged: dict[str, dict[str, Any]] = {}
+        out: list[Any] = []
+        for item in data["resources"]:
+            name = item.get("name") if isinstance(item, dict) else None
+            key = name.lower() if isinstance(name, str) else None
+            if key is None or not isinstance(item.get("endpoints"), list):
+                out.append(item)
+            elif key in merged:
+                first = merged[key]
+                first["endpoints"] = [*first["endpoints"], *item["endpoints"]]
+                first["description"] = first.get("description") or item.get("description", "")
+            else:
+                merged[key] = dict(item)
+                out.append(merged[key])
+        return {**data, "resources": out}
+
     @model_validator(mode="after")
     def _references(self) -> ApiSpecification:
         names = {s.name for s in self.schemas}
@@ -325,8 +349,13 @@ class ApiSpecification(StrictModel):
         scopes = auth.scope_names()
         for scheme in auth.schemes:
             if scheme.refresh_endpoint and scheme.refresh_endpoint not in keys:
-                raise ValueError(f"security scheme {scheme.name}: refresh_endpoint {scheme.refresh_endpoint!r} is not "
-                                 "an endpoint ('METHOD /path' relative to base_path)")
+                meant = self._endpoint_meant(scheme.refresh_endpoint, keys)
+                if meant is None:
+                    raise ValueError(f"security scheme {scheme.name}: refresh_endpoint {scheme.refresh_endpoint!r} is "
+                                     "not an endpoint of this spec; add it (a public 'POST /auth/tokens', "
+                                     "auth_required false, under a resource 'auth') or name an existing one as "
+                                     "'METHOD /path' relative to base_path")
+                scheme.refresh_endpoint = meant
         for ep in self.endpoints():
             if ep.auth_required and not schemes:
                 raise ValueError(f"{ep.key} requires authentication but authentication.schemes is empty")
@@ -341,6 +370,16 @@ class ApiSpecification(StrictModel):
                     raise ValueError(f"{ep.key} allows role {role!r}, which is not in authentication.roles")
             if ep.replacement and ep.replacement not in keys:
                 raise ValueError(f"{ep.key}: replacement {ep.replacement!r} is not an endpoint")
+
+    def _endpoint_meant(self, written: str, keys: set[str]) -> str | None:
+        """'/auth/tokens' or '/api/v1/auth/tokens' for the one endpoint at that path ('POST /auth/tokens')."""
+        method, _, path = written.strip().rpartition(" ")
+        if path.startswith(self.base_path + "/") and self.base_path:
+            path = path[len(self.base_path):]
+        found = [k for k in keys if k.split(" ", 1)[1] == path and (not method or k.split(" ", 1)[0] == method.upper())]
+        if len(found) > 1:
+            found = [k for k in found if k.startswith("POST ")]
+        return found[0] if len(found) == 1 else None
 
     def endpoints(self) -> list[Endpoint]:
         return [ep for resource in self.resources for ep in resource.endpoints]
