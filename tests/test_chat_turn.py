@@ -145,3 +145,38 @@ def test_the_chat_runs_a_tool_call_a_real_model_wrote_as_text(persona, knowledge
     assert json.loads(second[-2]["tool_calls"][0]["function"]["arguments"])["query"].startswith("capacity inputs")
     assert second[-1]["role"] == "tool" and json.loads(second[-1]["content"])["ok"] is True
     assert isinstance(events[-1], TurnFinished) and events[-1].text == "Use the stated peak and ratio."
+
+
+def test_a_model_without_native_tools_chats_with_the_tools_in_the_prompt(persona, knowledge):
+    """What `doctor` learned (or the profile) says this model cannot call tools natively: the chat then offers them
+    in the prompt as `design` does, reads the recorded text call, sends its result back as a user message, and
+    streams prose but not the call."""
+    from backend_architect.design.events import TextDelta
+    from backend_architect.llm.profiles import resolve_profile
+
+    recorded = (RECORDINGS / "qwen2.5-coder-1.5b-chat-text-call.sse").read_bytes()
+    chat = Conversation(persona=persona, knowledge=knowledge)
+    events, route = _turn(chat, "How do I choose capacity inputs?", [
+        httpx.Response(200, content=recorded, headers={"content-type": "text/event-stream"}),
+        _sse(completion(content="Use the stated peak and ratio.", turn=2))],
+        profile=resolve_profile("qwen2.5-coder-1.5b-instruct", "json_schema"))
+    first = json.loads(route.calls[0].request.content)
+    assert "tools" not in first and "response_format" not in first  # prose must stay possible
+    assert "search_knowledge" in first["messages"][0]["content"] and "Markdown prose" in first["messages"][0]["content"]
+    assert [(e.name, e.ok) for e in events if isinstance(e, ToolCalled)] == [("search_knowledge", True)]
+    second = json.loads(route.calls[1].request.content)["messages"]
+    assert second[-1]["role"] == "user" and second[-1]["content"].startswith("Result of search_knowledge:")
+    assert not any(m["role"] == "tool" or m.get("tool_calls") for m in second)
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert "search_knowledge" not in shown and shown == "Use the stated peak and ratio."
+    assert isinstance(events[-1], TurnFinished) and events[-1].text == "Use the stated peak and ratio."
+
+
+def test_prose_that_starts_like_a_call_is_still_shown(persona, knowledge):
+    from backend_architect.design.events import TextDelta
+    from backend_architect.llm.profiles import resolve_profile
+
+    chat = Conversation(persona=persona, knowledge=knowledge)
+    events, _ = _turn(chat, "An example?", [_sse(completion(content="`orders` is the table.", turn=1))],
+                      profile=resolve_profile("gemma-2b"))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "`orders` is the table."

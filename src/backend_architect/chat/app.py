@@ -224,9 +224,12 @@ class ChatApp:
         stream: MarkdownStream | None = None
         from ..llm.client import retry_policy
 
+        from ..llm.profiles import resolve_profile
+
+        profile = resolve_profile(self.settings.model, self.settings.structured_output)
         async for event in run_turn(self.conversation, text, client=self.client(), model=self.settings.model,
                                     budgets=self.budgets or Budgets(), transcript=self.transcript,
-                                    retry=retry_policy(self.settings)):
+                                    retry=retry_policy(self.settings), profile=profile):
             if isinstance(event, TextDelta):
                 if stream is None:
                     stream = MarkdownStream(self.console)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -24,7 +24,8 @@ from ..inputs.knowledge import KnowledgeBase
 from ..llm.errors import describe_error
 from ..llm.retry import RetryPolicy
 from ..llm.stream import StreamedMessage, stream_completion
-from ..llm.structured import extract_json_calls
+from ..llm.profiles import Profile
+from ..llm.structured import StructuredOutput, extract_json_calls
 from ..inputs.prompts import Persona
 from ..spec import (
     ApiSpecification,
@@ -56,6 +57,34 @@ is accepted and the requirements listed below are traced (they are the brief's, 
 every sentence the person has stated about the system). Otherwise just answer."""
 
 INTERRUPTED = "[interrupted by the user]"
+PROMPTED_CHAT = ("\n\nIn this chat you may also answer the person directly: then write Markdown prose, with no JSON "
+                 "object in it.")
+
+
+@dataclass
+class _CallHold:
+    """In the prompted mode an answer that starts like a call (`{`, a fence, `<tool_call>`) is held back instead of
+    streamed to the terminal: it is run, not shown. Prose streams as it comes."""
+
+    enabled: bool
+    held: str = ""
+    decided: bool = False
+
+    def feed(self, piece: str) -> list[str]:
+        if self.decided and self.held:
+            self.held += piece
+            return []
+        if not self.enabled or self.decided:
+            return [piece]
+        self.held += piece
+        start = self.held.lstrip()
+        if not start:
+            return []
+        if start[0] in "{[`<":
+            self.decided = True  # held to the end: the caller shows it only if no call is read from it
+            return []
+        self.decided, shown, self.held = True, self.held, ""
+        return [shown]
 _PLACEHOLDER = Brief(title="Chat design")
 _ARTIFACTS = {"api": "API", "data": "schema", "services": "services", "graphql": "GraphQL",
               "capacity": "capacity", "performance": "performance", "finish": "traceability"}
@@ -182,8 +211,14 @@ async def run_turn(
     retry: RetryPolicy | None = None,
     transcript: Transcript | None = None,
     registry: ToolRegistry | None = None,
+    profile: Profile | None = None,
 ) -> AsyncIterator[Event]:
-    """Answer one user message: stream, run tool calls, repeat until the model answers in text."""
+    """Answer one user message: stream, run tool calls, repeat until the model answers in text.
+
+    `profile` (the model's, or what `doctor` learned of this server) decides how tools are offered: natively,
+    or, for a model without dependable native tool calls, in the prompt as `design` does in its text modes
+    (JSON-schema-constrained answers cannot be prose, so every non-native mode chats in `text`). Calls written as
+    text are read alike in both; in the prompted mode the results go back as a user message."""
     registry = registry or default_registry()
     transcript = transcript if transcript is not None else Transcript()
     messages = conversation.messages
@@ -194,6 +229,8 @@ async def run_turn(
     repairs: Counter[str] = Counter()
     tools = registry.schemas(compact=True)  # ~8,000 tokens instead of ~16,000: titles, defaults, nulls gone
     parameters = {t["function"]["name"]: t["function"]["parameters"] for t in tools}
+    prompted = None if profile is None or profile.mode == "tools" else \
+        StructuredOutput(tools, replace(profile, mode="text", strict=False))
 
     def finished(answer: str, failure: str | None = None) -> TurnFinished:
         after = conversation._artifacts()
@@ -202,12 +239,18 @@ async def run_turn(
 
     for step in range(1, budgets.max_turns + 1):
         yield ModelRequested(turn=step)
-        request = {"model": model, "messages": messages, "tools": tools, "tool_choice": "auto"}
+        if prompted is None:
+            request = {"model": model, "messages": messages, "tools": tools, "tool_choice": "auto"}
+        else:
+            request = prompted.request(model, messages)
+            request["messages"][0]["content"] += PROMPTED_CHAT
         transcript.record("request", step, request)
         message = conversation.pending = StreamedMessage()
+        held = _CallHold(enabled=prompted is not None)
         try:
             async for piece in stream_completion(client, request, message, retry):
-                yield TextDelta(piece)
+                for shown in held.feed(piece):
+                    yield TextDelta(shown)
         except Exception as exc:  # noqa: BLE001 - a failed model call ends the turn, not the chat
             reason = str(describe_error(exc, model=model, secrets=transcript.secrets))
             transcript.record("error", step, {"error": reason})
@@ -240,15 +283,23 @@ async def run_turn(
                              + f"[cut off at the output token limit; not run: {dropped}]"})
             yield finished(message.content, f"the answer was cut off at the output token limit; {dropped} not run")
             return
+        if not calls and held.held:
+            yield TextDelta(held.held)  # it looked like a call, and was prose after all
         yield ModelResponded(turn=step, tool_calls=[c.name for c in calls], text=content)
-        messages.append(assistant_message(content or ("" if not calls else None), calls))
+        if prompted is None:
+            messages.append(assistant_message(content or ("" if not calls else None), calls))
+        else:
+            messages.append({"role": "assistant", "content": message.content})
         if not calls:
             yield finished(content)
             return
         round_ = run_tool_calls(registry, conversation.design_state, calls, turn=step, repairs=repairs,
                                 max_repairs=budgets.max_repairs_per_tool)
-        messages.extend({"role": "tool", "tool_call_id": call.id, "content": content}
-                        for call, content in zip(calls, round_.contents))
+        if prompted is None:
+            messages.extend({"role": "tool", "tool_call_id": call.id, "content": content}
+                            for call, content in zip(calls, round_.contents))
+        else:
+            messages.extend(prompted.results(calls, round_.contents))
         for event in round_.events:
             yield event
         if round_.exhausted:

@@ -24,7 +24,8 @@ class UsageError(Exception):
 def chat_main(*, brief: Path | None = None, model: str | None = None, base_url: str | None = None,
               persona: str = "backend-architect", resume_last: bool = False, session: str | None = None,
               console: Console | None = None, client_factory: ClientFactory | None = None,
-              pt_input: Input | None = None, pt_output: Output | None = None) -> None:
+              pt_input: Input | None = None, pt_output: Output | None = None,
+              structured_output: str | None = None) -> None:
     """Raises UsageError for bad arguments, briefs, personas or settings (exit code 2)."""
     from ..llm.config import ConfigError, resolve_settings
     from ..inputs.frontmatter import FrontMatterError
@@ -36,7 +37,8 @@ def chat_main(*, brief: Path | None = None, model: str | None = None, base_url: 
     if resume_last and session:
         raise UsageError("--continue and --session are alternatives: give one")
     try:
-        settings = resolve_settings(model=model, base_url=base_url)
+        # Without a mode, the model's profile decides, or what `doctor` learned of this server and model.
+        settings = resolve_settings(model=model, base_url=base_url, structured_output=structured_output)
         persona_obj = load_persona(persona)
     except (ConfigError, PersonaError, FrontMatterError) as exc:
         raise UsageError(str(exc)) from None
