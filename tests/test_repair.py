@@ -214,7 +214,8 @@ def test_an_index_without_a_reason_is_explained_by_what_it_is_or_asked_about(sho
     schema = copy.deepcopy(shop_plan.schema)
     table = next(t for t in schema["tables"] if any(c.get("references") for c in t["columns"]))
     fk = next(c["name"] for c in table["columns"] if c.get("references"))
-    plain = next(c["name"] for c in table["columns"] if not c.get("references") and not c.get("primary_key"))
+    plain = next(c["name"] for c in table["columns"]
+                 if not c.get("references") and not c.get("primary_key") and not c.get("unique"))
     table["indexes"] = [*table.get("indexes", []), {"name": "ix_by_fk_probe", "columns": [fk]},
                         {"name": "ix_plain_probe", "columns": [plain]}]
     state = _state(shop_brief, knowledge)
@@ -286,3 +287,26 @@ def test_a_refresh_endpoint_that_does_not_exist_says_what_to_add():
     with pytest.raises(ValueError, match="add it \\(a public 'POST /auth/tokens'"):
         ApiSpecification.model_validate(_api([{"name": "links", "endpoints": [_ep("GET", "/links", "a")]}],
                                              refresh="/auth/tokens"))
+
+
+def test_an_index_that_copies_the_primary_key_or_a_unique_column_is_left_to_postgresql(shop_brief, knowledge):
+    """The 1.5B model indexed users(id) and users(email) beside `id primary key` and `email unique`, and named the
+    first in an access pattern: both are indexes PostgreSQL makes itself, and the pattern names its index."""
+    schema = {"tables": [{"name": "users", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True}, {"name": "email", "type": "text", "unique": True},
+        {"name": "name", "type": "text"}], "indexes": [
+        {"name": "idx_users_id", "columns": ["id"], "reason": "lookups by id"},
+        {"name": "idx_users_email", "columns": ["email"], "reason": "lookups by email"},
+        {"name": "idx_users_email_desc", "columns": ["email desc"], "reason": "sorted"},
+        {"name": "idx_users_name", "columns": ["name"], "reason": "by name"}]}],
+        "access_patterns": [
+            {"name": "get_user", "table": "users", "index": "idx_users_id", "query": "SELECT * FROM users WHERE id = $1"},
+            {"name": "by_name", "table": "users", "index": "idx_users_name",
+             "query": "SELECT * FROM users WHERE name = $1"},
+            {"name": "sorted", "table": "users", "index": "idx_users_email_desc",
+             "query": "SELECT * FROM users ORDER BY email DESC LIMIT 10"}]}
+    state = _state(shop_brief.model_copy(update={"entities": []}), knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    assert [i.name for i in state.data.tables[0].indexes] == ["idx_users_email_desc", "idx_users_name"]
+    assert state.data.access_patterns[0].index == "users_pkey"

@@ -34,7 +34,17 @@ def schema_as_meant(data: Any) -> Any:
         keys = {c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict)
                 and isinstance(c.get("references"), dict) and c["references"].get("table")}
         if isinstance(table.get("indexes"), list):
-            table["indexes"] = [i for i in table["indexes"] if not _implicit_copy(table, i)]
+            kept = []
+            for index in table["indexes"]:
+                implied = _implicit_copy(table, index)
+                if implied is None:
+                    kept.append(index)
+                    continue
+                # The access patterns that named the copy name the index PostgreSQL makes.
+                for p in patterns:
+                    if p.get("index") == index.get("name") and p.get("table") == table.get("name"):
+                        p["index"] = implied
+            table["indexes"] = kept
         for index in _items(table.get("indexes")):
             name = index.get("name") if isinstance(index, dict) else None
             if not isinstance(name, str) or index.get("reason"):
@@ -56,14 +66,26 @@ def schema_as_meant(data: Any) -> Any:
 UNEXPLAINED = "no reason given"
 
 
-def _implicit_copy(table: dict[str, Any], index: Any) -> bool:
-    """An index written out that PostgreSQL creates by itself: named `<table>_pkey` on the primary key's columns
-    (small models declare it; under that name it would clash with the one PostgreSQL makes)."""
+def _implicit_copy(table: dict[str, Any], index: Any) -> str | None:
+    """The name of the index PostgreSQL creates by itself that `index` merely copies: a plain index on exactly the
+    primary key's columns (`<table>_pkey`) or on exactly one unique column (`<table>_<column>_key`). Small models
+    declare them (`users_pkey`, `idx_users_email` beside `email unique`); under the first name it would clash with
+    PostgreSQL's own, and either way it only costs writes. A partial, sorted or non-btree index is its own."""
     if not isinstance(index, dict) or not isinstance(table.get("name"), str):
-        return False
-    columns = [str(c).split()[0] for c in _items(index.get("columns"))]
-    pk = [c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict) and c.get("primary_key") is True]
-    return index.get("name") == pg_object_name(table["name"], None, "pkey") and bool(pk) and columns == pk
+        return None
+    if index.get("where") or index.get("method") not in (None, "btree"):
+        return None
+    written = [str(c).strip() for c in _items(index.get("columns"))]
+    if not written or any(len(c.split()) != 1 for c in written):
+        return None
+    columns = [c for c in _items(table.get("columns")) if isinstance(c, dict)]
+    pk = [c.get("name") for c in columns if c.get("primary_key") is True]
+    if pk and written == pk:
+        return pg_object_name(table["name"], None, "pkey")
+    unique = [c.get("name") for c in columns if c.get("unique") is True and c.get("primary_key") is not True]
+    if len(written) == 1 and written[0] in unique:
+        return pg_object_name(table["name"], written[0], "key")
+    return None
 
 
 def _items(value: Any) -> list[Any]:
