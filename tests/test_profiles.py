@@ -291,3 +291,8 @@ def test_the_json_schema_mode_ties_each_tool_to_its_own_arguments(shop_plan):
     # One tool: its call alone, no anyOf.
     single = call_schema(registry.schemas(["search_knowledge"]))
     assert single["properties"]["tool"] == {"const": "search_knowledge"} and "anyOf" not in single
+
+
+def test_a_small_model_is_known_small():
+    assert resolve_profile("qwen2.5-coder-1.5b-instruct").small and not resolve_profile("gpt-4o").small
+    assert not resolve_profile("llama-3.1-70b-instruct").small

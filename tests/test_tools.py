@@ -89,3 +89,16 @@ def test_keys_a_tool_does_not_have_are_not_carried_into_its_next_attempt(shop_br
     assert "notes_for_me" not in state.drafts["estimate_capacity"]
     good = registry.call("estimate_capacity", json.dumps(shop_plan.capacity_args), state)
     assert good.ok, good.errors
+
+
+def test_a_small_models_unused_index_is_dropped_at_first_sight_and_said(shop_brief, knowledge, shop_plan):
+    """A 1.5B model takes minutes per repair on a CPU: its unexplained index is dropped at once, not asked about."""
+    registry, state = default_registry(), DesignState(brief=shop_brief, knowledge=knowledge)
+    state.drop_unused_at_once = True
+    schema = copy.deepcopy(shop_plan.schema)
+    table = schema["tables"][0]
+    table["indexes"] = [*table.get("indexes", []), {"name": "ix_unused_probe", "columns": [table["columns"][-1]["name"]],
+                                                    "reason": "just in case"}]
+    outcome = registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    assert f"dropped {table['name']}.ix_unused_probe" in outcome.summary

@@ -151,6 +151,7 @@ async def run_design(
 
     caller = ModelCaller(client, model, [], profile or resolve_profile(model), retry or RetryPolicy(),
                          base_url, record=lambda kind, body: transcript.record(kind, turn, body), stream=stream)
+    state.drop_unused_at_once = caller.structured.profile.small
     yield RunStarted(model=model, builtin=builtin, brief_title=brief.title)
 
     def stop(reason: str) -> RunFailed:

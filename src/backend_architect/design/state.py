@@ -45,6 +45,9 @@ class DesignState:
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     # (table, index) pairs the model was told serve no access pattern: sent again in a repair, they are dropped.
     unused_told: set[tuple[str, str]] = field(default_factory=set)
+    # A small model (profiles.py) takes minutes per repair and rarely declares the query an index serves: its
+    # unexplained indexes are dropped at first sight, and the acceptance says so.
+    drop_unused_at_once: bool = False
 
     @property
     def missing(self) -> list[str]:

@@ -278,8 +278,10 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     schema = args.database_schema
     dropped = ""
     unused = unused_indexes(schema)
-    names = state.unused_told & {(t.name, i.name) for t, i in unused}
-    if names and "emit_database_schema" in state.drafts:
+    names = {(t.name, i.name) for t, i in unused}
+    if not state.drop_unused_at_once:
+        names &= state.unused_told
+    if names and ("emit_database_schema" in state.drafts or state.drop_unused_at_once):
         # Told once already and sent back still unused (a small model resends the whole schema): an index no
         # query uses only costs writes, so it is dropped, and the result says so. A new one is asked about first.
         schema = without_indexes(schema, names)

@@ -36,6 +36,7 @@ class Profile:
     max_output: int | None = None  # the model's own output limit, where it is lower than a phase's budget
     max_tokens_param: str = "max_tokens"  # reasoning models take max_completion_tokens instead
     temperature: float | None = None  # sent when set (small local models); None leaves the server's default
+    small: bool = False  # a model of SMALL_MODEL_B or less: minutes per answer on a CPU, so fewer repairs asked
     notes: str = ""
 
     def matches(self, model: str) -> bool:
@@ -86,7 +87,7 @@ def resolve_profile(model: str, mode: str | None = None) -> Profile:
     profile = next(p for p in KNOWN_PROFILES if p.matches(model))
     size = parameters_b(model)
     if size is not None and size <= SMALL_MODEL_B:
-        profile = replace(profile, max_output=profile.max_output or SMALL_MODEL_OUTPUT,
+        profile = replace(profile, small=True, max_output=profile.max_output or SMALL_MODEL_OUTPUT,
                           temperature=SMALL_MODEL_TEMPERATURE if profile.temperature is None else profile.temperature)
     if mode is None:
         return profile
