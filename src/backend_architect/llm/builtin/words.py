@@ -108,14 +108,16 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
         if points >= 2 and word not in source:
             source[word] = sentence.strip()
 
-    for sentence in _sentences(texts):
+    # A plain-text brief's summary repeats its requirements: a sentence read twice would count its nouns twice
+    for sentence in dict.fromkeys(_sentences(texts)):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
         humans_act = bool(_PERSON_PRONOUNS.match(sentence))  # "anyone can comment on a recipe"
         if len(phrases) == 1 and not (phrases[0].verb or phrases[0].subject_of or phrases[0].passive):
             continue  # "A tutoring marketplace.": a verbless fragment names the system, not a thing it stores
-        for phrase in phrases:
+        for index, phrase in enumerate(phrases):
             if phrase.aside or phrase.negated or phrase.attribute:
                 continue
+            after = phrases[index + 1] if index + 1 < len(phrases) else None
             raw = phrase.head
             word = _canonical(_singular_head(raw), shortener)
             if raw.startswith("account") and len(phrase.words) > 1:
@@ -128,7 +130,7 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                     or word in ROLE_WORDS or (word in {"url", "short_url"} and not shortener)
                     or not _noun_ok(word, phrase.determiner, raw)):
                 if word in STAFF or word.split("_")[-1] in STAFF or word in ROLE_WORDS:
-                    humans_act = humans_act or phrase.role == "subject"
+                    humans_act = humans_act or (phrase.role == "subject" and word != "system")
                     if phrase.role == "subject" and phrase.subject_of and word not in actors and word in STAFF:
                         actors.append(word)
                 continue
@@ -146,13 +148,21 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                     points += 2 if phrase.passive else 1
             elif phrase.prep is None:
                 # "replies form a thread": one thing in passing, unless the verb makes it
-                points += 1 if phrase.indefinite and phrase.verb not in OWNING_VERBS else 2
+                # "replies form a thread", "the system uploads a backlog": one thing in passing, unless a person
+                # makes it ("users create a list") or names a kind of thing ("members join a waiting list")
+                points += 1 if phrase.indefinite and not (humans_act and (
+                    phrase.verb in OWNING_VERBS or "_" in raw)) else 2
             elif phrase.indefinite and phrase.prep not in {"of", "per"}:
                 pass  # "from a pickup point to a destination": a detail of the trip, not a kind of thing
+            elif human and phrase.prep == "of" and not phrase.subject_of:
+                points += 1  # "the grades of their own children": whose they are, not someone who acts
             elif phrase.prep in {"of", "for", "per", "with", "to", "into", "under", "within"}:
                 points += 2 if _plural(raw) and phrase.prep in {"of", "per", "with", "into", "for"} else 1
             elif phrase.prep in {"at", "in", "on", "from"} and _plural(raw) and not phrase.determiner:
                 points += 2  # "publish events at venues": a kind of thing, not "on the shelves"
+            if after and not after.aside and ((after.prep == "with" and after.attribute) or (
+                    after.prep == "per" and phrase.prep is None)):
+                points = max(points, 1) + 1  # "menu items with a price", "a payout per driver": a described record
             if points and word in LEXICON:
                 points += 3  # a known domain noun, when the sentence does something with it
             if word in STAFF or word.split("_")[-1] in STAFF:
