@@ -28,3 +28,33 @@ def test_a_described_record_and_a_kind_of_thing_a_person_joins_are_tables():
                           "are paid weekly, a payout per driver per week. When a class is full members join a "
                           "waiting list.\n"))
     assert {"menu_item", "payout", "waiting_list"} <= names
+
+
+TOOL_SWAP = ("# Tool swap\n\nResidents list tools they own; neighbours borrow one for a week; invoices are paid "
+             "monthly; reminders are sent before a loan is due.\n")
+
+
+def test_a_tool_swap_is_read_as_residents_lending_their_tools_to_each_other():
+    entities = _entities(TOOL_SWAP, ".md")
+    assert set(entities) == {"resident", "tool", "loan", "invoice", "reminder"}  # a neighbour is a resident
+    assert "resident" in dict(entities["tool"].parents)  # "tools they own"
+    assert {"resident", "tool"} <= set(dict(entities["loan"].parents))  # "borrow one": one of the tools
+
+
+def test_a_thing_named_like_a_doer_is_no_person():
+    from backend_architect.llm.builtin.words import is_person
+
+    assert not any(is_person(w) for w in ("reminder", "voucher", "ledger", "order"))
+    assert all(is_person(w) for w in ("borrower", "neighbour", "card_holder", "resident"))
+
+
+def test_a_participle_that_is_also_an_adjective_is_a_passive_after_be():
+    from backend_architect.llm.builtin.phrases import read_phrases
+
+    invoices = read_phrases("invoices are paid monthly.", set(), set())[0]
+    assert invoices.passive and invoices.subject_of == "pay"
+    assert not read_phrases("when a class is full members join a list.", set(), set())[0].passive
+    transfer = read_phrases("invoices are paid by card or bank transfer and a payment is recorded.", set(), set())[2]
+    assert transfer.words == ["bank", "transfer"] and transfer.prep == "by"  # not "bank" as a verb
+    uploads = read_phrases("a truck was offline for hours and uploads a backlog.", set(), set())
+    assert "uploads" not in [p.head for p in uploads]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ...inputs.brief import Brief
 from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS
 from .phrases import read_phrases
-from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, STAFF, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
+from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
                     _TAKING_VERBS, _candidates, _canonical, _plural, _sentences, _singular_head, _snake, is_person,
                     nominal_for, plural, singular)
 
@@ -205,12 +205,13 @@ def read_domain(brief: Brief) -> Domain:
         _, _, lex_parents = LEXICON.get(name, ("", [], []))
         if model.inferred and "@actor" in lex_parents and actor and name != actor:
             model.add_parent(actor)
+    said: dict[str, str] = {}  # what "one" or "it" stands for: the last thing a sentence named
     for rid, text in text_by_req.items():
         found = _mentioned(text.lower(), entities, shortener)
         mentions[rid] = found
         if brief.entities:
             continue
-        _relate_phrases(text, entities, actor, tenant, shortener)
+        _relate_phrases(text, entities, actor, tenant, shortener, said)
         _relate(text.lower(), found, entities, actor, tenant, joins)
     for name, model in entities.items():
         _, _, lex_parents = LEXICON.get(name, ("", [], []))
@@ -266,16 +267,24 @@ def _resolve_declared_keys(entities: dict[str, EntityModel], actor: str | None) 
     return questions
 
 
+_OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:already )?(?:own|make|made|build|built|"
+                          r"write|wrote|create|created|grow|grew)\b")
+_PRONOUN = re.compile(r"\b(?:one|it|them)\b")
+
+
 def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
-                    shortener: bool) -> None:
+                    shortener: bool, said: dict[str, str] | None = None) -> None:
     """Who owns what and what belongs to what, from each sentence's grammar: a person who creates a thing owns
     it; a transaction ("borrow a book") belongs to its person and to its object; "X per Y", "X at Y",
     "X with Y", "X for Y" make Y a parent of X. A person never belongs to another person."""
     for sentence in _sentences([text]):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
+        said = {} if said is None else said
         names = []
         for ph in phrases:
             word = _canonical(_singular_head(ph.head), shortener)
+            if word in RELATIONAL and actor in entities:
+                word = actor  # "neighbours borrow": other residents, the same people
             names.append(word if word in entities and not ph.aside else None)
         subject = next((n for ph, n in zip(phrases, names) if ph.role == "subject" and n and not ph.passive
                         and ph.subject_of), None)
@@ -289,7 +298,8 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             if ph.prep is None or ph.prep in _OBJECT_PREPS.get(ph.verb or "", ()):
                 first_object = first_object or name
                 if subject and subject != name and not person and name != tenant and (
-                        ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive):
+                        ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive
+                        or _OWNED_AFTER.match(sentence[ph.position + len(" ".join(ph.words)):])):
                     catalog = name in LEXICON and not LEXICON[name][2]
                     if not (catalog and subject == actor):
                         model.add_parent(subject)
@@ -308,6 +318,11 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                         p == name for p, _ in entities[parent].parents):
                     if parent != actor or name in EVENT_LIKE or (subject and subject != actor):
                         model.add_parent(parent)
+        if first_object is None and said.get("thing") and _PRONOUN.search(sentence):
+            first_object = said["thing"]  # "residents list tools; neighbours borrow one": one of the tools
+        things = [n for ph, n in zip(phrases, names) if n and ph.role == "object" and not is_person(n) and n != actor]
+        if things:
+            said["thing"] = things[0]
         for verb in {ph.verb for ph in phrases if ph.verb and not ph.passive_verb} | subject_verbs:
             nominal = nominal_for(verb, {n for n in names if n})
             if not nominal or nominal not in entities or (nominal in _GENERIC_TRANSACTIONS

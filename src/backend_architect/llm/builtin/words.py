@@ -10,7 +10,7 @@ import re
 from .lexicon import LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, VERBS
 from .phrases import MASS, noun_lemma, plural_of, read_phrases, word_classes
 
-__all__ = ["EVENT_LIKE", "NOMINAL", "OWNING_VERBS", "PERSONS", "STAFF", "is_person", "nominal_for", "plural",
+__all__ = ["EVENT_LIKE", "NOMINAL", "OWNING_VERBS", "PERSONS", "RELATIONAL", "STAFF", "is_person", "nominal_for", "plural",
            "singular"]
 
 
@@ -56,11 +56,20 @@ instructor lead manager admin administrator staff owner seller buyer vendor host
 subscriber follower player coach volunteer courier passenger traveller traveler therapist tutor mentor candidate
 recruiter applicant contractor worker technician pharmacist vet clinician caregiver resident homeowner shopper
 merchant partner photographer artist creator editor moderator reviewer writer speaker learner""".split())
+# People named by how they stand to another user ("neighbours borrow one"): the same people, not a kind of their own.
+RELATIONAL = set("neighbour neighbor friend peer colleague coworker classmate teammate flatmate roommate housemate "
+                 "fellow".split())
 # People who run the system rather than use it: a role of the user account, not a table of their own.
 STAFF = set("""admin administrator staff librarian receptionist lead team_lead manager moderator operator dispatcher
 support_agent front_desk volunteer""".split())
 _MACHINES = set("sensor device server computer printer monitor router scanner tracker container trailer meter timer "
                 "processor controller handler reader player_card".split())
+
+
+# Things whose names end like a doer's ("reminders are sent"): never people.
+_ER_THINGS = set("""order folder letter paper number filter chapter banner error reminder voucher sticker poster marker
+counter header footer layer border cluster ledger answer offer corner register container trailer charger binder
+tender remainder wrapper""".split())
 
 
 # Heads that mean nothing alone ("fixes records", "see the details"): only a modifier makes them a thing.
@@ -74,12 +83,12 @@ _CREATABLE_GENERIC = {"list", "record", "entry", "form"}
 
 def is_person(word: str) -> bool:
     last = word.split("_")[-1]
-    if word in PERSONS or last in PERSONS:
+    if word in PERSONS or last in PERSONS or last in RELATIONAL:
         return True
+    if last in _ER_THINGS:
+        return False
     return last not in _MACHINES and last.endswith(("er", "or", "ist", "ee", "ant", "ian")) and len(last) > 4 \
-        and bool(re.match(r".*(?:[^aeiou]er|or|ist|ee|ant|ian)$", last)) and last not in {"order", "folder", "letter",
-                                                                                       "paper", "number", "filter",
-                                                                                       "chapter", "banner", "error"}
+        and bool(re.match(r".*(?:[^aeiou]er|or|ist|ee|ant|ian)$", last))
 
 
 def _noun_ok(word: str, phrase_determiner: bool, raw: str = "") -> bool:
@@ -165,7 +174,7 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                 points = max(points, 1) + 1  # "menu items with a price", "a payout per driver": a described record
             if points and word in LEXICON:
                 points += 3  # a known domain noun, when the sentence does something with it
-            if word in STAFF or word.split("_")[-1] in STAFF:
+            if word in STAFF or word.split("_")[-1] in STAFF or word in RELATIONAL:
                 points = 0  # staff act on the system; they are a role of the user account, not a table
             score(word, points, sentence)
         verbs = {p.verb for p in phrases if p.verb and not p.passive_verb} | {
