@@ -58,3 +58,23 @@ def test_a_participle_that_is_also_an_adjective_is_a_passive_after_be():
     assert transfer.words == ["bank", "transfer"] and transfer.prep == "by"  # not "bank" as a verb
     uploads = read_phrases("a truck was offline for hours and uploads a backlog.", set(), set())
     assert "uploads" not in [p.head for p in uploads]
+
+
+def test_a_rate_or_a_fee_is_a_column_of_what_it_belongs_to_not_a_table():
+    entities = _entities("# Tutoring\n\nTutors publish a profile with an hourly rate. Students book lessons with tutors "
+                         "and pay the delivery fee. Tutors set their hourly rate and a cancellation fee.\n", ".md")
+    assert not set(entities) & {"rate", "fee", "hourly_rate", "cancellation_fee"}
+    assert entities["profile"].field("hourly_rate").kind == "money"  # "a profile with an hourly rate"
+    assert entities["tutor"].field("cancellation_fee").kind == "money"  # "tutors set their ... fee"
+    assert entities["lesson"].field("delivery_fee") and not entities["student"].field("delivery_fee")
+
+
+def test_setting_a_rate_is_traced_to_updating_its_owner(knowledge):
+    from backend_architect.llm.builtin.architect import Plan
+
+    brief = parse_brief(b"# Tutoring\n\nStudents book lessons with tutors. Tutors set their hourly rate.\n",
+                        suffix=".md").brief
+    plan = Plan(brief, knowledge)
+    assert plan.domain.entities["tutor"].field("hourly_rate")
+    r2 = next(t for t in plan.finish["traceability"] if t["requirement_id"] == "R2")
+    assert any(e.startswith("PATCH ") and "/tutors/" in e for e in r2["endpoints"])

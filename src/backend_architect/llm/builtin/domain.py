@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ...inputs.brief import Brief
 from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS
+from .attributes import value_columns
 from .phrases import read_phrases
 from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
                     _TAKING_VERBS, _candidates, _canonical, _plural, _sentences, _singular_head, _snake, is_person,
@@ -225,6 +226,8 @@ def read_domain(brief: Brief) -> Domain:
         if not model.context:
             owner = next((p for p, comp in model.parents if comp and p in entities), None)
             model.context = entities[owner].context or owner if owner else model.name
+    for owner, column, kind in value_columns(texts, entities, shortener):
+        entities[owner].fields.append(FieldModel(name=column, kind=kind))
     features = set()
     if re.search(r"redirect", corpus):
         features.add("redirect")

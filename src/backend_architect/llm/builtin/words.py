@@ -10,7 +10,7 @@ import re
 from .lexicon import LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, VERBS
 from .phrases import MASS, noun_lemma, plural_of, read_phrases, word_classes
 
-__all__ = ["EVENT_LIKE", "NOMINAL", "OWNING_VERBS", "PERSONS", "RELATIONAL", "STAFF", "is_person", "nominal_for", "plural",
+__all__ = ["EVENT_LIKE", "NOMINAL", "OWNING_VERBS", "PERSONS", "RELATIONAL", "STAFF", "VALUE_HEADS", "is_person", "nominal_for", "plural",
            "singular"]
 
 
@@ -64,6 +64,11 @@ STAFF = set("""admin administrator staff librarian receptionist lead team_lead m
 support_agent front_desk volunteer""".split())
 _MACHINES = set("sensor device server computer printer monitor router scanner tracker container trailer meter timer "
                 "processor controller handler reader player_card".split())
+
+
+# Heads that measure or price something ("an hourly rate"): a figure on a record, never a record of their own.
+VALUE_HEADS = {"rate", "fee", "price", "cost", "wage", "salary", "budget", "commission", "surcharge", "amount", "total",
+               "discount", "tax", "balance", "percentage", "markup", "allowance"}
 
 
 # Things whose names end like a doer's ("reminders are sent"): never people.
@@ -134,6 +139,8 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
             created = phrase.prep is None and phrase.verb in OWNING_VERBS and phrase.role == "object"
             if created and _singular_head(raw) in _CREATABLE_GENERIC:
                 word = _singular_head(raw)  # "Users can create lists", "create records"
+            if word.split("_")[-1] in VALUE_HEADS and not (after and after.prep == "per"):
+                continue  # "an hourly rate", "a cancellation fee": a column (attributes.py), not a table
             if not (created and word in _CREATABLE_GENERIC) and (
                     len(word) < 3 or word in NOT_ENTITIES or word in _BARE_GENERIC or raw in ROLE_WORDS
                     or word in ROLE_WORDS or (word in {"url", "short_url"} and not shortener)
