@@ -78,3 +78,14 @@ def test_setting_a_rate_is_traced_to_updating_its_owner(knowledge):
     assert plan.domain.entities["tutor"].field("hourly_rate")
     r2 = next(t for t in plan.finish["traceability"] if t["requirement_id"] == "R2")
     assert any(e.startswith("PATCH ") and "/tutors/" in e for e in r2["endpoints"])
+
+
+def test_a_homonym_takes_the_sense_the_brief_supports():
+    event = _entities("# Gigs\n\nOrganisers publish events at venues. Attendees buy tickets; staff scan the QR code at "
+                      "the door.\n", ".md")["ticket"]
+    assert not event.field("priority") and event.field("code")
+    support = _entities("# Helpdesk\n\nCustomers open tickets. Agents resolve tickets by priority.\n", ".md")["ticket"]
+    assert support.field("priority") and support.field("subject")
+    from backend_architect.llm.builtin.lexicon import lexicon_for
+
+    assert "ticket" not in lexicon_for("users open tickets")  # nothing says which: no sense is taken

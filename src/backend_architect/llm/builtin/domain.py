@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...inputs.brief import Brief
-from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS
+from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS, lexicon_for
 from .attributes import value_columns
 from .phrases import read_phrases
 from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
@@ -138,8 +138,8 @@ def guess_kind(name: str) -> str:
     return "string"
 
 
-def _lexicon_fields(name: str) -> list[FieldModel]:
-    specs = LEXICON[name][1] if name in LEXICON else TRANSACTION_FIELDS.get(name, [])
+def _lexicon_fields(name: str, lexicon: dict[str, tuple[str, list[str], list[str]]] = LEXICON) -> list[FieldModel]:
+    specs = lexicon[name][1] if name in lexicon else TRANSACTION_FIELDS.get(name, [])
     return [f for f in (parse_field(spec) for spec in specs) if f]
 
 
@@ -147,6 +147,7 @@ def read_domain(brief: Brief) -> Domain:
     text_by_req = {r.id: r.text for r in brief.requirements}
     corpus = " ".join([brief.title, brief.summary, *text_by_req.values(), *brief.constraints]).lower()
     shortener = bool(re.search(r"\bshort(en|ener|ened)?\b", corpus))
+    lexicon = lexicon_for(corpus)
     entities: dict[str, EntityModel] = {}
     mentions: dict[str, list[str]] = {rid: [] for rid in text_by_req}
 
@@ -172,10 +173,10 @@ def read_domain(brief: Brief) -> Domain:
             entities.setdefault(candidate, EntityModel(name=candidate, source=source.get(candidate, "")))
 
     for name, model in entities.items():
-        context, _, lex_parents = LEXICON.get(name, ("", [], []))
+        context, _, lex_parents = lexicon.get(name, ("", [], []))
         model.context = context
         if model.inferred and not model.fields:
-            model.fields = _lexicon_fields(name)
+            model.fields = _lexicon_fields(name, lexicon)
         if model.inferred:
             for parent in lex_parents:
                 if parent != "@actor" and parent in entities:
@@ -203,7 +204,7 @@ def read_domain(brief: Brief) -> Domain:
     questions = _resolve_declared_keys(entities, actor)
     joins: list[Join] = []
     for name, model in entities.items():
-        _, _, lex_parents = LEXICON.get(name, ("", [], []))
+        _, _, lex_parents = lexicon.get(name, ("", [], []))
         if model.inferred and "@actor" in lex_parents and actor and name != actor:
             model.add_parent(actor)
     said: dict[str, str] = {}  # what "one" or "it" stands for: the last thing a sentence named
@@ -215,7 +216,7 @@ def read_domain(brief: Brief) -> Domain:
         _relate_phrases(text, entities, actor, tenant, shortener, said)
         _relate(text.lower(), found, entities, actor, tenant, joins)
     for name, model in entities.items():
-        _, _, lex_parents = LEXICON.get(name, ("", [], []))
+        _, _, lex_parents = lexicon.get(name, ("", [], []))
         if model.inferred and "@actor" in lex_parents and actor and model.creator not in (None, actor) and (
                 is_person(model.creator)):
             # "Readers comment on posts": a comment is the reader's, not the first actor's the brief names
