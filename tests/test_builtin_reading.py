@@ -89,3 +89,22 @@ def test_a_homonym_takes_the_sense_the_brief_supports():
     from backend_architect.llm.builtin.lexicon import lexicon_for
 
     assert "ticket" not in lexicon_for("users open tickets")  # nothing says which: no sense is taken
+
+
+DECLARED_RECIPES = (b"title: Recipes\nrequirements:\n  - Users post recipes with a photo.\n  - Users keep collections of "
+                    b"recipes.\nentities:\n  - {name: User, fields: [\"email: email unique\"]}\n"
+                    b"  - {name: Recipe, fields: [\"user_id\", \"title\", \"photo_url: url\"]}\n")
+
+
+def test_declared_entities_win_but_do_not_exclude_what_people_clearly_keep(knowledge):
+    from backend_architect.llm.builtin.architect import Plan
+
+    brief = parse_brief(DECLARED_RECIPES, suffix=".yaml").brief
+    plan = Plan(brief, knowledge)
+    d = plan.domain
+    assert set(d.entities) == {"user", "recipe", "collection"}  # no "photo": it is a declared field
+    assert not d.entities["recipe"].inferred and d.entities["recipe"].parents == [("user", False)]
+    assert "user" in dict(d.entities["collection"].parents)
+    assert any(j.left == "collection" and j.right == "recipe" for j in d.joins)  # many recipes per collection
+    links = next(r for r in plan.api["resources"] if r["name"] == "collection-recipes")
+    assert all(ep.get("owner_scope") == "collection_id.user_id" for ep in links["endpoints"])

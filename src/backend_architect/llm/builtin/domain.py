@@ -15,7 +15,7 @@ from ...inputs.brief import Brief
 from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS, lexicon_for
 from .attributes import value_columns
 from .phrases import read_phrases
-from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
+from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, VALUE_HEADS, _plural, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
                     _TAKING_VERBS, _candidates, _canonical, _plural, _sentences, _singular_head, _snake, is_person,
                     nominal_for, plural, singular)
 
@@ -171,6 +171,9 @@ def read_domain(brief: Brief) -> Domain:
     if not brief.entities:
         for candidate in found:
             entities.setdefault(candidate, EntityModel(name=candidate, source=source.get(candidate, "")))
+    else:  # declared entities win, but do not exclude a thing people clearly keep ("users keep collections")
+        for candidate, sentence in _needed_undeclared(texts, entities, shortener).items():
+            entities[candidate] = EntityModel(name=candidate, source=sentence)
 
     for name, model in entities.items():
         context, _, lex_parents = lexicon.get(name, ("", [], []))
@@ -211,10 +214,14 @@ def read_domain(brief: Brief) -> Domain:
     for rid, text in text_by_req.items():
         found = _mentioned(text.lower(), entities, shortener)
         mentions[rid] = found
-        if brief.entities:
+        if not any(model.inferred for model in entities.values()):
             continue
-        _relate_phrases(text, entities, actor, tenant, shortener, said)
+        declared = {n: list(m.parents) for n, m in entities.items() if not m.inferred}
+        _relate_phrases(text, entities, actor, tenant, shortener, said, joins)
         _relate(text.lower(), found, entities, actor, tenant, joins)
+        for name, parents in declared.items():  # what the brief declares is related as declared
+            entities[name].parents = parents
+        joins[:] = [j for j in joins if j.left not in declared or j.right not in declared]
     for name, model in entities.items():
         _, _, lex_parents = lexicon.get(name, ("", [], []))
         if model.inferred and "@actor" in lex_parents and actor and model.creator not in (None, actor) and (
@@ -240,6 +247,33 @@ def read_domain(brief: Brief) -> Domain:
     return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features,
                   roles=roles, questions=questions,
                   shortener=shortener, corpus=corpus)
+
+
+# Things that hold many of another ("a collection of recipes"): a link table, not a key to one of them.
+_CONTAINERS = {"collection", "list", "playlist", "album", "board", "folder", "set", "bundle", "wishlist", "shelf"}
+_KEEPING = OWNING_VERBS | {"keep", "save", "collect", "curate", "organise", "organize", "maintain"}
+
+
+def _needed_undeclared(texts: list[str], entities: dict[str, EntityModel], shortener: bool) -> dict[str, str]:
+    """Things a person makes or keeps in a brief that declares its entities, which it did not declare: not a
+    person (a role of a declared account), not a declared field ("photos" are posts' photo_url), not a value."""
+    declared_fields = {f.name.removesuffix("_url").removesuffix("_id") for m in entities.values() for f in m.fields}
+    declared_fields |= {c.removesuffix("_id") for m in entities.values() for c in m.fk_columns}
+    needed: dict[str, str] = {}
+    for sentence in dict.fromkeys(_sentences(texts)):
+        phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
+        subject = next((ph for ph in phrases if ph.role == "subject" and ph.subject_of and not ph.passive), None)
+        if subject is None or not (is_person(_singular_head(subject.head))
+                                   or _canonical(_singular_head(subject.head), shortener) in entities):
+            continue
+        for ph in phrases:
+            word = _canonical(_singular_head(ph.head), shortener)
+            if ph.role != "object" or ph.prep is not None or ph.verb not in _KEEPING or ph.aside or ph.negated \
+                    or ph.attribute or word in entities or word in NOT_ENTITIES or is_person(word) \
+                    or word.split("_")[-1] in declared_fields | VALUE_HEADS or not _plural(ph.head):
+                continue
+            needed.setdefault(word, sentence.strip())
+    return needed
 
 
 # Records about a person, who is then one of their keys (reviews.tutor_id), not only their author's.
@@ -277,7 +311,7 @@ _PRONOUN = re.compile(r"\b(?:one|it|them)\b")
 
 
 def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
-                    shortener: bool, said: dict[str, str] | None = None) -> None:
+                    shortener: bool, said: dict[str, str] | None = None, joins: list[Join] | None = None) -> None:
     """Who owns what and what belongs to what, from each sentence's grammar: a person who creates a thing owns
     it; a transaction ("borrow a book") belongs to its person and to its object; "X per Y", "X at Y",
     "X with Y", "X for Y" make Y a parent of X. A person never belongs to another person."""
@@ -302,7 +336,7 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             if ph.prep is None or ph.prep in _OBJECT_PREPS.get(ph.verb or "", ()):
                 first_object = first_object or name
                 if subject and subject != name and not person and name != tenant and (
-                        ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive
+                        ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive or ph.verb == "keep"
                         or _OWNED_AFTER.match(sentence[ph.position + len(" ".join(ph.words)):])):
                     catalog = name in LEXICON and not LEXICON[name][2]
                     if not (catalog and subject == actor):
@@ -315,6 +349,10 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             if nxt < len(phrases) and names[nxt] and phrases[nxt].prep in {"per", "at", "in", "within", "of", "for",
                                                                            "under", "on", "with"}:
                 parent = names[nxt]
+                if phrases[nxt].prep == "of" and name.split("_")[-1] in _CONTAINERS and _plural(phrases[nxt].head):
+                    if joins is not None and not any(j.left == name and j.right == parent for j in joins):
+                        joins.append(Join(left=name, right=parent, item=False))  # "collections of recipes"
+                    continue
                 transactional = set(NOMINAL.values()) | EVENT_LIKE
                 if parent in transactional and name not in transactional:
                     continue  # "a book that is on loan": a thing does not belong to a transaction about it
