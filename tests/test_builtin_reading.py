@@ -108,3 +108,18 @@ def test_declared_entities_win_but_do_not_exclude_what_people_clearly_keep(knowl
     assert any(j.left == "collection" and j.right == "recipe" for j in d.joins)  # many recipes per collection
     links = next(r for r in plan.api["resources"] if r["name"] == "collection-recipes")
     assert all(ep.get("owner_scope") == "collection_id.user_id" for ep in links["endpoints"])
+
+
+def test_a_payment_is_a_ledger_record_no_one_deletes_and_only_staff_move_its_status(knowledge):
+    from backend_architect.llm.builtin.architect import Plan
+
+    from .conftest import EXAMPLES
+
+    plan = Plan(parse_brief((EXAMPLES / "online-shop.yaml").read_bytes(), suffix=".yaml").brief, knowledge)
+    payments = next(r for r in plan.api["resources"] if r["name"] == "payments")["endpoints"]
+    assert not any(ep["method"] == "DELETE" for ep in payments)
+    assert [ep["roles"] for ep in payments if ep["method"] == "PATCH"] == [["staff"]]
+    update = next(s for s in plan.api["schemas"] if s["name"] == "PaymentUpdate")
+    assert [p["name"] for p in update["properties"]] == ["status"]
+    orders = next(r for r in plan.api["resources"] if r["name"] == "orders")["endpoints"]
+    assert any(ep["method"] == "DELETE" for ep in orders)  # an ordinary record keeps its operations

@@ -12,12 +12,42 @@ from .access import (access_for, caller_column, client_status_values, endpoint_a
 if TYPE_CHECKING:
     from .plan import PlanView
 
-__all__ = ["plan_api"]
+__all__ = ["is_ledger", "plan_api"]
 
 _JSON_TYPE = {"string": ("string", None), "text": ("string", None), "email": ("string", "email"),
               "url": ("string", "uri"), "int": ("integer", None), "decimal": ("number", None),
               "money": ("string", "decimal"), "bool": ("boolean", None), "timestamp": ("string", "date-time"),
               "date": ("string", "date"), "enum": ("string", None), "uuid": ("string", "uuid")}
+
+
+# Records of money that moved (review/authz.py LEDGER_RECORDS reads the same): corrected by a new entry, never
+# edited or deleted by the people they concern.
+_LEDGER = {"payment", "transaction", "refund", "payout", "charge", "transfer", "ledger_entry", "settlement",
+           "chargeback", "disbursement"}
+
+
+def is_ledger(name: str) -> bool:
+    return name in _LEDGER or name.split("_")[-1] in _LEDGER
+
+
+def _ledger_writes(plan: PlanView, name: str, entity: Any, eps: list[dict[str, Any]],
+                   schemas: list[dict[str, Any]]) -> None:
+    """No DELETE; PATCH only for staff, and only the status (a payment settles, a refund is approved)."""
+    ops = plan.endpoints_by_entity[name]
+    del ops["delete"]
+    eps[:] = [ep for ep in eps if ep["method"] != "DELETE"]
+    status = entity.field("status")
+    staff = plan.privileged_role
+    patch = next(ep for ep in eps if ep["method"] == "PATCH")
+    if not (staff and status):
+        eps.remove(patch)
+        del ops["update"]
+        return
+    patch.update({"auth_required": True, "roles": [staff], "owner_scope": None,
+                  "summary": f"Move a {name.replace('_', ' ')} to another status (staff)"})
+    update = next(x for x in schemas if x["name"] == patch["request_schema"])
+    update["properties"] = [{"name": "status", "type": "string", "required": True, "enum": status.enum_values,
+                             "description": "the status it moves to; every other field is fixed once written"}]
 
 
 def _path(plan: PlanView, name: str) -> str:
@@ -145,6 +175,8 @@ def plan_api(plan: PlanView) -> dict[str, Any]:
         plan.endpoints_by_entity[name] = {"list": f"GET {path}", "create": f"POST {path}",
                                           "get": f"GET {path}/{{{pid}}}", "update": f"PATCH {path}/{{{pid}}}",
                                           "delete": f"DELETE {path}/{{{pid}}}"}
+        if is_ledger(name):
+            _ledger_writes(plan, name, entity, eps, schemas)
         resources.append({"name": plan.tables[name].replace("_", "-"), "endpoints": eps,
                           "description": f"{cls} resources"})
     for child, entity in d.entities.items():
