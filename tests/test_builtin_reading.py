@@ -123,3 +123,14 @@ def test_a_payment_is_a_ledger_record_no_one_deletes_and_only_staff_move_its_sta
     assert [p["name"] for p in update["properties"]] == ["status"]
     orders = next(r for r in plan.api["resources"] if r["name"] == "orders")["endpoints"]
     assert any(ep["method"] == "DELETE" for ep in orders)  # an ordinary record keeps its operations
+
+
+def test_the_tool_swap_design_scopes_tools_to_their_resident_and_reminders_not_as_people(knowledge):
+    from backend_architect.llm.builtin.architect import Plan
+
+    plan = Plan(parse_brief(TOOL_SWAP.encode(), suffix=".md").brief, knowledge)
+    tables = {t["name"]: {c["name"] for c in t["columns"]} for t in plan.schema["tables"]}
+    assert "resident_id" in tables["tools"] and {"resident_id", "tool_id"} <= tables["loans"]
+    assert "neighbours" not in tables and "invoices" in tables
+    reminders = next(r for r in plan.api["resources"] if r["name"] == "reminders")["endpoints"]
+    assert not any(ep.get("owner_scope") == "id" for ep in reminders)  # a reminder is not a person's own record

@@ -115,6 +115,7 @@ def plural_of(word: str) -> str:
     return "_".join([*mods, many])
 
 
+@functools.lru_cache(maxsize=8192)
 def _vbz(word: str) -> bool:
     """Third-person -s form of a verb ("lasts", "fixes")."""
     readings = word_classes(word)
@@ -126,6 +127,7 @@ def _base_verb(word: str) -> bool:
     return "VERB" in readings and word in readings["VERB"]
 
 
+@functools.lru_cache(maxsize=8192)
 def _participle(word: str) -> bool:
     """A past form of a verb ("paid", "booked"), by the lexicon's inflections: "feed" and "need" are not."""
     if word in PARTICIPLES:
