@@ -134,3 +134,10 @@ def test_the_tool_swap_design_scopes_tools_to_their_resident_and_reminders_not_a
     assert "neighbours" not in tables and "invoices" in tables
     reminders = next(r for r in plan.api["resources"] if r["name"] == "reminders")["endpoints"]
     assert not any(ep.get("owner_scope") == "id" for ep in reminders)  # a reminder is not a person's own record
+
+
+def test_what_an_order_holds_keys_the_order_and_the_order_keys_none_of_them():
+    entities = _entities("# Gigs\n\nOrganisers publish events at venues. Attendees buy tickets; an order can hold "
+                         "several tickets.\n", ".md")
+    assert ("order", True) in entities["ticket"].parents
+    assert "ticket" not in dict(entities["order"].parents)

@@ -218,7 +218,8 @@ def read_domain(brief: Brief) -> Domain:
             continue
         declared = {n: list(m.parents) for n, m in entities.items() if not m.inferred}
         _relate_phrases(text, entities, actor, tenant, shortener, said, joins)
-        _relate(text.lower(), found, entities, actor, tenant, joins)
+        for clause in _sentences([text]):  # "attendees buy tickets; an order can hold several tickets"
+            _relate(clause, _mentioned(clause, entities, shortener), entities, actor, tenant, joins)
         for name, parents in declared.items():  # what the brief declares is related as declared
             entities[name].parents = parents
         joins[:] = [j for j in joins if j.left not in declared or j.right not in declared]
@@ -234,6 +235,9 @@ def read_domain(brief: Brief) -> Domain:
         if not model.context:
             owner = next((p for p, comp in model.parents if comp and p in entities), None)
             model.context = entities[owner].context or owner if owner else model.name
+    for model in entities.values():  # "an order can hold several tickets": the order then keys no ticket
+        for parent in [p for p, comp in model.parents if comp and p in entities]:
+            entities[parent].parents = [(p, c) for p, c in entities[parent].parents if p != model.name or c]
     for owner, column, kind in value_columns(texts, entities, shortener):
         entities[owner].fields.append(FieldModel(name=column, kind=kind))
     features = set()
@@ -399,7 +403,7 @@ def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor
     """Turn how a sentence connects entities into foreign keys and join tables."""
     if len(found) < 2:
         return
-    contain = re.search(r"\b(contain|contains|include|includes|consist of|consists of|ha(?:ve|s) (?:many|multiple|"
+    contain = re.search(r"\b(contain|contains|include|includes|hold|holds|consist of|consists of|ha(?:ve|s) (?:many|multiple|"
                         r"several|one or more)|with (?:many|multiple|several|one or more))\b", text)
     belong = re.search(r"\b(belongs? to|in an?|within|under|of an?)\b", text)
     first, rest = found[0], found[1:]
