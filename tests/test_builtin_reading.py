@@ -39,6 +39,7 @@ def test_a_tool_swap_is_read_as_residents_lending_their_tools_to_each_other():
     assert set(entities) == {"resident", "tool", "loan", "invoice", "reminder"}  # a neighbour is a resident
     assert "resident" in dict(entities["tool"].parents)  # "tools they own"
     assert {"resident", "tool"} <= set(dict(entities["loan"].parents))  # "borrow one": one of the tools
+    assert "loan" in dict(entities["reminder"].parents)  # "reminders are sent before a loan is due"
 
 
 def test_a_thing_named_like_a_doer_is_no_person():

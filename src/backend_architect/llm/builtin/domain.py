@@ -309,6 +309,8 @@ def _resolve_declared_keys(entities: dict[str, EntityModel], actor: str | None) 
     return questions
 
 
+# What is sent about something else: it keys what it is about.
+_NOTICES = {"reminder", "notification", "alert", "notice", "email", "digest"}
 _OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:already )?(?:own|make|made|build|built|"
                           r"write|wrote|create|created|grow|grew)\b")
 _PRONOUN = re.compile(r"\b(?:one|it|them)\b")
@@ -333,6 +335,10 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
         subject_verbs = {ph.subject_of for ph in phrases if ph.role == "subject" and not ph.passive}
         first_object: str | None = None
         for index, (ph, name) in enumerate(zip(phrases, names)):
+            about = names[index + 1] if index + 1 < len(phrases) else None
+            if name and about and name.split("_")[-1] in _NOTICES and not is_person(about) and phrases[
+                    index + 1].prep in {"before", "after", "about"}:
+                entities[name].add_parent(about)  # "reminders are sent before a loan is due": a loan's reminder
             if name is None or ph.role == "subject":
                 continue
             model = entities[name]
