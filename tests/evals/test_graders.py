@@ -149,3 +149,10 @@ def test_a_crashing_grader_scores_zero_and_the_rest_still_grade(shop_design):
                                       ("addresses", "address"), ("status", "status"), ("order_items", "orderitem")])
 def test_singular(word, one):
     assert singular(word) == one
+
+
+def test_roles_accept_either_spelling_of_a_role(shop_design):
+    roles = shop_design["api_specification"]["authentication"]["roles"]
+    assert _grades(shop_design, {"roles": [f"nobody|{roles[0]}"]})["roles"].score == 1.0
+    grade = _grades(shop_design, {"roles": [roles[0], "organiser|organizer"]})["roles"]
+    assert grade.score == 0.5 and "missing: organiser|organizer" in grade.reason

@@ -158,3 +158,17 @@ def test_without_roles_the_owner_key_is_the_callers_even_when_another_person_key
     found_at = [f.location.rsplit("/", 1)[-1] for f in found(bundle(brief_=shop, data=data, api_=spec),
                                                              "authz-server-owned-fields")]
     assert found_at == ["customer_id"]
+
+
+def test_a_payment_edited_or_deleted_by_its_owner_is_reported_and_staff_moving_its_status_is_not():
+    b = shop({"payments": [ep("PATCH", "/payments/{payment_id}", body="Payment", resp="Payment",
+                              scope="order_id.customer_id"),
+                           ep("DELETE", "/payments/{payment_id}", scope="order_id.customer_id")],
+              "orders": [ep("PATCH", "/orders/{order_id}", body="OrderCreate", resp="Order", scope="customer_id")]})
+    got = {f.location: f.message for f in found(b, "authz-ledger-immutable")}
+    assert set(got) == {"/paths/~1api~1v1~1payments~1{payment_id}/patch",
+                        "/paths/~1api~1v1~1payments~1{payment_id}/delete"}  # an order may change
+    assert "never deleted" in got["/paths/~1api~1v1~1payments~1{payment_id}/delete"]
+    ok = shop({"payments": [ep("GET", "/payments/{payment_id}", resp="Payment", scope="order_id.customer_id"),
+                            ep("PATCH", "/payments/{payment_id}", body="Payment", resp="Payment", roles=("staff",))]})
+    assert found(ok, "authz-ledger-immutable") == []

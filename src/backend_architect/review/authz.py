@@ -352,3 +352,34 @@ def server_owned_fields(bundle: Bundle) -> Found:
                 else op.ptr + "/requestBody"
             yield where, (f"{name}.{prop} is accepted from the client by {op.label}, but {why}: drop it from the "
                           "request schema (keep it in the response) or mark it readOnly")
+
+
+# Records of money that moved: corrected by a new entry (a refund, a reversal), never edited or deleted.
+LEDGER_RECORDS = {"payment", "transaction", "refund", "payout", "charge", "transfer", "ledger_entry", "settlement",
+                  "chargeback", "disbursement"}
+
+
+@rule("authz-ledger-immutable", "warning", "cross",
+      "OWASP API5/API3 2023: a payment, transaction, refund or payout is a ledger record; no ordinary caller "
+      "edits or deletes it (staff may move its status at most); a mistake is corrected by a new entry.",
+      on_emit=("api",))
+def ledger_immutable(bundle: Bundle) -> Found:
+    """Ledger records (payments, transactions, refunds) are not edited or deleted by ordinary callers"""
+    api = bundle.api
+    if api is None:
+        return
+    f = facts(bundle)
+    for op in api.operations:
+        if op.method not in ("put", "patch", "delete") or not _is_item(op) or _auth_path(op.path):
+            continue
+        table = f.table_of(op)
+        kind = singular(table or "").split("_")[-1]
+        if kind not in LEDGER_RECORDS and singular(table or "") not in LEDGER_RECORDS:
+            continue
+        if op.method == "delete":
+            yield op.ptr, (f"{op.label} deletes a {kind}: a ledger record is never deleted; record a refund or a "
+                           "reversal instead, and drop the operation")
+        elif not _restricted(op):
+            who = "any signed-in caller" if not _roles(op) else f"any {', '.join(_roles(op))}"
+            yield op.ptr, (f"{op.label} lets {who} edit a {kind}: a ledger record is not edited by the people it "
+                           "concerns; drop the operation, or restrict it to staff (x-roles) moving its status only")

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 from ...inputs.brief import Brief
-from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS
+from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS, lexicon_for
+from .attributes import value_columns
 from .phrases import read_phrases
-from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, STAFF, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
+from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, VALUE_HEADS, _plural, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
                     _TAKING_VERBS, _candidates, _canonical, _plural, _sentences, _singular_head, _snake, is_person,
                     nominal_for, plural, singular)
 
@@ -137,8 +138,8 @@ def guess_kind(name: str) -> str:
     return "string"
 
 
-def _lexicon_fields(name: str) -> list[FieldModel]:
-    specs = LEXICON[name][1] if name in LEXICON else TRANSACTION_FIELDS.get(name, [])
+def _lexicon_fields(name: str, lexicon: dict[str, tuple[str, list[str], list[str]]] = LEXICON) -> list[FieldModel]:
+    specs = lexicon[name][1] if name in lexicon else TRANSACTION_FIELDS.get(name, [])
     return [f for f in (parse_field(spec) for spec in specs) if f]
 
 
@@ -146,6 +147,7 @@ def read_domain(brief: Brief) -> Domain:
     text_by_req = {r.id: r.text for r in brief.requirements}
     corpus = " ".join([brief.title, brief.summary, *text_by_req.values(), *brief.constraints]).lower()
     shortener = bool(re.search(r"\bshort(en|ener|ened)?\b", corpus))
+    lexicon = lexicon_for(corpus)
     entities: dict[str, EntityModel] = {}
     mentions: dict[str, list[str]] = {rid: [] for rid in text_by_req}
 
@@ -169,12 +171,15 @@ def read_domain(brief: Brief) -> Domain:
     if not brief.entities:
         for candidate in found:
             entities.setdefault(candidate, EntityModel(name=candidate, source=source.get(candidate, "")))
+    else:  # declared entities win, but do not exclude a thing people clearly keep ("users keep collections")
+        for candidate, sentence in _needed_undeclared(texts, entities, shortener).items():
+            entities[candidate] = EntityModel(name=candidate, source=sentence)
 
     for name, model in entities.items():
-        context, _, lex_parents = LEXICON.get(name, ("", [], []))
+        context, _, lex_parents = lexicon.get(name, ("", [], []))
         model.context = context
         if model.inferred and not model.fields:
-            model.fields = _lexicon_fields(name)
+            model.fields = _lexicon_fields(name, lexicon)
         if model.inferred:
             for parent in lex_parents:
                 if parent != "@actor" and parent in entities:
@@ -202,18 +207,24 @@ def read_domain(brief: Brief) -> Domain:
     questions = _resolve_declared_keys(entities, actor)
     joins: list[Join] = []
     for name, model in entities.items():
-        _, _, lex_parents = LEXICON.get(name, ("", [], []))
+        _, _, lex_parents = lexicon.get(name, ("", [], []))
         if model.inferred and "@actor" in lex_parents and actor and name != actor:
             model.add_parent(actor)
+    said: dict[str, str] = {}  # what "one" or "it" stands for: the last thing a sentence named
     for rid, text in text_by_req.items():
         found = _mentioned(text.lower(), entities, shortener)
         mentions[rid] = found
-        if brief.entities:
+        if not any(model.inferred for model in entities.values()):
             continue
-        _relate_phrases(text, entities, actor, tenant, shortener)
-        _relate(text.lower(), found, entities, actor, tenant, joins)
+        declared = {n: list(m.parents) for n, m in entities.items() if not m.inferred}
+        _relate_phrases(text, entities, actor, tenant, shortener, said, joins)
+        for clause in _sentences([text]):  # "attendees buy tickets; an order can hold several tickets"
+            _relate(clause, _mentioned(clause, entities, shortener), entities, actor, tenant, joins)
+        for name, parents in declared.items():  # what the brief declares is related as declared
+            entities[name].parents = parents
+        joins[:] = [j for j in joins if j.left not in declared or j.right not in declared]
     for name, model in entities.items():
-        _, _, lex_parents = LEXICON.get(name, ("", [], []))
+        _, _, lex_parents = lexicon.get(name, ("", [], []))
         if model.inferred and "@actor" in lex_parents and actor and model.creator not in (None, actor) and (
                 is_person(model.creator)):
             # "Readers comment on posts": a comment is the reader's, not the first actor's the brief names
@@ -224,6 +235,11 @@ def read_domain(brief: Brief) -> Domain:
         if not model.context:
             owner = next((p for p, comp in model.parents if comp and p in entities), None)
             model.context = entities[owner].context or owner if owner else model.name
+    for model in entities.values():  # "an order can hold several tickets": the order then keys no ticket
+        for parent in [p for p, comp in model.parents if comp and p in entities]:
+            entities[parent].parents = [(p, c) for p, c in entities[parent].parents if p != model.name or c]
+    for owner, column, kind in value_columns(texts, entities, shortener):
+        entities[owner].fields.append(FieldModel(name=column, kind=kind))
     features = set()
     if re.search(r"redirect", corpus):
         features.add("redirect")
@@ -235,6 +251,33 @@ def read_domain(brief: Brief) -> Domain:
     return Domain(entities=entities, joins=joins, actor=actor, tenant=tenant, mentions=mentions, features=features,
                   roles=roles, questions=questions,
                   shortener=shortener, corpus=corpus)
+
+
+# Things that hold many of another ("a collection of recipes"): a link table, not a key to one of them.
+_CONTAINERS = {"collection", "list", "playlist", "album", "board", "folder", "set", "bundle", "wishlist", "shelf"}
+_KEEPING = OWNING_VERBS | {"keep", "save", "collect", "curate", "organise", "organize", "maintain"}
+
+
+def _needed_undeclared(texts: list[str], entities: dict[str, EntityModel], shortener: bool) -> dict[str, str]:
+    """Things a person makes or keeps in a brief that declares its entities, which it did not declare: not a
+    person (a role of a declared account), not a declared field ("photos" are posts' photo_url), not a value."""
+    declared_fields = {f.name.removesuffix("_url").removesuffix("_id") for m in entities.values() for f in m.fields}
+    declared_fields |= {c.removesuffix("_id") for m in entities.values() for c in m.fk_columns}
+    needed: dict[str, str] = {}
+    for sentence in dict.fromkeys(_sentences(texts)):
+        phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
+        subject = next((ph for ph in phrases if ph.role == "subject" and ph.subject_of and not ph.passive), None)
+        if subject is None or not (is_person(_singular_head(subject.head))
+                                   or _canonical(_singular_head(subject.head), shortener) in entities):
+            continue
+        for ph in phrases:
+            word = _canonical(_singular_head(ph.head), shortener)
+            if ph.role != "object" or ph.prep is not None or ph.verb not in _KEEPING or ph.aside or ph.negated \
+                    or ph.attribute or word in entities or word in NOT_ENTITIES or is_person(word) \
+                    or word.split("_")[-1] in declared_fields | VALUE_HEADS or not _plural(ph.head):
+                continue
+            needed.setdefault(word, sentence.strip())
+    return needed
 
 
 # Records about a person, who is then one of their keys (reviews.tutor_id), not only their author's.
@@ -266,22 +309,36 @@ def _resolve_declared_keys(entities: dict[str, EntityModel], actor: str | None) 
     return questions
 
 
+# What is sent about something else: it keys what it is about.
+_NOTICES = {"reminder", "notification", "alert", "notice", "email", "digest"}
+_OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:already )?(?:own|make|made|build|built|"
+                          r"write|wrote|create|created|grow|grew)\b")
+_PRONOUN = re.compile(r"\b(?:one|it|them)\b")
+
+
 def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
-                    shortener: bool) -> None:
+                    shortener: bool, said: dict[str, str] | None = None, joins: list[Join] | None = None) -> None:
     """Who owns what and what belongs to what, from each sentence's grammar: a person who creates a thing owns
     it; a transaction ("borrow a book") belongs to its person and to its object; "X per Y", "X at Y",
     "X with Y", "X for Y" make Y a parent of X. A person never belongs to another person."""
     for sentence in _sentences([text]):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
+        said = {} if said is None else said
         names = []
         for ph in phrases:
             word = _canonical(_singular_head(ph.head), shortener)
+            if word in RELATIONAL and actor in entities:
+                word = actor  # "neighbours borrow": other residents, the same people
             names.append(word if word in entities and not ph.aside else None)
         subject = next((n for ph, n in zip(phrases, names) if ph.role == "subject" and n and not ph.passive
                         and ph.subject_of), None)
         subject_verbs = {ph.subject_of for ph in phrases if ph.role == "subject" and not ph.passive}
         first_object: str | None = None
         for index, (ph, name) in enumerate(zip(phrases, names)):
+            about = names[index + 1] if index + 1 < len(phrases) else None
+            if name and about and name.split("_")[-1] in _NOTICES and not is_person(about) and phrases[
+                    index + 1].prep in {"before", "after", "about"}:
+                entities[name].add_parent(about)  # "reminders are sent before a loan is due": a loan's reminder
             if name is None or ph.role == "subject":
                 continue
             model = entities[name]
@@ -289,7 +346,8 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             if ph.prep is None or ph.prep in _OBJECT_PREPS.get(ph.verb or "", ()):
                 first_object = first_object or name
                 if subject and subject != name and not person and name != tenant and (
-                        ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive):
+                        ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive or ph.verb == "keep"
+                        or _OWNED_AFTER.match(sentence[ph.position + len(" ".join(ph.words)):])):
                     catalog = name in LEXICON and not LEXICON[name][2]
                     if not (catalog and subject == actor):
                         model.add_parent(subject)
@@ -301,6 +359,10 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             if nxt < len(phrases) and names[nxt] and phrases[nxt].prep in {"per", "at", "in", "within", "of", "for",
                                                                            "under", "on", "with"}:
                 parent = names[nxt]
+                if phrases[nxt].prep == "of" and name.split("_")[-1] in _CONTAINERS and _plural(phrases[nxt].head):
+                    if joins is not None and not any(j.left == name and j.right == parent for j in joins):
+                        joins.append(Join(left=name, right=parent, item=False))  # "collections of recipes"
+                    continue
                 transactional = set(NOMINAL.values()) | EVENT_LIKE
                 if parent in transactional and name not in transactional:
                     continue  # "a book that is on loan": a thing does not belong to a transaction about it
@@ -308,6 +370,11 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                         p == name for p, _ in entities[parent].parents):
                     if parent != actor or name in EVENT_LIKE or (subject and subject != actor):
                         model.add_parent(parent)
+        if first_object is None and said.get("thing") and _PRONOUN.search(sentence):
+            first_object = said["thing"]  # "residents list tools; neighbours borrow one": one of the tools
+        things = [n for ph, n in zip(phrases, names) if n and ph.role == "object" and not is_person(n) and n != actor]
+        if things:
+            said["thing"] = things[0]
         for verb in {ph.verb for ph in phrases if ph.verb and not ph.passive_verb} | subject_verbs:
             nominal = nominal_for(verb, {n for n in names if n})
             if not nominal or nominal not in entities or (nominal in _GENERIC_TRANSACTIONS
@@ -342,7 +409,7 @@ def _relate(text: str, found: list[str], entities: dict[str, EntityModel], actor
     """Turn how a sentence connects entities into foreign keys and join tables."""
     if len(found) < 2:
         return
-    contain = re.search(r"\b(contain|contains|include|includes|consist of|consists of|ha(?:ve|s) (?:many|multiple|"
+    contain = re.search(r"\b(contain|contains|include|includes|hold|holds|consist of|consists of|ha(?:ve|s) (?:many|multiple|"
                         r"several|one or more)|with (?:many|multiple|several|one or more))\b", text)
     belong = re.search(r"\b(belongs? to|in an?|within|under|of an?)\b", text)
     first, rest = found[0], found[1:]

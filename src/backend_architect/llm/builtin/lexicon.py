@@ -3,7 +3,9 @@ and the words that are never entities."""
 
 from __future__ import annotations
 
-__all__ = ["ACTORS", "LEXICON", "NOT_ENTITIES", "ROLE_WORDS", "SHORTENER_ONLY", "SYNONYMS", "TENANTS", "VERBS"]
+import re
+
+__all__ = ["ACTORS", "LEXICON", "SENSES", "lexicon_for", "NOT_ENTITIES", "ROLE_WORDS", "SHORTENER_ONLY", "SYNONYMS", "TENANTS", "VERBS"]
 
 # singular -> (bounded context, fields in the brief's field mini-language, parents)
 LEXICON: dict[str, tuple[str, list[str], list[str]]] = {
@@ -99,3 +101,30 @@ TRANSACTION_FIELDS: dict[str, list[str]] = {
     "application": ["status: enum(submitted, accepted, rejected, withdrawn)", "notes: text?"],
     "vote": ["value: int"],
 }
+
+
+# Words with more than one meaning in a brief, each sense with the words that show it: a sense is taken only when
+# the brief's other words support it ("tickets" at a venue are not helpdesk tickets), and none when nothing does.
+SENSES: dict[str, list[tuple[frozenset[str], tuple[str, list[str], list[str]]]]] = {
+    "ticket": [
+        (frozenset("support helpdesk agent agents issue issues bug bugs incident incidents escalate escalated sla "
+                   "resolve resolved priority priorities triage".split()), LEXICON["ticket"]),
+        (frozenset("event events venue venues concert concerts festival festivals gig gigs seat seats attendee "
+                   "attendees organiser organisers organizer organizers admission qr door performance".split()),
+         ("ticketing", ["code: string unique", "status: enum(valid, scanned, refunded, cancelled)",
+                        "scanned_at: timestamp?"], ["event"])),
+    ],
+}
+
+
+def lexicon_for(corpus: str) -> dict[str, tuple[str, list[str], list[str]]]:
+    """LEXICON as this brief means it: each homonym in the sense its other words support most, or left out."""
+    words = set(re.findall(r"[a-z]+", corpus.lower()))
+    lexicon = dict(LEXICON)
+    for word, senses in SENSES.items():
+        support, entry = max(((len(cues & words), entry) for cues, entry in senses), key=lambda s: s[0])
+        if support:
+            lexicon[word] = entry
+        else:
+            lexicon.pop(word, None)
+    return lexicon

@@ -115,6 +115,7 @@ def plural_of(word: str) -> str:
     return "_".join([*mods, many])
 
 
+@functools.lru_cache(maxsize=8192)
 def _vbz(word: str) -> bool:
     """Third-person -s form of a verb ("lasts", "fixes")."""
     readings = word_classes(word)
@@ -126,6 +127,7 @@ def _base_verb(word: str) -> bool:
     return "VERB" in readings and word in readings["VERB"]
 
 
+@functools.lru_cache(maxsize=8192)
 def _participle(word: str) -> bool:
     """A past form of a verb ("paid", "booked"), by the lexicon's inflections: "feed" and "need" are not."""
     if word in PARTICIPLES:
@@ -230,8 +232,10 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
         prev = tokens[i - 1][0] if i else ""
         readings = word_classes(word)
         after_det = prev in DET
-        if after_aux and word in ADJ | {"full", "empty", "late", "ready", "done"} or (
-                after_aux and _adjective(word)):
+        # "invoices are paid monthly": a participle that is also an adjective ("a paid plan") is a passive here
+        acted_on = after_aux and word in ADJ and _participle(word)
+        if not acted_on and (after_aux and word in ADJ | {"full", "empty", "late", "ready", "done"} or (
+                after_aux and _adjective(word))):
             # "When a class is full, members join": the clause is complete; a new one starts.
             subject, verb, after_aux, i = None, None, False, i + 1
             continue
@@ -254,7 +258,9 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
                 and (_vbz(word) if not _plural(subject.words[-1]) else _base_verb(word)))
             or (prev in {"and", "or"} and "VERB" in readings and (_vbz(word) or _base_verb(word))
                 and (nxt in DET or nxt in PRON or (verb is not None and noun_like(nxt) and not _function_word(nxt)))
-                and phrases and phrases[-1].role == "object")
+                and phrases and phrases[-1].role == "object"
+                # "by card or bank transfer": one more noun; "for hours and uploads a backlog": a verb
+                and not (phrases[-1].prep and "NOUN" in readings and nxt not in DET and nxt not in PRON))
             or (word.endswith("ing") and "VERB" in readings and (nxt in DET or nxt in PRON))  # "containing many"
             or (prev in SUBJECT_PRON and "VERB" in readings and (_vbz(word) or _base_verb(word)))
             or (i and _plural(prev) and noun_like(prev) and _base_verb(word)

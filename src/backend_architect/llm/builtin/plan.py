@@ -34,3 +34,4 @@ class PlanView(Protocol):
     graphql: dict[str, Any] | None
     services: dict[str, Any]
     privileged_role: str | None
+    roles: list[str]

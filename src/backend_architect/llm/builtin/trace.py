@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .words import EVENT_LIKE, NOMINAL, _canonical, _sentences, _singular_head, nominal_for
+from .words import EVENT_LIKE, NOMINAL, VALUE_HEADS, _canonical, _sentences, _singular_head, nominal_for
 from .lexicon import NOT_ENTITIES, VERBS
 from .phrases import lemma, read_phrases
 
 if TYPE_CHECKING:
+    from .domain import Domain
+    from .phrases import Phrase
     from .plan import PlanView
 
 __all__ = ["operations_for"]
@@ -47,6 +49,14 @@ def _kind(verb: str) -> list[str]:
     if verb in _READ:
         return ["list", "get"]
     return []
+
+
+def _value_owner(d: Domain, phrases: list[Phrase], name: str) -> str | None:
+    """The entity holding a value the sentence names (attributes.py put it there): the subject's, else any."""
+    head = name.split("_")[-1]
+    subjects = [_canonical(_singular_head(ph.head), d.shortener) for ph in phrases if ph.role == "subject"]
+    holders = [n for n, e in d.entities.items() if any(f.name == head or f.name.endswith("_" + head) for f in e.fields)]
+    return next((n for n in subjects if n in holders), holders[0] if holders else None)
 
 
 def operations_for(plan: PlanView, text: str) -> list[str]:
@@ -84,6 +94,9 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
             if ph.prep is None:
                 direct_entity.setdefault(verb, name in d.entities)
             if name not in d.entities:
+                owner = _value_owner(d, phrases, name) if name.split("_")[-1] in VALUE_HEADS else None
+                if owner and _kind(verb):
+                    add(owner, _kind(verb))  # "tutors set their hourly rate": a column of the tutor, updated
                 continue
             # "see a feed of posts": a read reaches through "of" when what it names directly is no entity.
             through_of = ph.prep in {"of", "per", "for", "by", "into", "in"} and (verb in _READ or verb in _MANAGE) \

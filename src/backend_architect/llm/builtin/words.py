@@ -10,7 +10,7 @@ import re
 from .lexicon import LEXICON, NOT_ENTITIES, ROLE_WORDS, SHORTENER_ONLY, SYNONYMS, VERBS
 from .phrases import MASS, noun_lemma, plural_of, read_phrases, word_classes
 
-__all__ = ["EVENT_LIKE", "NOMINAL", "OWNING_VERBS", "PERSONS", "STAFF", "is_person", "nominal_for", "plural",
+__all__ = ["EVENT_LIKE", "NOMINAL", "OWNING_VERBS", "PERSONS", "RELATIONAL", "STAFF", "VALUE_HEADS", "is_person", "nominal_for", "plural",
            "singular"]
 
 
@@ -56,11 +56,25 @@ instructor lead manager admin administrator staff owner seller buyer vendor host
 subscriber follower player coach volunteer courier passenger traveller traveler therapist tutor mentor candidate
 recruiter applicant contractor worker technician pharmacist vet clinician caregiver resident homeowner shopper
 merchant partner photographer artist creator editor moderator reviewer writer speaker learner""".split())
+# People named by how they stand to another user ("neighbours borrow one"): the same people, not a kind of their own.
+RELATIONAL = set("neighbour neighbor friend peer colleague coworker classmate teammate flatmate roommate housemate "
+                 "fellow".split())
 # People who run the system rather than use it: a role of the user account, not a table of their own.
 STAFF = set("""admin administrator staff librarian receptionist lead team_lead manager moderator operator dispatcher
 support_agent front_desk volunteer""".split())
 _MACHINES = set("sensor device server computer printer monitor router scanner tracker container trailer meter timer "
                 "processor controller handler reader player_card".split())
+
+
+# Heads that measure or price something ("an hourly rate"): a figure on a record, never a record of their own.
+VALUE_HEADS = {"rate", "fee", "price", "cost", "wage", "salary", "budget", "commission", "surcharge", "amount", "total",
+               "discount", "tax", "balance", "percentage", "markup", "allowance"}
+
+
+# Things whose names end like a doer's ("reminders are sent"): never people.
+_ER_THINGS = set("""order folder letter paper number filter chapter banner error reminder voucher sticker poster marker
+counter header footer layer border cluster ledger answer offer corner register container trailer charger binder
+tender remainder wrapper""".split())
 
 
 # Heads that mean nothing alone ("fixes records", "see the details"): only a modifier makes them a thing.
@@ -74,12 +88,12 @@ _CREATABLE_GENERIC = {"list", "record", "entry", "form"}
 
 def is_person(word: str) -> bool:
     last = word.split("_")[-1]
-    if word in PERSONS or last in PERSONS:
+    if word in PERSONS or last in PERSONS or last in RELATIONAL:
         return True
+    if last in _ER_THINGS:
+        return False
     return last not in _MACHINES and last.endswith(("er", "or", "ist", "ee", "ant", "ian")) and len(last) > 4 \
-        and bool(re.match(r".*(?:[^aeiou]er|or|ist|ee|ant|ian)$", last)) and last not in {"order", "folder", "letter",
-                                                                                       "paper", "number", "filter",
-                                                                                       "chapter", "banner", "error"}
+        and bool(re.match(r".*(?:[^aeiou]er|or|ist|ee|ant|ian)$", last))
 
 
 def _noun_ok(word: str, phrase_determiner: bool, raw: str = "") -> bool:
@@ -108,14 +122,16 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
         if points >= 2 and word not in source:
             source[word] = sentence.strip()
 
-    for sentence in _sentences(texts):
+    # A plain-text brief's summary repeats its requirements: a sentence read twice would count its nouns twice
+    for sentence in dict.fromkeys(_sentences(texts)):
         phrases = read_phrases(sentence, VERBS, NOT_ENTITIES)
         humans_act = bool(_PERSON_PRONOUNS.match(sentence))  # "anyone can comment on a recipe"
         if len(phrases) == 1 and not (phrases[0].verb or phrases[0].subject_of or phrases[0].passive):
             continue  # "A tutoring marketplace.": a verbless fragment names the system, not a thing it stores
-        for phrase in phrases:
+        for index, phrase in enumerate(phrases):
             if phrase.aside or phrase.negated or phrase.attribute:
                 continue
+            after = phrases[index + 1] if index + 1 < len(phrases) else None
             raw = phrase.head
             word = _canonical(_singular_head(raw), shortener)
             if raw.startswith("account") and len(phrase.words) > 1:
@@ -123,12 +139,14 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
             created = phrase.prep is None and phrase.verb in OWNING_VERBS and phrase.role == "object"
             if created and _singular_head(raw) in _CREATABLE_GENERIC:
                 word = _singular_head(raw)  # "Users can create lists", "create records"
+            if word.split("_")[-1] in VALUE_HEADS and not (after and after.prep == "per"):
+                continue  # "an hourly rate", "a cancellation fee": a column (attributes.py), not a table
             if not (created and word in _CREATABLE_GENERIC) and (
                     len(word) < 3 or word in NOT_ENTITIES or word in _BARE_GENERIC or raw in ROLE_WORDS
                     or word in ROLE_WORDS or (word in {"url", "short_url"} and not shortener)
                     or not _noun_ok(word, phrase.determiner, raw)):
                 if word in STAFF or word.split("_")[-1] in STAFF or word in ROLE_WORDS:
-                    humans_act = humans_act or phrase.role == "subject"
+                    humans_act = humans_act or (phrase.role == "subject" and word != "system")
                     if phrase.role == "subject" and phrase.subject_of and word not in actors and word in STAFF:
                         actors.append(word)
                 continue
@@ -146,16 +164,24 @@ def _candidates(texts: list[str], shortener: bool) -> tuple[list[str], dict[str,
                     points += 2 if phrase.passive else 1
             elif phrase.prep is None:
                 # "replies form a thread": one thing in passing, unless the verb makes it
-                points += 1 if phrase.indefinite and phrase.verb not in OWNING_VERBS else 2
+                # "replies form a thread", "the system uploads a backlog": one thing in passing, unless a person
+                # makes it ("users create a list") or names a kind of thing ("members join a waiting list")
+                points += 1 if phrase.indefinite and not (humans_act and (
+                    phrase.verb in OWNING_VERBS or "_" in raw)) else 2
             elif phrase.indefinite and phrase.prep not in {"of", "per"}:
                 pass  # "from a pickup point to a destination": a detail of the trip, not a kind of thing
+            elif human and phrase.prep == "of" and not phrase.subject_of:
+                points += 1  # "the grades of their own children": whose they are, not someone who acts
             elif phrase.prep in {"of", "for", "per", "with", "to", "into", "under", "within"}:
                 points += 2 if _plural(raw) and phrase.prep in {"of", "per", "with", "into", "for"} else 1
             elif phrase.prep in {"at", "in", "on", "from"} and _plural(raw) and not phrase.determiner:
                 points += 2  # "publish events at venues": a kind of thing, not "on the shelves"
+            if after and not after.aside and ((after.prep == "with" and after.attribute) or (
+                    after.prep == "per" and phrase.prep is None)):
+                points = max(points, 1) + 1  # "menu items with a price", "a payout per driver": a described record
             if points and word in LEXICON:
                 points += 3  # a known domain noun, when the sentence does something with it
-            if word in STAFF or word.split("_")[-1] in STAFF:
+            if word in STAFF or word.split("_")[-1] in STAFF or word in RELATIONAL:
                 points = 0  # staff act on the system; they are a role of the user account, not a table
             score(word, points, sentence)
         verbs = {p.verb for p in phrases if p.verb and not p.passive_verb} | {
