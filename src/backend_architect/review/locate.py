@@ -102,6 +102,7 @@ class YamlTree:
 
 
 _WS = re.compile(r"[ \t\n\r]*")
+_BLOCK = 4096  # characters per block of the bracket-balance index
 
 
 class JsonTree:
@@ -113,6 +114,7 @@ class JsonTree:
         self.root = _WS.match(text, 0).end()  # type: ignore[union-attr]
         self._scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]  # C: skips a value
         self._index: dict[int, Any] = {}
+        self._nets: tuple[list[int], list[int]] | None = None  # bracket balance at each block start, built once
 
     @property
     def starts(self) -> list[int]:
@@ -163,14 +165,34 @@ class JsonTree:
         text = self.text
         needle = json.dumps(want)
         at = text.find(needle, resume)
-        if at == -1 or text.count("{", resume, at) != text.count("}", resume, at) or \
-                text.count("[", resume, at) != text.count("]", resume, at):
+        if at == -1 or self._net(resume) != self._net(at):
             return False
         colon = _WS.match(text, at + len(needle)).end()  # type: ignore[union-attr]
         if text[colon:colon + 1] != ":":
             return False
         out[want] = (at, _WS.match(text, colon + 1).end())  # type: ignore[union-attr]
         return True
+
+    def _net(self, at: int) -> tuple[int, int]:
+        """Opening minus closing braces, and brackets, in text[:at] (strings included, as `_jump` means).
+        Equal nets at two offsets = as many of each opening as closing between them. The per-block sums are
+        counted once per document, so a lookup counts at most one block: counting from `resume` each time
+        made locating quadratic (2,000 findings in one 1 MB object: 0.26 s of `str.count`)."""
+        text = self.text
+        if self._nets is None:
+            curly, square, c, q = [0], [0], 0, 0
+            for start in range(0, len(text), _BLOCK):
+                end = start + _BLOCK
+                c += text.count("{", start, end) - text.count("}", start, end)
+                q += text.count("[", start, end) - text.count("]", start, end)
+                curly.append(c)
+                square.append(q)
+            self._nets = curly, square
+        block = at // _BLOCK
+        start = block * _BLOCK
+        curly, square = self._nets
+        return (curly[block] + text.count("{", start, at) - text.count("}", start, at),
+                square[block] + text.count("[", start, at) - text.count("]", start, at))
 
     def child(self, node: int, token: str) -> tuple[int, Place] | None:
         if self.text[node] == "{":
