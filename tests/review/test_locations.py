@@ -108,5 +108,15 @@ def test_every_location_across_the_bracket_index_blocks(tmp_path: Path, indent: 
                                       for i in range(150)}}}
     path = tmp_path / "big.json"
     path.write_text(json.dumps(doc, indent=indent), encoding="utf-8")
-    assert path.stat().st_size > 8 * 4096
+    assert path.stat().st_size > 8 * 4096  # blocks of 1,024 characters: dozens of them
+    assert _check_every_location(path) > 2000
+
+
+def test_many_keys_of_one_large_object_are_located_where_they_are(tmp_path: Path) -> None:
+    """Past a few jumps into one object its members are scanned in order: every key still at its place."""
+    doc = {"components": {"schemas": {f"S{i}": {"type": "object", "properties": {f"p{k}": {"type": "string"}
+                                                                              for k in range(3)}}
+                                      for i in range(300)}}}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     assert _check_every_location(path) > 2000
