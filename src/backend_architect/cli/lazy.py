@@ -38,8 +38,7 @@ def _build(name: str) -> click.Command:
         holder.add_typer(target, name=name)
     else:
         holder.command(name)(target)
-    holder.command("-")(lambda: None)  # a second entry, so typer makes a group whatever the one above is
-    built: click.Command = typer.main.get_group(holder).commands[name]  # type: ignore[attr-defined]
+    built: click.Command = typer.main.get_group(holder).commands[name]  # a group, even of one command
     return built
 
 
