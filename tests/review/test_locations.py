@@ -93,3 +93,30 @@ def test_sql_places_count_characters_not_bytes() -> None:
 
 def test_place_of_is_one_based() -> None:
     assert place_of([0, 4, 9], 0) == (1, 1) and place_of([0, 4, 9], 5) == (2, 2)
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_every_location_across_the_bracket_index_blocks(tmp_path: Path, indent: int | None) -> None:
+    """Many blocks of the locator's bracket-balance index, with brackets inside strings (which it counts too)
+    and a key written again deeper before its own place: every key still where the independent parse says."""
+    paths = {f"/r{i}/{{id}}": {"get": {"description": "a { b [ c" if i % 3 else "} ] {{",
+                                       "parameters": [{"name": "id", "in": "path", "x": {"get": i}}],
+                                       "responses": {"200": {"description": f"ok {i} ]"}}}}
+             for i in range(150)}
+    doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths,
+           "components": {"schemas": {f"S{i}": {"type": "object", "properties": {"paths": {"type": "string"}}}
+                                      for i in range(150)}}}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc, indent=indent), encoding="utf-8")
+    assert path.stat().st_size > 8 * 4096  # blocks of 1,024 characters: dozens of them
+    assert _check_every_location(path) > 2000
+
+
+def test_many_keys_of_one_large_object_are_located_where_they_are(tmp_path: Path) -> None:
+    """Past a few jumps into one object its members are scanned in order: every key still at its place."""
+    doc = {"components": {"schemas": {f"S{i}": {"type": "object", "properties": {f"p{k}": {"type": "string"}
+                                                                              for k in range(3)}}
+                                      for i in range(300)}}}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    assert _check_every_location(path) > 2000

@@ -1,26 +1,26 @@
 """The command line. Thin: parse arguments, call the library, render events, set exit codes.
 
-Heavy modules (the OpenAI SDK, validators) are imported inside commands so `--help` stays fast.
+Heavy modules (the OpenAI SDK, validators) are imported inside commands so `--help` stays fast; the commands
+with modules of their own (design, review, verify, eval: see `lazy.LAZY_COMMANDS`) are imported only when
+they run, or when `--help` lists them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from .. import __version__
 from .common import EXIT_USAGE, fail
-
-if TYPE_CHECKING:
-
-    pass
+from .lazy import LazyGroup
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="backend-architect",
+    cls=LazyGroup,
     help="An expert backend architect: give it a requirements brief, get a validated design "
          "(OpenAPI, PostgreSQL DDL, services). Offline by default with the builtin rule-based model.",
     no_args_is_help=True,
@@ -96,22 +96,6 @@ def sessions() -> None:
     from .chat import sessions_main
 
     sessions_main()
-
-
-from .design import register as _register_design  # noqa: E402 - each command lives in its own module
-from .review import register as _register_review  # noqa: E402
-
-_register_design(app)
-_register_review(app)
-
-
-def _add_eval() -> None:
-    from .eval import eval_app  # typer only at import; the runner loads inside the commands
-
-    app.add_typer(eval_app, name="eval")
-
-
-_add_eval()
 
 
 def main() -> None:

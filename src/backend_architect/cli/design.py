@@ -1,4 +1,4 @@
-"""`design`: a brief in, a design directory out. Registered on the app by `cli/app.py`."""
+"""`design`: a brief in, a design directory out. Listed on the app by `cli/lazy.py`, imported when it runs."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..design.output import Staging, WrittenFile
     from ..inputs.brief import Brief
 
-__all__ = ["register"]
+__all__ = ["design"]
 
 
 def design(
@@ -311,7 +311,3 @@ def _summary(written, out_dir: Path, final, title: str) -> None:  # type: ignore
         table.add_row(str(item.path.relative_to(out_dir)), str(item.size), item.what)
     console.print(table)
     console.print(f"usage: {final.usage.describe()}", highlight=False)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("design")(design)

@@ -1,6 +1,6 @@
 """`review` and `verify`: the commands that check designs, ours or the ones people bring.
 
-Registered on the app by `cli/app.py`; heavy modules are imported inside the commands so `--help` stays fast.
+Listed on the app by `cli/lazy.py` (imported when they run); heavy modules are imported inside the commands so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..review import Bundle, Finding
     from ..checks.verify import VerifyReport
 
-__all__ = ["register", "review", "verify"]
+__all__ = ["review", "verify"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -231,8 +231,3 @@ def print_verify(console: Console, report: VerifyReport, sql_path: Path) -> None
     console.print(f"PostgreSQL {report.server}: {applied}/{len(report.statements)} statements applied"
                   + (f", {sum(c.ok for c in report.checks)}/{len(report.checks)} access patterns use their index"
                      if report.checks else ""), highlight=False)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("review")(review)
-    app.command("verify")(verify)

@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .bundle import Bundle
 from .engine import Finding, run_rules, sort_findings
+from .jsontext import dumps_indented
 
 if TYPE_CHECKING:
     from ..spec import Design
@@ -97,7 +98,7 @@ def review_json(findings: list[Finding]) -> str:
     counts = Counter(f.severity for f in findings)
     document = {"summary": {s: counts.get(s, 0) for s in ("error", "warning", "info")},
                 "findings": [f.to_dict() for f in findings]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(document) + "\n"
 
 
 def _cell(text: str) -> str:
@@ -136,7 +137,7 @@ def _out(handle: IO[str] | None) -> IO[str]:
 
 
 def write_report(handle: IO[str] | None, document: dict[str, Any]) -> None:
-    _out(handle).write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _out(handle).write(dumps_indented(document) + "\n")
 
 
 _ANSI = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m"}
