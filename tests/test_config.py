@@ -90,6 +90,8 @@ def test_models_shows_profiles_and_the_resolution_without_the_key(dirs, monkeypa
     assert "set" in result.stdout and API_KEY not in result.stdout
     result = runner.invoke(app, ["models", "--structured-output", "xml"])
     assert result.exit_code == 2 and "json_schema" in result.stderr
+    result = runner.invoke(app, ["chat", "--structured-output", "xml"])
+    assert result.exit_code == 2 and "json_schema" in result.stderr
 
 
 def test_doctor_against_the_builtin_in_process(dirs):

@@ -77,6 +77,9 @@ def chat(
     persona: Annotated[str, typer.Option("--persona", help="A persona file of prompts/.")] = "backend-architect",
     resume_last: Annotated[bool, typer.Option("--continue", "-c", help="Resume the last session.")] = False,
     session: Annotated[Optional[str], typer.Option("--session", "-s", help="Resume (or name) a session.")] = None,
+    structured_output: Annotated[Optional[str], typer.Option(
+        "--structured-output", metavar="MODE", help="How tool calls are obtained: 'tools' natively; any other mode "
+        "puts the tools in the prompt [default: the model's profile, or what doctor learned].")] = None,
 ) -> None:
     """Chat with the architect in the terminal, and leave with a design (/help inside)."""
     from rich.console import Console
@@ -85,7 +88,7 @@ def chat(
 
     try:
         chat_main(brief=brief, model=model, base_url=base_url, persona=persona, resume_last=resume_last,
-                  session=session)
+                  session=session, structured_output=structured_output)
     except UsageError as exc:
         raise fail(Console(stderr=True, soft_wrap=True), str(exc), EXIT_USAGE) from None
 
