@@ -310,3 +310,73 @@ def test_an_index_that_copies_the_primary_key_or_a_unique_column_is_left_to_post
     assert outcome.ok, outcome.errors
     assert [i.name for i in state.data.tables[0].indexes] == ["idx_users_email_desc", "idx_users_name"]
     assert state.data.access_patterns[0].index == "users_pkey"
+
+
+def test_operation_ids_shared_by_resources_and_paths_under_the_base_path_are_read_as_meant():
+    """The 1.5B model named every create `create` and wrote `/api/v1/users` under the base path `/api/v1`."""
+    from backend_architect.spec.api import ApiSpecification
+
+    spec = ApiSpecification.model_validate(_api([
+        {"name": "users", "endpoints": [_ep("POST", "/api/v1/users", "create")]},
+        {"name": "short_urls", "endpoints": [_ep("POST", "/short_urls", "create"), _ep("GET", "/short_urls", "list")]},
+        {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]}]))
+    assert [(e.path, e.operation_id) for e in spec.endpoints()] == [
+        ("/users", "createUsers"), ("/short_urls", "createShortUrls"), ("/short_urls", "list"),
+        ("/auth/tokens", "signIn")]
+
+
+def _url_state(shop_brief, knowledge):
+    state = _state(shop_brief.model_copy(update={"entities": []}), knowledge)
+    schema = {"tables": [
+        {"name": "users", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                      {"name": "email", "type": "text", "unique": True, "not_null": True},
+                                      {"name": "password_hash", "type": "text", "not_null": True},
+                                      {"name": "created_at", "type": "timestamptz", "not_null": True}]},
+        {"name": "short_urls", "columns": [{"name": "id", "type": "bigint", "primary_key": True},
+                                           {"name": "price", "type": "numeric(12,2)"}]}]}
+    from backend_architect.spec.data import DatabaseSchema
+
+    state.data = DatabaseSchema.model_validate(schema)
+    return state
+
+
+def test_a_reference_to_a_table_gets_the_tables_row_as_its_schema(shop_brief, knowledge):
+    """`"schema_ref": "user"` with no schemas defined (the 1.5B model, three attempts running): the row of users,
+    its secret write-only; `ShortUrls` names the schema derived for short_urls; 'token' the RFC 6749 answer."""
+    from backend_architect.design.api_meant import refs_from_tables
+
+    state = _url_state(shop_brief, knowledge)
+    raw = {"api_specification": {"resources": [
+        {"name": "users", "endpoints": [{"method": "GET", "path": "/users/{id}", "responses": [
+            {"status": 200, "schema_ref": "user"}]}]},
+        {"name": "links", "endpoints": [{"method": "GET", "path": "/links", "responses": [
+            {"status": 200, "schema_ref": "short_url"}, {"status": 201, "schema_ref": "ShortUrls"}]},
+            {"method": "POST", "path": "/auth/tokens", "responses": [{"status": 200, "schema_ref": "Token"}]},
+            {"method": "GET", "path": "/other", "responses": [{"status": 200, "schema_ref": "Nothing"}]}]}]}}
+    out, notes = refs_from_tables(raw, state)
+    assert raw["api_specification"].get("schemas") is None  # the caller's arguments are left alone
+    spec = out["api_specification"]
+    schemas = {s["name"]: {p["name"]: p for p in s["properties"]} for s in spec["schemas"]}
+    assert set(schemas) == {"User", "ShortUrl", "Token"}
+    user = schemas["User"]
+    assert user["password_hash"].get("write_only") and user["id"].get("read_only") and user["id"]["format"] == "uuid"
+    assert user["email"] == {"name": "email", "type": "string", "format": "email", "required": True}
+    assert user["created_at"]["format"] == "date-time" and user["created_at"].get("read_only")
+    assert schemas["ShortUrl"]["price"] == {"name": "price", "type": "string", "format": "decimal"}
+    assert schemas["ShortUrl"]["id"]["type"] == "integer"
+    assert set(schemas["Token"]) == {"access_token", "token_type", "expires_in", "refresh_token"}
+    refs = [r["schema_ref"] for res in spec["resources"] for e in res["endpoints"] for r in e["responses"]]
+    assert refs == ["User", "ShortUrl", "ShortUrl", "Token", "Nothing"]  # what names nothing is left to validation
+    assert any("schema User derived from the columns of table users" in n for n in notes)
+
+
+def test_a_reference_differing_from_a_defined_schema_in_case_or_number_names_it(shop_brief, knowledge):
+    from backend_architect.design.api_meant import refs_from_tables
+
+    state = _url_state(shop_brief, knowledge)
+    raw = {"api_specification": {"schemas": [{"name": "Link", "properties": [{"name": "id", "type": "string"}]}],
+                                 "resources": [{"name": "links", "endpoints": [{"method": "GET", "path": "/links",
+                                                "responses": [{"status": 200, "schema_ref": "links"}]}]}]}}
+    out, notes = refs_from_tables(raw, state)
+    assert out["api_specification"]["resources"][0]["endpoints"][0]["responses"][0]["schema_ref"] == "Link"
+    assert notes == ["'links' read as the schema Link"] and len(out["api_specification"]["schemas"]) == 1

@@ -201,6 +201,44 @@ class Resource(StrictModel):
         return data
 
 
+def _relative_paths(resource: Any, base: str) -> Any:
+    """`/api/v1/users` under the base path `/api/v1` is `/users` (written in full, it would be served at
+    /api/v1/api/v1/users)."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("endpoints"), list):
+        return resource
+    endpoints = [{**e, "path": e["path"][len(base):]} if isinstance(e, dict) and isinstance(e.get("path"), str)
+                 and e["path"].startswith(base + "/") else e for e in resource["endpoints"]]
+    return {**resource, "endpoints": endpoints}
+
+
+def _qualified_operation_ids(resources: list[Any]) -> list[Any]:
+    """One operation id used by several resources (`create` for users, links and clicks, as the 1.5B model
+    wrote): each takes its resource's name (`createUsers`, `createLinks`), where that makes it unique."""
+    endpoints = [(r, e) for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)
+                 for e in (r.get("endpoints") if isinstance(r.get("endpoints"), list) else []) if isinstance(e, dict)]
+    ids = [e.get("operation_id") for _, e in endpoints]
+    repeated = {i for i in ids if isinstance(i, str) and ids.count(i) > 1}
+    if not repeated:
+        return resources
+    renamed = {}
+    for resource, endpoint in endpoints:
+        op = endpoint.get("operation_id")
+        if op in repeated:
+            suffix = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", resource["name"]) if p)
+            renamed[id(endpoint)] = f"{op}{suffix}"
+    candidates = list(renamed.values())
+    if len(set(candidates)) != len(candidates) or set(candidates) & {i for i in ids if i not in repeated}:
+        return resources  # still not unique: validation names the duplicate
+    out = []
+    for resource in resources:
+        if isinstance(resource, dict) and isinstance(resource.get("endpoints"), list):
+            resource = {**resource, "endpoints": [
+                {**e, "operation_id": renamed[id(e)]} if isinstance(e, dict) and id(e) in renamed else e
+                for e in resource["endpoints"]]}
+        out.append(resource)
+    return out
+
+
 class RateLimit(StrictModel):
     tier: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="e.g. anonymous, authenticated, partner")
     requests: int = Field(gt=0)
@@ -308,7 +346,10 @@ class ApiSpecification(StrictModel):
             else:
                 merged[key] = dict(item)
                 out.append(merged[key])
-        return {**data, "resources": out}
+        base = data.get("base_path", "/api/v1")
+        if isinstance(base, str) and base.strip("/"):
+            out = [_relative_paths(r, base.rstrip("/")) for r in out]
+        return {**data, "resources": _qualified_operation_ids(out)}
 
     @model_validator(mode="after")
     def _references(self) -> ApiSpecification:

@@ -1,0 +1,156 @@
+"""Schema references in an emitted API, read as the model meant them against the accepted database schema.
+
+A small model answers `"schema_ref": "user"` and defines no schemas (Qwen2.5-Coder-1.5B did, three attempts
+running): it means the row of the table `users`. The API phase knows the accepted tables, so such a reference
+gets a schema derived from that table's columns (secrets write-only, keys and stamps read-only), and a
+reference that differs from a defined schema only in case or number names that schema. A reference that names
+neither is left for validation to name. The acceptance says what was derived.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..review.data import is_sensitive
+from ..review.english import singular
+
+if TYPE_CHECKING:
+    from ..spec.data import Column, Table
+    from .state import DesignState
+
+__all__ = ["refs_from_tables"]
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TYPES: tuple[tuple[str, str, str | None], ...] = (
+    (r"^uuid$", "string", "uuid"),
+    (r"^(timestamptz|timestamp)( with(out)? time zone)?$", "string", "date-time"),
+    (r"^date$", "string", "date"),
+    (r"^(smallint|integer|int|int2|int4|int8|bigint|serial|bigserial|smallserial)$", "integer", None),
+    (r"^(numeric|decimal|money)(\(.*\))?$", "string", "decimal"),  # exact amounts travel as strings, not floats
+    (r"^(real|float4|float8|double precision|float)$", "number", None),
+    (r"^(boolean|bool)$", "boolean", None),
+    (r"^jsonb?$", "object", None),
+)
+_STAMPS = {"created_at", "updated_at"}
+
+
+def _key(name: str) -> str:
+    """'ShortUrls', 'short_url', '#/components/schemas/ShortUrl' → 'shorturl'."""
+    snake = _CAMEL.sub("_", name.rsplit("/", 1)[-1]).lower()
+    return singular(snake).replace("_", "")
+
+
+def _refs(spec: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(the dict holding a schema reference, its key) for every reference an API spec makes."""
+    for resource in spec.get("resources") or []:
+        for endpoint in (resource.get("endpoints") or []) if isinstance(resource, dict) else []:
+            if not isinstance(endpoint, dict):
+                continue
+            if isinstance(endpoint.get("request_schema"), str):
+                yield endpoint, "request_schema"
+            for response in endpoint.get("responses") or []:
+                if isinstance(response, dict) and isinstance(response.get("schema_ref"), str):
+                    yield response, "schema_ref"
+    for schema in spec.get("schemas") or []:
+        props = schema.get("properties") if isinstance(schema, dict) else None
+        for prop in (props.values() if isinstance(props, dict) else props or []):
+            if isinstance(prop, dict) and isinstance(prop.get("ref"), str):
+                yield prop, "ref"
+
+
+def _schema_name(table: str) -> str:
+    return "".join(part.capitalize() for part in singular(table).split("_") if part)
+
+
+def _property(column: Column) -> dict[str, Any]:
+    kind = column.type.lower().strip()
+    prop: dict[str, Any] = {"name": column.name, "type": "string"}
+    if kind.endswith("[]"):
+        prop.update(type="array", items="string")
+    else:
+        for pattern, json_type, fmt in _TYPES:
+            if re.match(pattern, kind):
+                prop["type"] = json_type
+                if fmt:
+                    prop["format"] = fmt
+                break
+    if "email" in column.name and prop["type"] == "string" and "format" not in prop:
+        prop["format"] = "email"
+    if column.not_null or column.primary_key:
+        prop["required"] = True
+    if column.primary_key or column.name in _STAMPS:
+        prop["read_only"] = True
+    if is_sensitive(column.name, column=True):
+        prop["write_only"] = True
+    return prop
+
+
+def _token_schema(written: str) -> dict[str, Any]:
+    """What a token endpoint returns (RFC 6749 section 5.1), for a reference like 'Token' or 'auth_tokens' that
+    no table explains."""
+    name = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", _CAMEL.sub("_", written.rsplit("/", 1)[-1]))
+                   if p) or "Token"
+    return {"name": name, "description": "the tokens issued (RFC 6749 section 5.1)", "properties": [
+        {"name": "access_token", "type": "string", "required": True},
+        {"name": "token_type", "type": "string", "required": True, "example": "Bearer"},
+        {"name": "expires_in", "type": "integer", "required": True, "description": "seconds"},
+        {"name": "refresh_token", "type": "string"}]}
+
+
+def _derived(table: Table) -> dict[str, Any]:
+    return {"name": _schema_name(table.name), "description": f"a row of {table.name}",
+            "properties": [_property(c) for c in table.columns]}
+
+
+def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any], list[str]]:
+    spec = raw.get("api_specification")
+    if not isinstance(spec, dict) or not isinstance(spec.get("resources"), list):
+        return raw, []
+    schemas = spec.get("schemas")
+    if schemas is not None and not isinstance(schemas, list):
+        return raw, []  # an odd shape: validation names it
+    defined = {s["name"] for s in schemas or [] if isinstance(s, dict) and isinstance(s.get("name"), str)}
+    wanted = [(holder, key) for holder, key in _refs(spec) if holder[key] and holder[key] not in defined]
+    if not wanted:
+        return raw, []
+    raw = copy.deepcopy(raw)
+    spec = raw["api_specification"]
+    schemas = spec.setdefault("schemas", [])
+    by_key = {_key(name): name for name in defined}
+    tables = {_key(t.name): t for t in (state.data.tables if state.data is not None else [])}
+    derived: dict[str, list[str]] = {}
+    renamed: dict[str, str] = {}
+    for holder, key in _refs(spec):
+        written = holder[key]
+        if not written or written in defined:
+            continue
+        found = by_key.get(_key(written))
+        if found is None and "token" in _key(written) and _key(written) not in tables:
+            schema = _token_schema(written)
+            if schema["name"] not in defined:
+                schemas.append(schema)
+                defined.add(schema["name"])
+                by_key[_key(schema["name"])] = found = schema["name"]
+                derived[schema["name"]] = ["RFC 6749's token response"]
+        if found is None and _key(written) in tables:
+            table = tables[_key(written)]
+            schema = _derived(table)
+            if schema["name"] in defined:  # the PascalCase name is taken by something else: leave it
+                continue
+            schemas.append(schema)
+            defined.add(schema["name"])
+            by_key[_key(schema["name"])] = found = schema["name"]
+            derived[schema["name"]] = [table.name]
+        if found is None:
+            continue
+        holder[key] = found
+        if found not in derived:
+            renamed[written] = found
+    notes = [f"schema {name} derived from {'the columns of table ' if 'RFC' not in source[0] else ''}{source[0]}"
+             f"{' (secrets write-only)' if 'RFC' not in source[0] else ''}, for the references to it"
+             for name, source in derived.items()]
+    notes += [f"'{written}' read as the schema {name}" for written, name in renamed.items()]
+    return raw, notes
