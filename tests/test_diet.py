@@ -200,3 +200,30 @@ def test_a_small_model_is_asked_for_near_greedy_answers_and_a_refusal_drops_the_
     asyncio.run(go())
     assert bodies[0]["temperature"] == 0.2
     assert "temperature" in bodies[1] and "temperature" not in bodies[2]  # refused once, then left out
+
+
+def test_a_repair_answered_word_for_word_like_the_last_is_asked_again_hotter(shop_brief, persona, knowledge, shop_plan):
+    """The 1.5B model at 0.2 resent one failing API three times, identical: after the second identical failure
+    the next answer is sampled at REPEAT_TEMPERATURE, and then at the profile's 0.2 again."""
+    from backend_architect.design.agent import REPEAT_TEMPERATURE
+    from backend_architect.llm.profiles import resolve_profile
+
+    from .conftest import remote_settings, run_agent
+
+    model = "qwen2.5-coder-1.5b-instruct"
+    broken = {"database_schema": {**shop_plan.schema, "tables": []}}
+    fixed = {"database_schema": shop_plan.schema}
+    script = [completion(("emit_database_schema", broken), turn=1), completion(("emit_database_schema", broken), turn=2),
+              completion(("emit_database_schema", fixed), turn=3), completion(content="done", turn=4)]
+    bodies = []
+
+    def answer(request):
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json=script[min(len(bodies), len(script)) - 1])
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=answer)
+        run_agent(shop_brief, persona, knowledge, budgets=Budgets(max_turns=4, max_nudges=0),
+                  settings=remote_settings(model=model), profile=resolve_profile(model, "tools"))
+    temperatures = [b.get("temperature") for b in bodies]
+    assert temperatures[:4] == [0.2, 0.2, REPEAT_TEMPERATURE, 0.2]

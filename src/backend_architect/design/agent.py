@@ -126,6 +126,8 @@ async def run_design(
     nudges = 0
     turn = 0
     phases = PHASES if phased else (ONE_SHOT,)
+    failed_before: dict[str, str] = {}  # each tool's last failed arguments
+    repeated = False
     phase_at = 0
     abandoned: set[str] = set()
     rounds: list[_Round] = []
@@ -168,7 +170,8 @@ async def run_design(
         yield ModelRequested(turn=turn, phase=phase.name, tools=names)
         started = time.monotonic()
         try:
-            answer = await caller.turn(request_messages(), tools=tools, max_tokens=phase.max_tokens)
+            answer = await caller.turn(request_messages(), tools=tools, max_tokens=phase.max_tokens,
+                                       temperature=REPEAT_TEMPERATURE if repeated else None)
         except ModelCallError as exc:
             usage.add_failed(exc.attempts)
             yield stop(str(exc))
@@ -217,6 +220,15 @@ async def run_design(
             return
         rounds.append(_Round([answer.assistant, *caller.results(calls, round_.contents)],
                              frozenset(c.name for c in calls), failed=not any(round_.oks)))
+        # The same failed call again, word for word: near-greedy sampling (a small model's profile) would write it
+        # a third time, so the next answer is sampled hotter (the 1.5B model resent one API three times).
+        repeated = False
+        for call, ok in zip(calls, round_.oks):
+            if ok:
+                failed_before.pop(call.name, None)
+                continue
+            repeated = repeated or _same_arguments(failed_before.get(call.name), call.arguments)
+            failed_before[call.name] = call.arguments
         for name in round_.abandoned:
             abandoned.add(name)
             state.drafts.pop(name, None)
@@ -232,6 +244,15 @@ async def run_design(
             nudges = 0
             transcript.record("phase", turn, {"phase": phases[phase_at].name})
     yield stop(f"turn budget exhausted: no finished design after {budgets.max_turns} turns")
+
+
+def _same_arguments(before: str | None, now: str) -> bool:
+    if before is None:
+        return False
+    try:
+        return bool(json.loads(before) == json.loads(now))
+    except (json.JSONDecodeError, RecursionError):
+        return before == now
 
 
 def assistant_message(content: str | None, calls: list[ToolCall]) -> dict[str, Any]:
@@ -295,6 +316,8 @@ def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_
     return round_
 
 
+# A repair answered word for word like the failed attempt before it is asked again at this temperature.
+REPEAT_TEMPERATURE = 0.7
 TRUNCATED_NOTE = ("Your last answer was cut off at the output token limit and was discarded; nothing in it was run. "
                   "Call one tool at a time and keep the arguments compact.")
 

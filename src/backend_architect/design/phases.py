@@ -40,9 +40,9 @@ PHASES: tuple[Phase, ...] = (
           lambda s: s.data is not None, 6000),
     Phase("api", ("search_knowledge", "emit_api_spec", "emit_graphql_schema"),
           "Phase 2 of 5, the API. Call emit_api_spec: resources and endpoints over the tables above, versioning, "
-          "authentication (bearer JWT whose refresh_endpoint is a public endpoint of this spec, like "
-          "'POST /auth/tokens'), public operations auth_required false, rate limits. GraphQL only if the brief "
-          "asks for it.",
+          "authentication (a bearer JWT scheme whose refresh_endpoint is 'POST /auth/tokens', and a resource "
+          "'auth' with that endpoint, public: auth_required false), public operations auth_required false, rate "
+          "limits. GraphQL only if the brief asks for it.",
           lambda s: s.api is not None, 10000),
     Phase("services", ("search_knowledge", "emit_graphql_schema", "emit_service_architecture"),
           "Phase 3 of 5, the services. Call emit_service_architecture: a modular monolith unless the numbers "

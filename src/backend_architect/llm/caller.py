@@ -102,8 +102,8 @@ class ModelCaller:
         completion = await collect_stream(await self.client.chat.completions.create(**request, stream=True, **extra))
         return completion.model_dump(mode="json", exclude_none=True)
 
-    def _sampling(self) -> dict[str, Any]:
-        temperature = self.structured.profile.temperature
+    def _sampling(self, temperature: float | None = None) -> dict[str, Any]:
+        temperature = self.structured.profile.temperature if temperature is None else temperature
         return {} if temperature is None or not self._send_temperature else {"temperature": temperature}
 
     def _limit(self, max_tokens: int | None) -> dict[str, Any]:
@@ -114,9 +114,10 @@ class ModelCaller:
         return {self.structured.profile.max_tokens_param: limit}
 
     async def turn(self, messages: list[dict[str, Any]], *, tools: list[dict[str, Any]] | None = None,
-                   max_tokens: int | None = None) -> ModelTurn:
+                   max_tokens: int | None = None, temperature: float | None = None) -> ModelTurn:
         """One answer. `tools` replaces the offered tools; `max_tokens` bounds the answer (the profile's cap
-        lowers it; a server refusing the parameter gets requests without it)."""
+        lowers it; a server refusing the parameter gets requests without it); `temperature` replaces the
+        profile's for this answer."""
         if tools is not None:
             self.use_tools(tools)
         empty = 0
@@ -124,7 +125,8 @@ class ModelCaller:
         self._failed = 0
         max_tokens = await self._check_window(messages, max_tokens)
         while True:
-            request = {**self.structured.request(self.model, messages), **self._limit(max_tokens), **self._sampling()}
+            request = {**self.structured.request(self.model, messages), **self._limit(max_tokens),
+                       **self._sampling(temperature)}
             self.record("request", {**request, "stream": True} if self.stream else request)
             try:
                 response = await call_with_retries(lambda: self._send(request), self.policy, self._on_retry)
