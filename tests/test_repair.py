@@ -380,3 +380,18 @@ def test_a_reference_differing_from_a_defined_schema_in_case_or_number_names_it(
     out, notes = refs_from_tables(raw, state)
     assert out["api_specification"]["resources"][0]["endpoints"][0]["responses"][0]["schema_ref"] == "Link"
     assert notes == ["'links' read as the schema Link"] and len(out["api_specification"]["schemas"]) == 1
+
+
+def test_a_public_sign_in_endpoint_with_roles_stays_public_and_a_bearer_scheme_has_no_api_key_header():
+    """The 1.5B model, writing through a grammar, filled every field: roles on POST /auth/tokens, an api key header
+    on its bearer scheme. Nobody has a role before signing in; a header name describes nothing of a JWT."""
+    from backend_architect.spec.api import ApiSpecification, Endpoint
+
+    sign_in = {**_ep("POST", "/auth/tokens", "signIn"), "roles": ["customer"], "scopes": ["x"], "owner_scope": "id"}
+    endpoint = Endpoint.model_validate(sign_in)
+    assert endpoint.roles == [] and endpoint.owner_scope is None and not endpoint.auth_required
+    with pytest.raises(ValueError, match="is public"):  # anywhere else it is a contradiction to repair
+        Endpoint.model_validate({**_ep("GET", "/orders", "list"), "roles": ["customer"]})
+    spec = _api([{"name": "auth", "endpoints": [sign_in]}])
+    spec["authentication"]["schemes"][0]["api_key_header"] = "Authorization"
+    assert ApiSpecification.model_validate(spec).authentication.schemes[0].api_key_header is None

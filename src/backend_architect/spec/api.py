@@ -33,6 +33,8 @@ __all__ = [
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 PropertyType = Literal["string", "integer", "number", "boolean", "array", "object"]
 SCHEMA_NAME = r"^[A-Z][A-Za-z0-9]{0,63}$"
+_SIGN_IN = re.compile(r"(^|/)(auth|login|logout|signin|sign-in|sign_in|signup|sign-up|sign_up|register|tokens?|"
+                      r"sessions?)(/|$)", re.I)
 _PATH = re.compile(r"^/(?:[A-Za-z0-9._~-]+|\{[a-z][a-z0-9_]*\})(?:/(?:[A-Za-z0-9._~-]+|\{[a-z][a-z0-9_]*\}))*$|^/$")
 
 
@@ -116,7 +118,7 @@ class Response(StrictModel):
 
 class Endpoint(StrictModel):
     method: HttpMethod
-    path: str = Field(description="relative to base_path, e.g. /orders/{order_id}")
+    path: str = Field(description="relative to base_path: /<resources>/{<resource>_id}")
     operation_id: str = Field(pattern=r"^[a-z][A-Za-z0-9]{0,79}$")
 
     @model_validator(mode="before")
@@ -131,6 +133,11 @@ class Endpoint(StrictModel):
             params = [{**p, "required": True} if isinstance(p, dict) and p.get("location") == "path" else p
                       for p in params]  # OpenAPI: a path parameter is always required
             data = {**data, "parameters": params + [{"name": n, "location": "path", "required": True} for n in missing]}
+        if isinstance(data, dict) and data.get("auth_required") is False and isinstance(data.get("path"), str) \
+                and _SIGN_IN.search(data["path"]):
+            # A public sign-in or token endpoint with roles, scopes or an owner scope (the 1.5B model filled every
+            # field): nobody has a role before signing in, so public wins.
+            data = {k: v for k, v in data.items() if k not in ("scopes", "roles", "security", "owner_scope")}
         if isinstance(data, dict) and isinstance(data.get("operation_id"), str) and re.fullmatch(
                 r"[A-Za-z][A-Za-z0-9_-]*", data["operation_id"]):
             words = [w for w in re.split(r"[_-]+", data["operation_id"]) if w]
@@ -149,7 +156,7 @@ class Endpoint(StrictModel):
     owner_scope: str | None = Field(
         default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62}){0,3}$",
         description="the owner column the server matches to the caller, so a caller reaches only their own rows "
-                    "(OWASP API1): e.g. customer_id; order_id.customer_id through the parent; id when the resource "
+                    "(OWASP API1): e.g. <person>_id; <parent>_id.<person>_id through the parent; id when the resource "
                     "is the caller's own record. Lists return only the caller's rows; another owner's row is a 404. "
                     "Rendered as x-owner-scope")
     deprecated: bool = False
@@ -188,7 +195,7 @@ class Endpoint(StrictModel):
 
 
 class Resource(StrictModel):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="plural noun, e.g. orders")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="plural noun: the table it serves")
     description: str = ""
     endpoints: list[Endpoint] = Field(min_length=1)
 
@@ -249,7 +256,7 @@ class RateLimit(StrictModel):
 
 
 class Scope(StrictModel):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$", description="e.g. orders:write")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$", description="<resources>:read or <resources>:write")
     description: str = Field(min_length=1)
 
 
@@ -273,6 +280,8 @@ class SecurityScheme(StrictModel):
         1.5B model wrote them, four times) describe nothing of it, and are left out."""
         if isinstance(data, dict) and data.get("type") in ("bearer_jwt", "api_key"):
             data = {k: v for k, v in data.items() if k not in ("oauth2_flow", "authorization_url", "token_url")}
+        if isinstance(data, dict) and data.get("type") in ("bearer_jwt", "oauth2"):
+            data = {k: v for k, v in data.items() if k != "api_key_header"}
         return data
 
     @model_validator(mode="after")
@@ -291,7 +300,7 @@ class Authentication(StrictModel):
     description: str = ""
     schemes: list[SecurityScheme] = Field(default_factory=list, description="empty only when every operation is "
                                           "public")
-    roles: list[str] = Field(default_factory=list, description="e.g. customer, staff, admin")
+    roles: list[str] = Field(default_factory=list, description="the brief's actors who sign in, and admin")
 
     @model_validator(mode="after")
     def _unique(self) -> Authentication:
