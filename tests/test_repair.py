@@ -352,12 +352,14 @@ def test_a_reference_to_a_table_gets_the_tables_row_as_its_schema(shop_brief, kn
         {"name": "links", "endpoints": [{"method": "GET", "path": "/links", "responses": [
             {"status": 200, "schema_ref": "short_url"}, {"status": 201, "schema_ref": "ShortUrls"}]},
             {"method": "POST", "path": "/auth/tokens", "responses": [{"status": 200, "schema_ref": "Token"}]},
-            {"method": "GET", "path": "/other", "responses": [{"status": 200, "schema_ref": "Nothing"}]}]}]}}
+            {"method": "POST", "path": "/auth/sessions", "responses": [{"status": 201, "schema_ref": "auth_response"}]},
+            {"method": "GET", "path": "/other", "responses": [{"status": 200, "schema_ref": "Nothing"},
+                                                              {"status": 404, "schema_ref": "error_response"}]}]}]}}
     out, notes = refs_from_tables(raw, state)
     assert raw["api_specification"].get("schemas") is None  # the caller's arguments are left alone
     spec = out["api_specification"]
     schemas = {s["name"]: {p["name"]: p for p in s["properties"]} for s in spec["schemas"]}
-    assert set(schemas) == {"User", "ShortUrl", "Token"}
+    assert set(schemas) == {"User", "ShortUrl", "Token", "AuthResponse"}
     user = schemas["User"]
     assert user["password_hash"].get("write_only") and user["id"].get("read_only") and user["id"]["format"] == "uuid"
     assert user["email"] == {"name": "email", "type": "string", "format": "email", "required": True}
@@ -366,7 +368,8 @@ def test_a_reference_to_a_table_gets_the_tables_row_as_its_schema(shop_brief, kn
     assert schemas["ShortUrl"]["id"]["type"] == "integer"
     assert set(schemas["Token"]) == {"access_token", "token_type", "expires_in", "refresh_token"}
     refs = [r["schema_ref"] for res in spec["resources"] for e in res["endpoints"] for r in e["responses"]]
-    assert refs == ["User", "ShortUrl", "ShortUrl", "Token", "Nothing"]  # what names nothing is left to validation
+    assert set(schemas["AuthResponse"]) == set(schemas["Token"])  # what a sign-in endpoint returns
+    assert refs == ["User", "ShortUrl", "ShortUrl", "Token", "AuthResponse", "Nothing", None]  # what names nothing is left to validation
     assert any("schema User derived from the columns of table users" in n for n in notes)
 
 

@@ -127,6 +127,7 @@ async def run_design(
     turn = 0
     phases = PHASES if phased else (ONE_SHOT,)
     failed_before: dict[str, str] = {}  # each tool's last failed arguments
+    hot: set[str] = set()  # tools whose last failed call repeated the one before it word for word
     repeated = False
     phase_at = 0
     abandoned: set[str] = set()
@@ -222,13 +223,15 @@ async def run_design(
                              frozenset(c.name for c in calls), failed=not any(round_.oks)))
         # The same failed call again, word for word: near-greedy sampling (a small model's profile) would write it
         # a third time, so the next answer is sampled hotter (the 1.5B model resent one API three times).
-        repeated = False
         for call, ok in zip(calls, round_.oks):
+            hot.discard(call.name)  # a knowledge search in between leaves the repeated tool hot
             if ok:
                 failed_before.pop(call.name, None)
                 continue
-            repeated = repeated or _same_arguments(failed_before.get(call.name), call.arguments)
+            if _same_arguments(failed_before.get(call.name), call.arguments):
+                hot.add(call.name)
             failed_before[call.name] = call.arguments
+        repeated = bool(hot)
         for name in round_.abandoned:
             abandoned.add(name)
             state.drafts.pop(name, None)

@@ -43,16 +43,23 @@ def _key(name: str) -> str:
     return singular(snake).replace("_", "")
 
 
-def _refs(spec: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
-    """(the dict holding a schema reference, its key) for every reference an API spec makes."""
+_SIGN_IN = re.compile(r"(^|/)(auth|login|signin|sign-in|sign_in|tokens?|sessions?)(/|$)", re.I)
+
+
+def _refs(spec: dict[str, Any], signed_in: set[int] | None = None) -> Iterator[tuple[dict[str, Any], str]]:
+    """(the dict holding a schema reference, its key) for every reference an API spec makes; `signed_in` collects
+    the ids of the response holders of sign-in and token endpoints (what they return is the token answer)."""
     for resource in spec.get("resources") or []:
         for endpoint in (resource.get("endpoints") or []) if isinstance(resource, dict) else []:
             if not isinstance(endpoint, dict):
                 continue
             if isinstance(endpoint.get("request_schema"), str):
                 yield endpoint, "request_schema"
+            sign_in = endpoint.get("method") == "POST" and _SIGN_IN.search(str(endpoint.get("path", "")))
             for response in endpoint.get("responses") or []:
                 if isinstance(response, dict) and isinstance(response.get("schema_ref"), str):
+                    if sign_in and signed_in is not None:
+                        signed_in.add(id(response))
                     yield response, "schema_ref"
     for schema in spec.get("schemas") or []:
         props = schema.get("properties") if isinstance(schema, dict) else None
@@ -123,12 +130,15 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
     tables = {_key(t.name): t for t in (state.data.tables if state.data is not None else [])}
     derived: dict[str, list[str]] = {}
     renamed: dict[str, str] = {}
-    for holder, key in _refs(spec):
+    dropped: set[str] = set()
+    signed_in: set[int] = set()
+    for holder, key in _refs(spec, signed_in):
         written = holder[key]
         if not written or written in defined:
             continue
         found = by_key.get(_key(written))
-        if found is None and "token" in _key(written) and _key(written) not in tables:
+        tokens = "token" in _key(written) or (id(holder) in signed_in and key == "schema_ref")
+        if found is None and tokens and _key(written) not in tables:
             schema = _token_schema(written)
             if schema["name"] not in defined:
                 schemas.append(schema)
@@ -144,6 +154,10 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
             defined.add(schema["name"])
             by_key[_key(schema["name"])] = found = schema["name"]
             derived[schema["name"]] = [table.name]
+        if found is None and key == "schema_ref" and isinstance(holder.get("status"), int) and holder["status"] >= 400:
+            holder[key] = None  # an error's body is RFC 9457 problem details, which the rendering gives every error
+            dropped.add(written)
+            continue
         if found is None:
             continue
         holder[key] = found
@@ -153,4 +167,5 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
              f"{' (secrets write-only)' if 'RFC' not in source[0] else ''}, for the references to it"
              for name, source in derived.items()]
     notes += [f"'{written}' read as the schema {name}" for written, name in renamed.items()]
+    notes += [f"error responses' '{written}' left out: every error is problem+json" for written in sorted(dropped)]
     return raw, notes

@@ -88,6 +88,11 @@ def accepted_summary(state: DesignState) -> str:
             f"{t.name}({', '.join(c.name for c in t.columns)})" for t in state.data.tables))
         if state.data.access_patterns:
             lines.append("Access patterns: " + ", ".join(p.name for p in state.data.access_patterns))
+    if state.data is not None and state.api is None:
+        # Said outright: a small model otherwise takes its resources from the knowledge base's examples (the 1.5B
+        # model designed orders and payments for a URL shortener after a search returned the shop's gateway).
+        lines.append("The API's resources are these tables and auth, nothing else: "
+                     + ", ".join(t.name for t in state.data.tables) + ".")
     if state.api is not None:
         lines.append(f"Accepted API endpoints: " + ", ".join(f"{e.method} {state.api.base_path}{e.path}"
                                                              for e in state.api.endpoints()))
