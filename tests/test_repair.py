@@ -398,3 +398,21 @@ def test_a_public_sign_in_endpoint_with_roles_stays_public_and_a_bearer_scheme_h
     spec = _api([{"name": "auth", "endpoints": [sign_in]}])
     spec["authentication"]["schemes"][0]["api_key_header"] = "Authorization"
     assert ApiSpecification.model_validate(spec).authentication.schemes[0].api_key_header is None
+
+
+def test_the_token_endpoint_a_bearer_scheme_names_is_added_when_missing(shop_brief, knowledge):
+    """In every run and every repair the 1.5B model named refresh_endpoint '/auth/tokens' and never wrote it: the
+    scheme declares it, RFC 6749 fixes its shape, so it is added (and said); one that exists is left alone."""
+    from backend_architect.design.api_meant import api_as_meant
+    from backend_architect.spec.api import ApiSpecification
+
+    raw = {"api_specification": _api([{"name": "links", "endpoints": [_ep("GET", "/links", "listLinks")]}],
+                                     refresh="/auth/tokens")}
+    out, notes = api_as_meant(raw, _url_state(shop_brief, knowledge))
+    spec = ApiSpecification.model_validate(out["api_specification"])
+    added = next(e for e in spec.endpoints() if e.path == "/auth/tokens")
+    assert added.method == "POST" and not added.auth_required and added.request_schema == "TokenRequest"
+    assert spec.authentication.schemes[0].refresh_endpoint == "POST /auth/tokens"
+    assert notes and notes[0].startswith("POST /auth/tokens added")
+    present = {"api_specification": _api([{"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]}])}
+    assert api_as_meant(present, _url_state(shop_brief, knowledge)) == (present, [])

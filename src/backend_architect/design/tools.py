@@ -30,7 +30,7 @@ from ..spec import (
 from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
 from .access import check_access as _check_access, quote_reserved, unused_indexes, without_indexes
 from .brief_numbers import stated_capacity
-from .api_meant import refs_from_tables
+from .api_meant import api_as_meant
 from .repair import describe_validation, merge_draft, other_tool, unwrapped, without_empty_extras
 from .state import DesignState  # re-exported: the tools and their callers share it
 
@@ -449,7 +449,7 @@ def default_registry() -> ToolRegistry:
              "policy, authentication schemes (bearer JWT with a refresh endpoint, OAuth2 scopes, API keys) and "
              "roles, rate limits per tier, schemas and resources with endpoints (public ones marked "
              "auth_required false). Rendered to OpenAPI 3.1 with problem+json errors and validated.",
-             EmitApiSpec, _emit_api, prepare=refs_from_tables),
+             EmitApiSpec, _emit_api, prepare=api_as_meant),
         Tool("emit_graphql_schema", "Only when the brief asks for GraphQL or clients need flexible reads across "
              "entities: the GraphQL SDL with Query, Mutation, input types and Relay connections (first/after, "
              "edges, pageInfo). Built and checked by graphql-core.", EmitGraphQLSchema, _emit_graphql),
