@@ -37,7 +37,7 @@ def _mode(recording: list[dict]) -> str | None:
     return "json_schema" if (first.get("response_format") or {}).get("type") == "json_schema" else None
 
 
-def _replay(recording: list[dict], brief_name: str, persona, knowledge):
+def _replay(recording: list[dict], brief_name: str, persona, knowledge, repairs: int = 3):
     """The run again, every request answered by the next recorded answer (a 503 once they run out)."""
     answers = [r["body"] for r in recording if r["type"] == "response"]
     served = iter(answers)
@@ -51,7 +51,7 @@ def _replay(recording: list[dict], brief_name: str, persona, knowledge):
                              http_client=httpx.AsyncClient())
         try:
             return [e async for e in run_design(load_brief(EXAMPLES / brief_name).brief, client=client, model=MODEL,
-                                                 persona=persona, knowledge=knowledge, budgets=Budgets(max_turns=24),
+                                                 persona=persona, knowledge=knowledge, budgets=Budgets(max_turns=24, max_repairs_per_tool=repairs),
                                                  profile=resolve_profile(MODEL, _mode(recording)),
                                                  base_url=BASE_URL)]
         finally:
@@ -108,3 +108,28 @@ def test_the_recorded_url_shortener_run_replays_through_the_real_client(persona,
 
 # What the live run's log said (benchmarks/real-runs/url-shortener.log), call by call.
 EXPECTED_CALLS = [("search_knowledge", True), ("estimate_capacity", True), ("emit_database_schema", False)]
+
+
+def test_the_recorded_json_schema_run_gets_its_schema_accepted_and_its_api_down_to_one_authorization_error(
+        persona, knowledge):
+    """A later run of the same model, through the grammar of its response schema (`--structured-output json_schema`,
+    `--max-repairs 4`). It shows the readings that run was built on: its schema is accepted at the first attempt
+    (three unexplained indexes dropped and said); its API, whose references name tables ('users') and define no
+    schemas, and whose token endpoint it names but never writes, is refused only for what an expert refuses it
+    for: every signed-in caller may list every user."""
+    recording = _recording("qwen2.5-coder-1.5b-url-shortener-json-schema.jsonl")
+    events, route, answers = _replay(recording, "url-shortener.yaml", persona, knowledge, repairs=4)
+    recorded_requests = [r["body"] for r in recording if r["type"] == "request"]
+    assert route.call_count == answers
+    for sent, recorded in zip(route.calls, recorded_requests):
+        body = json.loads(sent.request.content)
+        assert _without_schemas(body["messages"]) == _without_schemas(recorded["messages"])
+        assert _format(body) == _format(recorded) and body.get("temperature") == recorded.get("temperature")
+    called = [e for e in events if isinstance(e, ToolCalled)]
+    schema = next(e for e in called if e.name == "emit_database_schema")
+    assert schema.ok and "dropped" in schema.summary
+    api = [e for e in called if e.name == "emit_api_spec"]
+    assert api and all(not e.ok for e in api)
+    assert all(len(e.errors) == 1 and e.errors[0].startswith("authz-owner-scope") and "GET /api/v1/users " in e.errors[0]
+               for e in api)
+    assert isinstance(events[-1], RunFailed) and "emit_api_spec" in events[-1].reason
