@@ -227,3 +227,10 @@ def test_a_repair_answered_word_for_word_like_the_last_is_asked_again_hotter(sho
                   settings=remote_settings(model=model), profile=resolve_profile(model, "tools"))
     temperatures = [b.get("temperature") for b in bodies]
     assert temperatures[:4] == [0.2, 0.2, REPEAT_TEMPERATURE, 0.2]
+    # A model the profile leaves at its server's temperature is never sent one (it would be cooler, not hotter).
+    bodies.clear()
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.post("/chat/completions").mock(side_effect=answer)
+        run_agent(shop_brief, persona, knowledge, budgets=Budgets(max_turns=4, max_nudges=0),
+                  settings=remote_settings(model="gpt-4.1"), profile=resolve_profile("gpt-4.1", "tools"))
+    assert len(bodies) >= 3 and not any("temperature" in b for b in bodies)

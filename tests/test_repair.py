@@ -254,22 +254,32 @@ def _ep(method, path, op):
             "responses": [{"status": 200, "description": "ok"}]}
 
 
+def _as_meant(spec):
+    from backend_architect.design.api_meant import shapes_as_meant
+
+    return shapes_as_meant({"api_specification": spec})[0]["api_specification"]
+
+
 def test_a_resource_written_once_per_endpoint_is_one_resource():
     """The 1.5B model wrote `ShortUrls` three times, one endpoint each: one resource with the three."""
     from backend_architect.spec.api import ApiSpecification
 
-    spec = ApiSpecification.model_validate(_api([
+    written = _api([
         {"name": "ShortUrls", "endpoints": [_ep("GET", "/short-urls", "listShortUrls")]},
         {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]},
-        {"name": "ShortUrls", "description": "links", "endpoints": [_ep("POST", "/short-urls", "createShortUrl")]}]))
+        {"name": "ShortUrls", "description": "links", "endpoints": [_ep("POST", "/short-urls", "createShortUrl")]}])
+    spec = ApiSpecification.model_validate(_as_meant(written))
     assert [(r.name, r.description, len(r.endpoints)) for r in spec.resources] == [("shorturls", "links", 2),
                                                                                     ("auth", "", 1)]
+    # A person's file is validated as written: the duplicate is named, not merged away.
+    with pytest.raises(ValueError, match="duplicate resource 'shorturls'"):
+        ApiSpecification.model_validate(written)
     # The same endpoint twice is still refused, named.
     with pytest.raises(ValueError, match="duplicate endpoint 'GET /short-urls'"):
-        ApiSpecification.model_validate(_api([
+        ApiSpecification.model_validate(_as_meant(_api([
             {"name": "links", "endpoints": [_ep("GET", "/short-urls", "a")]},
             {"name": "links", "endpoints": [_ep("GET", "/short-urls", "b")]},
-            {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]}]))
+            {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]}])))
 
 
 @pytest.mark.parametrize("written", ["/auth/tokens", "/api/v1/auth/tokens", "post /auth/tokens"])
@@ -310,19 +320,30 @@ def test_an_index_that_copies_the_primary_key_or_a_unique_column_is_left_to_post
     assert outcome.ok, outcome.errors
     assert [i.name for i in state.data.tables[0].indexes] == ["idx_users_email_desc", "idx_users_name"]
     assert state.data.access_patterns[0].index == "users_pkey"
+    assert "users.idx_users_id left out: it copies users_pkey" in outcome.summary
+    # A person's schema is validated as written: the copy stays, for data-duplicate-index to name.
+    from backend_architect.spec.data import DatabaseSchema
+
+    assert len(DatabaseSchema.model_validate(schema).tables[0].indexes) == 4
 
 
 def test_operation_ids_shared_by_resources_and_paths_under_the_base_path_are_read_as_meant():
     """The 1.5B model named every create `create` and wrote `/api/v1/users` under the base path `/api/v1`."""
     from backend_architect.spec.api import ApiSpecification
 
-    spec = ApiSpecification.model_validate(_api([
-        {"name": "users", "endpoints": [_ep("POST", "/api/v1/users", "create")]},
+    deprecated = {**_ep("GET", "/api/v1/people", "old"), "deprecated": True, "replacement": "GET /api/v1/users"}
+    written = _api([
+        {"name": "users", "endpoints": [_ep("POST", "/api/v1/users", "create"), _ep("GET", "/users", "listUsers"),
+                                        deprecated]},
         {"name": "short_urls", "endpoints": [_ep("POST", "/short_urls", "create"), _ep("GET", "/short_urls", "list")]},
-        {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]}]))
+        {"name": "auth", "endpoints": [_ep("POST", "/auth/tokens", "signIn")]}])
+    spec = ApiSpecification.model_validate(_as_meant(written))
     assert [(e.path, e.operation_id) for e in spec.endpoints()] == [
-        ("/users", "createUsers"), ("/short_urls", "createShortUrls"), ("/short_urls", "list"),
-        ("/auth/tokens", "signIn")]
+        ("/users", "createUsers"), ("/users", "listUsers"), ("/people", "old"), ("/short_urls", "createShortUrls"),
+        ("/short_urls", "list"), ("/auth/tokens", "signIn")]
+    assert spec.endpoints()[2].replacement == "GET /users"
+    with pytest.raises(ValueError, match="duplicate operation_id 'create'"):  # a person's file: named, not renamed
+        ApiSpecification.model_validate(written)
 
 
 def _url_state(shop_brief, knowledge):
@@ -352,7 +373,8 @@ def test_a_reference_to_a_table_gets_the_tables_row_as_its_schema(shop_brief, kn
         {"name": "links", "endpoints": [{"method": "GET", "path": "/links", "responses": [
             {"status": 200, "schema_ref": "short_url"}, {"status": 201, "schema_ref": "ShortUrls"}]},
             {"method": "POST", "path": "/auth/tokens", "responses": [{"status": 200, "schema_ref": "Token"}]},
-            {"method": "POST", "path": "/auth/sessions", "responses": [{"status": 201, "schema_ref": "auth_response"}]},
+            {"method": "POST", "path": "/auth/login", "responses": [{"status": 201, "schema_ref": "auth_response"},
+                                                                    {"status": 401, "schema_ref": "Error"}]},
             {"method": "GET", "path": "/other", "responses": [{"status": 200, "schema_ref": "Nothing"},
                                                               {"status": 404, "schema_ref": "error_response"}]}]}]}}
     out, notes = refs_from_tables(raw, state)
@@ -369,7 +391,7 @@ def test_a_reference_to_a_table_gets_the_tables_row_as_its_schema(shop_brief, kn
     assert set(schemas["Token"]) == {"access_token", "token_type", "expires_in", "refresh_token"}
     refs = [r["schema_ref"] for res in spec["resources"] for e in res["endpoints"] for r in e["responses"]]
     assert set(schemas["AuthResponse"]) == set(schemas["Token"])  # what a sign-in endpoint returns
-    assert refs == ["User", "ShortUrl", "ShortUrl", "Token", "AuthResponse", "Nothing", None]  # what names nothing is left to validation
+    assert refs == ["User", "ShortUrl", "ShortUrl", "Token", "AuthResponse", None, "Nothing", None]  # what names nothing is left to validation
     assert any("schema User derived from the columns of table users" in n for n in notes)
 
 
@@ -387,17 +409,21 @@ def test_a_reference_differing_from_a_defined_schema_in_case_or_number_names_it(
 
 def test_a_public_sign_in_endpoint_with_roles_stays_public_and_a_bearer_scheme_has_no_api_key_header():
     """The 1.5B model, writing through a grammar, filled every field: roles on POST /auth/tokens, an api key header
-    on its bearer scheme. Nobody has a role before signing in; a header name describes nothing of a JWT."""
-    from backend_architect.spec.api import ApiSpecification, Endpoint
+    on its bearer scheme. Nobody has a role before signing in; a header name describes nothing of a JWT. Only a
+    POST to a sign-in path is read so: a public GET /users/{id}/tokens with roles stays a contradiction to repair."""
+    from backend_architect.spec.api import ApiSpecification
 
     sign_in = {**_ep("POST", "/auth/tokens", "signIn"), "roles": ["customer"], "scopes": ["x"], "owner_scope": "id"}
-    endpoint = Endpoint.model_validate(sign_in)
-    assert endpoint.roles == [] and endpoint.owner_scope is None and not endpoint.auth_required
-    with pytest.raises(ValueError, match="is public"):  # anywhere else it is a contradiction to repair
-        Endpoint.model_validate({**_ep("GET", "/orders", "list"), "roles": ["customer"]})
+    listed = {**_ep("GET", "/users/{user_id}/tokens", "listTokens"), "roles": ["admin"], "owner_scope": "user_id"}
     spec = _api([{"name": "auth", "endpoints": [sign_in]}])
     spec["authentication"]["schemes"][0]["api_key_header"] = "Authorization"
-    assert ApiSpecification.model_validate(spec).authentication.schemes[0].api_key_header is None
+    read = ApiSpecification.model_validate(_as_meant(spec))
+    assert read.endpoints()[0].roles == [] and read.endpoints()[0].owner_scope is None
+    assert read.authentication.schemes[0].api_key_header is None
+    with pytest.raises(ValueError, match="is public"):
+        ApiSpecification.model_validate(_as_meant(_api([{"name": "auth", "endpoints": [sign_in, listed]}])))
+    with pytest.raises(ValueError, match="is public"):  # a person's file keeps its contradiction, named
+        ApiSpecification.model_validate(_api([{"name": "auth", "endpoints": [sign_in]}]))
 
 
 def test_the_token_endpoint_a_bearer_scheme_names_is_added_when_missing(shop_brief, knowledge):

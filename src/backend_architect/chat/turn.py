@@ -255,6 +255,8 @@ async def run_turn(
             reason = str(describe_error(exc, model=model, secrets=transcript.secrets))
             transcript.record("error", step, {"error": reason})
             conversation.pending = None
+            if held.held:
+                yield TextDelta(held.held)  # what was held back is shown: nothing of it will run
             if message.content:
                 messages.append({"role": "assistant", "content": f"{message.content}\n\n[cut off: {reason}]"})
             yield finished(message.content, reason)
@@ -266,6 +268,8 @@ async def run_turn(
             total.add(message.prompt_tokens or 0, message.completion_tokens or 0)
         exhausted = _budget_exhausted(conversation.usage, budgets)  # the session's spend, as in `design`
         if exhausted:
+            if held.held:
+                yield TextDelta(held.held)
             messages.append({"role": "assistant", "content": (message.content or "") + f"\n\n[stopped: {exhausted}]"})
             yield finished(message.content, exhausted)
             return

@@ -128,7 +128,6 @@ async def run_design(
     phases = PHASES if phased else (ONE_SHOT,)
     failed_before: dict[str, str] = {}  # each tool's last failed arguments
     hot: set[str] = set()  # tools whose last failed call repeated the one before it word for word
-    repeated = False
     phase_at = 0
     abandoned: set[str] = set()
     rounds: list[_Round] = []
@@ -171,8 +170,9 @@ async def run_design(
         yield ModelRequested(turn=turn, phase=phase.name, tools=names)
         started = time.monotonic()
         try:
+            base = caller.structured.profile.temperature  # only a model sampled near-greedy is sampled hotter
             answer = await caller.turn(request_messages(), tools=tools, max_tokens=phase.max_tokens,
-                                       temperature=REPEAT_TEMPERATURE if repeated else None)
+                                       temperature=max(base, REPEAT_TEMPERATURE) if hot and base is not None else None)
         except ModelCallError as exc:
             usage.add_failed(exc.attempts)
             yield stop(str(exc))
@@ -231,10 +231,10 @@ async def run_design(
             if _same_arguments(failed_before.get(call.name), call.arguments):
                 hot.add(call.name)
             failed_before[call.name] = call.arguments
-        repeated = bool(hot)
         for name in round_.abandoned:
             abandoned.add(name)
             state.drafts.pop(name, None)
+            hot.discard(name)
         if round_.finished:
             transcript.record("outcome", turn, {"status": "complete", "mode": caller.mode, "usage": usage.as_dict()})
             yield RunFinished(design=state.design(model=model, builtin=builtin), usage=usage)
@@ -245,6 +245,8 @@ async def run_design(
         if moved:
             rounds = []
             nudges = 0
+            hot.clear()
+            failed_before.clear()
             transcript.record("phase", turn, {"phase": phases[phase_at].name})
     yield stop(f"turn budget exhausted: no finished design after {budgets.max_turns} turns")
 

@@ -43,27 +43,31 @@ def _key(name: str) -> str:
     return singular(snake).replace("_", "")
 
 
-_SIGN_IN = re.compile(r"(^|/)(auth|login|signin|sign-in|sign_in|tokens?|sessions?)(/|$)", re.I)
+_SIGN_IN = re.compile(r"(^|/)(auth|login|signin|sign-in|sign_in|tokens?)(/|$)", re.I)
 
 
 def _refs(spec: dict[str, Any], signed_in: set[int] | None = None) -> Iterator[tuple[dict[str, Any], str]]:
     """(the dict holding a schema reference, its key) for every reference an API spec makes; `signed_in` collects
     the ids of the response holders of sign-in and token endpoints (what they return is the token answer)."""
-    for resource in spec.get("resources") or []:
-        for endpoint in (resource.get("endpoints") or []) if isinstance(resource, dict) else []:
+    resources = spec.get("resources")
+    for resource in resources if isinstance(resources, list) else []:
+        for endpoint in _endpoints(resource):
             if not isinstance(endpoint, dict):
                 continue
             if isinstance(endpoint.get("request_schema"), str):
                 yield endpoint, "request_schema"
             sign_in = endpoint.get("method") == "POST" and _SIGN_IN.search(str(endpoint.get("path", "")))
-            for response in endpoint.get("responses") or []:
+            responses = endpoint.get("responses")
+            for response in responses if isinstance(responses, list) else []:
                 if isinstance(response, dict) and isinstance(response.get("schema_ref"), str):
-                    if sign_in and signed_in is not None:
+                    status = response.get("status")
+                    if sign_in and signed_in is not None and isinstance(status, int) and 200 <= status < 300:
                         signed_in.add(id(response))
                     yield response, "schema_ref"
-    for schema in spec.get("schemas") or []:
+    schemas = spec.get("schemas")
+    for schema in schemas if isinstance(schemas, list) else []:
         props = schema.get("properties") if isinstance(schema, dict) else None
-        for prop in (props.values() if isinstance(props, dict) else props or []):
+        for prop in (props.values() if isinstance(props, dict) else props if isinstance(props, list) else []):
             if isinstance(prop, dict) and isinstance(prop.get("ref"), str):
                 yield prop, "ref"
 
@@ -113,10 +117,80 @@ def _derived(table: Table) -> dict[str, Any]:
 
 
 def api_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any], list[str]]:
-    """The prepare step of emit_api_spec: the token endpoint a scheme names, then the schema references."""
-    raw, notes = token_endpoint(raw)
+    """The prepare step of emit_api_spec (a model's arguments only: a person's design.json is validated as written):
+    the shapes, the token endpoint a scheme names, then the schema references."""
+    raw, notes = shapes_as_meant(raw)
+    raw, more = token_endpoint(raw)
+    notes += more
     raw, more = refs_from_tables(raw, state)
     return raw, notes + more
+
+
+_SIGN_IN_PATH = re.compile(r"^(/[a-z0-9_-]+)*/(auth|login|signin|sign-in|sign_in|tokens?)$", re.I)
+
+
+def _endpoints(resource: Any) -> list[Any]:
+    return resource.get("endpoints") if isinstance(resource, dict) and isinstance(resource.get("endpoints"), list) \
+        else []
+
+
+def shapes_as_meant(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """What the 1.5B model wrote, as it meant it: one resource written once per endpoint (`ShortUrls` with its GET,
+    then `ShortUrls` with its POST) is one resource; `/api/v1/users` under the base path `/api/v1` is `/users`; one
+    operation id used by several resources (`create`) takes each resource's name; a public POST sign-in or token
+    endpoint keeps no roles, scopes or owner scope (nobody has one before signing in)."""
+    spec = raw.get("api_specification")
+    if not isinstance(spec, dict) or not isinstance(spec.get("resources"), list):
+        return raw, []
+    raw = copy.deepcopy(raw)
+    spec = raw["api_specification"]
+    notes: list[str] = []
+    merged: dict[str, dict[str, Any]] = {}
+    resources: list[Any] = []
+    for item in spec["resources"]:
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not isinstance(item.get("endpoints"), list):
+            resources.append(item)
+        elif name.lower() in merged:
+            first = merged[name.lower()]
+            first["endpoints"] = [*first["endpoints"], *item["endpoints"]]
+            first["description"] = first.get("description") or item.get("description", "")
+            notes.append(f"the resources named {name} are one resource")
+        else:
+            merged[name.lower()] = item
+            resources.append(item)
+    spec["resources"] = resources
+    base = spec.get("base_path", "/api/v1")
+    if isinstance(base, str) and re.fullmatch(r"(/[a-z0-9._-]+)*/v\d+(\.\d+)?", base.rstrip("/")):
+        base = base.rstrip("/")
+        for endpoint in (e for r in resources for e in _endpoints(r) if isinstance(e, dict)):
+            for key in ("path", "replacement"):
+                value = endpoint.get(key)
+                method, _, path = str(value).rpartition(" ") if isinstance(value, str) else ("", "", "")
+                if path.startswith(base + "/"):
+                    endpoint[key] = f"{method} {path[len(base):]}".strip()
+                    if key == "path":
+                        notes.append(f"{path} read relative to the base path {base}")
+    endpoints = [(r["name"], e) for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)
+                 for e in _endpoints(r) if isinstance(e, dict)]
+    ids = [e.get("operation_id") for _, e in endpoints]
+    repeated = {i for i in ids if isinstance(i, str) and ids.count(i) > 1}
+    renamed = [(e, f"{e['operation_id']}{''.join(p.capitalize() for p in re.split(r'[^A-Za-z0-9]+', name) if p)}")
+               for name, e in endpoints if e.get("operation_id") in repeated]
+    fresh = [new for _, new in renamed]
+    if renamed and len(set(fresh)) == len(fresh) and not set(fresh) & set(ids):
+        for endpoint, new in renamed:
+            notes.append(f"operation id {endpoint['operation_id']} of {endpoint.get('method')} {endpoint.get('path')} "
+                         f"read as {new}")
+            endpoint["operation_id"] = new
+    for _, endpoint in endpoints:
+        if endpoint.get("auth_required") is False and endpoint.get("method") == "POST" and \
+                _SIGN_IN_PATH.match(str(endpoint.get("path", ""))) and \
+                any(endpoint.get(k) for k in ("scopes", "roles", "security", "owner_scope")):
+            for key in ("scopes", "roles", "security", "owner_scope"):
+                endpoint.pop(key, None)
+            notes.append(f"POST {endpoint['path']} is public: its roles and scopes left out")
+    return raw, notes
 
 
 def token_endpoint(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -141,12 +215,12 @@ def token_endpoint(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             path = path[len(base):]
         if not re.fullmatch(r"(/[a-z0-9_-]+)+", path) or method.upper() not in ("", "POST") or path in paths:
             continue
+        if not isinstance(spec.get("schemas", []), list):
+            return raw, []
         raw = copy.deepcopy(raw)
         spec = raw["api_specification"]
         spec["authentication"]["schemes"][auth["schemes"].index(scheme)]["refresh_endpoint"] = f"POST {path}"
-        schemas = spec.setdefault("schemas", []) if isinstance(spec.get("schemas", []), list) else None
-        if schemas is None:
-            return raw, []
+        schemas = spec.setdefault("schemas", [])
         names = {s.get("name") for s in schemas if isinstance(s, dict)}
         if "Token" not in names:
             schemas.append(_token_schema("Token"))
@@ -200,8 +274,13 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
         if not written or written in defined:
             continue
         found = by_key.get(_key(written))
+        error = key == "schema_ref" and isinstance(holder.get("status"), int) and holder["status"] >= 400
+        if found is None and error and _key(written) not in tables:
+            holder[key] = None  # an error's body is RFC 9457 problem details, which the rendering gives every error
+            dropped.add(written)
+            continue
         tokens = "token" in _key(written) or (id(holder) in signed_in and key == "schema_ref")
-        if found is None and tokens and _key(written) not in tables:
+        if found is None and tokens and not error and _key(written) not in tables:
             schema = _token_schema(written)
             if schema["name"] not in defined:
                 schemas.append(schema)
@@ -217,10 +296,6 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
             defined.add(schema["name"])
             by_key[_key(schema["name"])] = found = schema["name"]
             derived[schema["name"]] = [table.name]
-        if found is None and key == "schema_ref" and isinstance(holder.get("status"), int) and holder["status"] >= 400:
-            holder[key] = None  # an error's body is RFC 9457 problem details, which the rendering gives every error
-            dropped.add(written)
-            continue
         if found is None:
             continue
         holder[key] = found

@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["describe_validation", "merge_draft", "other_tool", "unwrapped", "without_empty_extras"]
+__all__ = ["describe_validation", "merge_draft", "other_tool", "schema_as_written", "unwrapped",
+           "without_empty_extras"]
 
 _CLASS = re.compile(r"\s*or instance of \w+|instance of \w+")
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
@@ -157,3 +158,11 @@ def other_tool(tools: list[Any], tool: Any, raw: dict[str, Any]) -> Any | None:
     except (ValidationError, RecursionError, TypeError, KeyError, AttributeError):
         return None
     return fits[0]
+
+
+def schema_as_written(raw: dict[str, Any], state: Any) -> tuple[dict[str, Any], list[str]]:
+    """The prepare step of emit_database_schema: indexes that copy what PostgreSQL creates are left out, and said."""
+    from ..spec.as_meant import copied_indexes
+
+    schema, notes = copied_indexes(raw.get("database_schema"))
+    return ({**raw, "database_schema": schema} if notes else raw), notes

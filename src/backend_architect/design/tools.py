@@ -31,7 +31,7 @@ from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
 from .access import check_access as _check_access, quote_reserved, unused_indexes, without_indexes
 from .brief_numbers import stated_capacity
 from .api_meant import api_as_meant
-from .repair import describe_validation, merge_draft, other_tool, unwrapped, without_empty_extras
+from .repair import describe_validation, merge_draft, other_tool, schema_as_written, unwrapped, without_empty_extras
 from .state import DesignState  # re-exported: the tools and their callers share it
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
@@ -438,7 +438,7 @@ def default_registry() -> ToolRegistry:
              "with $1 parameters and the index serving it; every index must serve an access pattern or a "
              "constraint); NoSQL models only where an access pattern calls for one; the migration strategy; "
              "replication, partitioning and sharding only when the numbers need them. Validated by PostgreSQL's "
-             "parser.", EmitDatabaseSchema, _emit_schema,
+             "parser.", EmitDatabaseSchema, _emit_schema, prepare=schema_as_written,
              later=("DatabaseSchema.normalization", "DatabaseSchema.migrations", "DatabaseSchema.scaling",
                     "DatabaseSchema.nosql_models")),
         Tool("amend_database_schema", "Add the accepted database schema's optional detail: normalization and "

@@ -186,5 +186,6 @@ def no_overlap(bundle: Bundle) -> Found:
             "name": f"{table.name}_no_overlap"[:63], "elements": [f"{thing} WITH =", f"tstzrange({span[0]}, {span[1]}) WITH &&"],
             "reason": f"no two {table.name} of one {thing} at the same time"}]})
         yield table.name, (f"{table.name} ({span[0]}–{span[1]}) lets two rows of the same {thing} overlap in time: add "
-                           f"an exclusion constraint to the table, e.g. {fragment}, or state in the table's "
-                           "description how overlaps are prevented")
+                           f"an exclusion constraint (SQL: EXCLUDE USING gist ({thing} WITH =, tstzrange({span[0]}, "
+                           f"{span[1]}) WITH &&), with the btree_gist extension; in a design's schema: {fragment}), "
+                           "or state in the table's description how overlaps are prevented")

@@ -33,8 +33,6 @@ __all__ = [
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 PropertyType = Literal["string", "integer", "number", "boolean", "array", "object"]
 SCHEMA_NAME = r"^[A-Z][A-Za-z0-9]{0,63}$"
-_SIGN_IN = re.compile(r"(^|/)(auth|login|logout|signin|sign-in|sign_in|signup|sign-up|sign_up|register|tokens?|"
-                      r"sessions?)(/|$)", re.I)
 _PATH = re.compile(r"^/(?:[A-Za-z0-9._~-]+|\{[a-z][a-z0-9_]*\})(?:/(?:[A-Za-z0-9._~-]+|\{[a-z][a-z0-9_]*\}))*$|^/$")
 
 
@@ -133,11 +131,6 @@ class Endpoint(StrictModel):
             params = [{**p, "required": True} if isinstance(p, dict) and p.get("location") == "path" else p
                       for p in params]  # OpenAPI: a path parameter is always required
             data = {**data, "parameters": params + [{"name": n, "location": "path", "required": True} for n in missing]}
-        if isinstance(data, dict) and data.get("auth_required") is False and isinstance(data.get("path"), str) \
-                and _SIGN_IN.search(data["path"]):
-            # A public sign-in or token endpoint with roles, scopes or an owner scope (the 1.5B model filled every
-            # field): nobody has a role before signing in, so public wins.
-            data = {k: v for k, v in data.items() if k not in ("scopes", "roles", "security", "owner_scope")}
         if isinstance(data, dict) and isinstance(data.get("operation_id"), str) and re.fullmatch(
                 r"[A-Za-z][A-Za-z0-9_-]*", data["operation_id"]):
             words = [w for w in re.split(r"[_-]+", data["operation_id"]) if w]
@@ -206,44 +199,6 @@ class Resource(StrictModel):
                                                                                           data["name"]):
             data = {**data, "name": data["name"].lower()}
         return data
-
-
-def _relative_paths(resource: Any, base: str) -> Any:
-    """`/api/v1/users` under the base path `/api/v1` is `/users` (written in full, it would be served at
-    /api/v1/api/v1/users)."""
-    if not isinstance(resource, dict) or not isinstance(resource.get("endpoints"), list):
-        return resource
-    endpoints = [{**e, "path": e["path"][len(base):]} if isinstance(e, dict) and isinstance(e.get("path"), str)
-                 and e["path"].startswith(base + "/") else e for e in resource["endpoints"]]
-    return {**resource, "endpoints": endpoints}
-
-
-def _qualified_operation_ids(resources: list[Any]) -> list[Any]:
-    """One operation id used by several resources (`create` for users, links and clicks, as the 1.5B model
-    wrote): each takes its resource's name (`createUsers`, `createLinks`), where that makes it unique."""
-    endpoints = [(r, e) for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)
-                 for e in (r.get("endpoints") if isinstance(r.get("endpoints"), list) else []) if isinstance(e, dict)]
-    ids = [e.get("operation_id") for _, e in endpoints]
-    repeated = {i for i in ids if isinstance(i, str) and ids.count(i) > 1}
-    if not repeated:
-        return resources
-    renamed = {}
-    for resource, endpoint in endpoints:
-        op = endpoint.get("operation_id")
-        if op in repeated:
-            suffix = "".join(p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", resource["name"]) if p)
-            renamed[id(endpoint)] = f"{op}{suffix}"
-    candidates = list(renamed.values())
-    if len(set(candidates)) != len(candidates) or set(candidates) & {i for i in ids if i not in repeated}:
-        return resources  # still not unique: validation names the duplicate
-    out = []
-    for resource in resources:
-        if isinstance(resource, dict) and isinstance(resource.get("endpoints"), list):
-            resource = {**resource, "endpoints": [
-                {**e, "operation_id": renamed[id(e)]} if isinstance(e, dict) and id(e) in renamed else e
-                for e in resource["endpoints"]]}
-        out.append(resource)
-    return out
 
 
 class RateLimit(StrictModel):
@@ -332,33 +287,6 @@ class ApiSpecification(StrictModel):
     rate_limits: list[RateLimit] = Field(default_factory=list)
     schemas: list[SchemaDef] = Field(default_factory=list)
     resources: list[Resource] = Field(min_length=1)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_resource_per_name(cls, data: Any) -> Any:
-        """A resource written once per endpoint under one name (`ShortUrls` with its GET, then `ShortUrls` with
-        its POST, as the 1.5B model wrote them): one resource with all those endpoints. Its endpoints stay
-        checked one by one (a repeated METHOD path is still a duplicate)."""
-        if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
-            return data
-        merged: dict[str, dict[str, Any]] = {}
-        out: list[Any] = []
-        for item in data["resources"]:
-            name = item.get("name") if isinstance(item, dict) else None
-            key = name.lower() if isinstance(name, str) else None
-            if key is None or not isinstance(item.get("endpoints"), list):
-                out.append(item)
-            elif key in merged:
-                first = merged[key]
-                first["endpoints"] = [*first["endpoints"], *item["endpoints"]]
-                first["description"] = first.get("description") or item.get("description", "")
-            else:
-                merged[key] = dict(item)
-                out.append(merged[key])
-        base = data.get("base_path", "/api/v1")
-        if isinstance(base, str) and base.strip("/"):
-            out = [_relative_paths(r, base.rstrip("/")) for r in out]
-        return {**data, "resources": _qualified_operation_ids(out)}
 
     @model_validator(mode="after")
     def _references(self) -> ApiSpecification:

@@ -5,12 +5,13 @@ make without asking; anything that would need a guess is left for validation to 
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
 from ._base import pg_object_name
 
-__all__ = ["UNEXPLAINED", "index_by_column", "schema_as_meant"]
+__all__ = ["UNEXPLAINED", "copied_indexes", "index_by_column", "schema_as_meant"]
 
 
 def schema_as_meant(data: Any) -> Any:
@@ -34,17 +35,9 @@ def schema_as_meant(data: Any) -> Any:
         keys = {c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict)
                 and isinstance(c.get("references"), dict) and c["references"].get("table")}
         if isinstance(table.get("indexes"), list):
-            kept = []
-            for index in table["indexes"]:
-                implied = _implicit_copy(table, index)
-                if implied is None:
-                    kept.append(index)
-                    continue
-                # The access patterns that named the copy name the index PostgreSQL makes.
-                for p in patterns:
-                    if p.get("index") == index.get("name") and p.get("table") == table.get("name"):
-                        p["index"] = implied
-            table["indexes"] = kept
+            # Under PostgreSQL's own name on the primary key it would clash with the index PostgreSQL makes.
+            pkey = pg_object_name(str(table.get("name")), None, "pkey")
+            table["indexes"] = [i for i in table["indexes"] if _implicit_copy(table, i) != (pkey, pkey)]
         for index in _items(table.get("indexes")):
             name = index.get("name") if isinstance(index, dict) else None
             if not isinstance(name, str) or index.get("reason"):
@@ -66,11 +59,10 @@ def schema_as_meant(data: Any) -> Any:
 UNEXPLAINED = "no reason given"
 
 
-def _implicit_copy(table: dict[str, Any], index: Any) -> str | None:
-    """The name of the index PostgreSQL creates by itself that `index` merely copies: a plain index on exactly the
-    primary key's columns (`<table>_pkey`) or on exactly one unique column (`<table>_<column>_key`). Small models
-    declare them (`users_pkey`, `idx_users_email` beside `email unique`); under the first name it would clash with
-    PostgreSQL's own, and either way it only costs writes. A partial, sorted or non-btree index is its own."""
+def _implicit_copy(table: dict[str, Any], index: Any) -> tuple[str, Any] | None:
+    """(the name of the index PostgreSQL makes by itself, the copy's own name) when `index` merely copies it: a plain
+    index on exactly the primary key's columns (`<table>_pkey`) or on exactly one unique column
+    (`<table>_<column>_key`). A partial, sorted or non-btree index is its own."""
     if not isinstance(index, dict) or not isinstance(table.get("name"), str):
         return None
     if index.get("where") or index.get("method") not in (None, "btree"):
@@ -81,11 +73,38 @@ def _implicit_copy(table: dict[str, Any], index: Any) -> str | None:
     columns = [c for c in _items(table.get("columns")) if isinstance(c, dict)]
     pk = [c.get("name") for c in columns if c.get("primary_key") is True]
     if pk and written == pk:
-        return pg_object_name(table["name"], None, "pkey")
+        return pg_object_name(table["name"], None, "pkey"), index.get("name")
     unique = [c.get("name") for c in columns if c.get("unique") is True and c.get("primary_key") is not True]
     if len(written) == 1 and written[0] in unique:
-        return pg_object_name(table["name"], written[0], "key")
+        return pg_object_name(table["name"], written[0], "key"), index.get("name")
     return None
+
+
+def copied_indexes(data: Any) -> tuple[Any, list[str]]:
+    """A model's schema (the design tool's step; a person's schema is reviewed as written, where
+    data-duplicate-index names such an index): an index on exactly the primary key or one unique column is the
+    one PostgreSQL makes by itself (the 1.5B model indexed users(id) and users(email) beside `id primary key` and
+    `email unique`), so it is left out, and the access patterns naming it name PostgreSQL's."""
+    if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
+        return data, []
+    data = copy.deepcopy(data)
+    patterns = [p for p in _items(data.get("access_patterns")) if isinstance(p, dict)]
+    notes = []
+    for table in data["tables"]:
+        if not isinstance(table, dict) or not isinstance(table.get("indexes"), list):
+            continue
+        kept = []
+        for index in table["indexes"]:
+            implied = _implicit_copy(table, index)
+            if implied is None:
+                kept.append(index)
+                continue
+            notes.append(f"{table['name']}.{implied[1]} left out: it copies {implied[0]}, which PostgreSQL creates")
+            for p in patterns:
+                if p.get("index") == implied[1] and _fold_name(p.get("table")) == _fold_name(table["name"]):
+                    p["index"] = implied[0]
+        table["indexes"] = kept
+    return data, notes
 
 
 def _items(value: Any) -> list[Any]:
