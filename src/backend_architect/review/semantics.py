@@ -130,6 +130,8 @@ def quantity_check(bundle: Bundle) -> Found:
     """Quantities, amounts and counts carry CHECK constraints"""
     if bundle.data is None:
         return
+    # In a person's SQL file the fix is SQL; in a design (or the loop) it is the schema's Column.check field.
+    field_hint = "" if bundle.files.get("data") and not bundle.files.get("design") else " (Column.check)"
     for table in bundle.data.tables:
         if _derived(table):  # a partition has its parent's CHECKs; a table created elsewhere, its own file's
             continue
@@ -142,7 +144,7 @@ def quantity_check(bundle: Bundle) -> Found:
                 continue
             op = ">= 0" if re.search(r"count|stock|total|amount|price", column.name) else "> 0"
             yield f"{table.name}.{column.name}", (f"{table.name}.{column.name} ({column.type}) has no CHECK: add "
-                                                  f"CHECK ({column.name} {op}) (Column.check)")
+                                                  f"CHECK ({column.name} {op}){field_hint}")
 
 
 def _range_columns(table: object) -> tuple[str, str] | None:
