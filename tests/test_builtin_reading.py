@@ -142,3 +142,22 @@ def test_what_an_order_holds_keys_the_order_and_the_order_keys_none_of_them():
                          "several tickets.\n", ".md")
     assert ("order", True) in entities["ticket"].parents
     assert "ticket" not in dict(entities["order"].parents)
+
+
+def test_what_residents_are_happy_to_lend_is_theirs_and_browsed_by_the_others(knowledge):
+    """'Residents list tools they are happy to lend': a resident's tools, which every signed-in resident browses
+    (a neighbour must find one to borrow) and only their owner changes or deletes."""
+    from backend_architect.llm.builtin.architect import Plan
+
+    brief = ("# Tool swap for a housing co-op\n\nResidents list tools they are happy to lend. A neighbour asks to "
+             "borrow one for a few days and the owner says yes or no. Invoices are paid monthly; reminders are sent "
+             "when a loan is late.\n")
+    plan = Plan(parse_brief(brief.encode(), suffix=".md").brief, knowledge)
+    tables = {t["name"]: {c["name"] for c in t["columns"]} for t in plan.schema["tables"]}
+    assert "resident_id" in tables["tools"]
+    tools = {(ep["method"], ep["path"]): ep for ep in next(r for r in plan.api["resources"]
+                                                           if r["name"] == "tools")["endpoints"]}
+    reads = [ep for (method, _), ep in tools.items() if method == "GET"]
+    writes = [ep for (method, path), ep in tools.items() if method in ("PATCH", "DELETE")]
+    assert reads and all(not ep.get("owner_scope") and ep.get("auth_required", True) for ep in reads)
+    assert writes and all(ep.get("owner_scope") == "resident_id" for ep in writes)

@@ -133,9 +133,11 @@ def access_for(plan: PlanView, name: str, managers: list[str]) -> Access:
         staff = [r for r in privileged if is_privileged(r)]
         return Access(False, None if staff else "id", "id", staff, [], "id")
     if path:
-        # The caller's rows: a customer sees and changes their own orders.
+        # The caller's rows: a customer sees and changes their own orders. What its owner offers to others (tools
+        # a resident lends) is browsed by every signed-in person and changed only by its owner.
         public = _visitor_reads(plan, name) and not any(f.kind == "secret" for f in d.entities[name].fields)
-        return Access(public, None if public else scope, None if public else scope, [], [], scope)
+        shared = public or d.entities[name].offered
+        return Access(public, None if shared else scope, None if shared else scope, [], [], scope)
     public = _visitor_reads(plan, name)
     return Access(public, None, None, [], privileged, None)
 

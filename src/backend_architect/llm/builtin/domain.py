@@ -48,6 +48,8 @@ class EntityModel:
     creator: str | None = None  # the person whose requirement creates it ("doctors write prescriptions")
     takers: set[str] = field(default_factory=set)  # people set on it later ("the driver accepts the trip")
     source: str = ""  # the sentence an inferred entity was read from
+    # Offered by its owner to others ("tools they are happy to lend", "items they sell"): others browse it.
+    offered: bool = False
 
     def field(self, name: str) -> FieldModel | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -311,8 +313,13 @@ def _resolve_declared_keys(entities: dict[str, EntityModel], actor: str | None) 
 
 # What is sent about something else: it keys what it is about.
 _NOTICES = {"reminder", "notification", "alert", "notice", "email", "digest"}
-_OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:already )?(?:own|make|made|build|built|"
-                          r"write|wrote|create|created|grow|grew)\b")
+# "tools they own", "tools they are happy to lend", "items they want to sell": the thing is the subject's. Only its
+# owner lends, sells, shares or offers a thing.
+_OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:already )?(?:(?:are|is|am) (?:happy|"
+                          r"willing|glad|ready|able) to |(?:want|wish|would like|'d like) to |(?:can|will|may) )?"
+                          r"(?:own|make|made|build|built|write|wrote|create|created|grow|grew|lend|lent|sell|sold|share|"
+                          r"shared|offer|offered|rent out|rented out|donate|donated)\b")
+_OFFERING = re.compile(r"\b(?:lend|lent|sell|sold|share|shared|offer|offered|rent out|rented out|donate|donated)$")
 _PRONOUN = re.compile(r"\b(?:one|it|them)\b")
 
 
@@ -345,12 +352,14 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
             person = is_person(name) or name == actor
             if ph.prep is None or ph.prep in _OBJECT_PREPS.get(ph.verb or "", ()):
                 first_object = first_object or name
+                after = _OWNED_AFTER.match(sentence[ph.position + len(" ".join(ph.words)):])
                 if subject and subject != name and not person and name != tenant and (
                         ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive or ph.verb == "keep"
-                        or _OWNED_AFTER.match(sentence[ph.position + len(" ".join(ph.words)):])):
+                        or after):
                     catalog = name in LEXICON and not LEXICON[name][2]
                     if not (catalog and subject == actor):
                         model.add_parent(subject)
+                        model.offered = model.offered or bool(after and _OFFERING.search(after.group(0)))
                         if ph.verb in OWNING_VERBS and model.creator is None:
                             model.creator = subject
                         elif ph.verb in _TAKING_VERBS and ph.verb not in {"request"}:
