@@ -8,14 +8,10 @@ tool message it can act on; nothing here raises for bad model output.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..llm.compact import compact_schema
-from ..llm.strict import drop_filled_nulls
 from ..spec import (
     ApiSpecification,
     CapacityInputs,
@@ -29,15 +25,13 @@ from ..spec import (
 )
 from ..spec.data import DataScaling, MigrationPlan, NoSqlModel, Normalization
 from .access import check_access as _check_access, quote_reserved, unused_indexes, without_indexes
-from .brief_numbers import stated_capacity
 from .api_meant import api_as_meant
-from .repair import describe_validation, merge_draft, other_tool, schema_as_written, unwrapped, without_empty_extras
+from .brief_numbers import stated_capacity
+from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
+from .repair import describe_validation, schema_as_written
 from .state import DesignState  # re-exported: the tools and their callers share it
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
-
-MAX_ERRORS_SHOWN = 12
-
 
 class SearchKnowledge(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -83,148 +77,6 @@ class AmendDatabaseSchema(BaseModel):
     migrations: MigrationPlan | None = None
     scaling: DataScaling | None = None
     nosql_models: list[NoSqlModel] | None = None
-
-
-@dataclass
-class ToolOutcome:
-    ok: bool
-    content: str  # what the model is told
-    summary: str = ""  # what a person is told
-    errors: list[str] = field(default_factory=list)
-    artifact: str | None = None
-    finished: bool = False
-    # A reminder (finish_design's one nudge about skipped capability tools) is not a failed repair.
-    counts_as_repair: bool = True
-
-
-Handler = Callable[[Any, DesignState], ToolOutcome]
-# Adjusts the raw arguments before validation; returns them and notes for the model (what was changed).
-Prepare = Callable[[dict[str, Any], DesignState], tuple[dict[str, Any], list[str]]]
-
-
-@dataclass(frozen=True)
-class Tool:
-    name: str
-    description: str
-    arguments: type[BaseModel]
-    handler: Handler
-    later: tuple[str, ...] = ()  # optional properties ('Definition.field') a compact schema leaves to later
-    prepare: Prepare | None = None
-
-    def schema(self, compact: bool = False) -> dict[str, Any]:
-        parameters = self.arguments.model_json_schema()
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": compact_schema(parameters, self.later) if compact else parameters,
-            },
-        }
-
-
-class ToolRegistry:
-    def __init__(self, tools: list[Tool]):
-        self._tools = {t.name: t for t in tools}
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._tools)
-
-    def schemas(self, names: Sequence[str] | None = None, compact: bool = False) -> list[dict[str, Any]]:
-        """The tools' schemas, all or those `names` (in registry order, unknown names skipped)."""
-        return [t.schema(compact) for t in self._tools.values() if names is None or t.name in names]
-
-    def call(self, name: str, arguments: str | None, state: DesignState) -> ToolOutcome:
-        tool = self._tools.get(name)
-        if tool is None:
-            return _failure(name, [f"unknown tool {name!r}; the tools are: {', '.join(self.names)}"])
-        try:
-            raw = json.loads(arguments or "{}")
-        except json.JSONDecodeError as exc:
-            near = (arguments or "")[max(exc.pos - 60, 0):exc.pos + 40].replace("\n", " ")
-            return _failure(name, [f"the arguments are not valid JSON ({exc.msg} at character {exc.pos}, near "
-                                   f"{near!r}); write plain JSON (strings in double quotes, no comments or regex "
-                                   "literals) and send the call again"])
-        except RecursionError:  # found by the property test: thousands of nested brackets
-            return _failure(name, ["the arguments are nested too deeply"])
-        if not isinstance(raw, dict):
-            return _failure(name, ["the arguments must be a JSON object"])
-        raw = unwrapped(set(tool.arguments.model_fields), raw)
-        other = other_tool(list(self._tools.values()), tool, raw)
-        if other is not None:
-            # The arguments of another tool under this one's name (the 1.5B model sent search_knowledge's
-            # {"query", "k"} as estimate_capacity): run the tool they fit, and say so.
-            outcome = self.call(other.name, json.dumps(raw), state)
-            outcome.summary = f"ran {other.name} (the arguments are its own, not {name}'s): {outcome.summary}"
-            return outcome
-        outcome = self._validated(tool, raw, state)
-        if name != "search_knowledge":
-            if outcome.ok:
-                state.drafts.pop(name, None)
-            elif outcome.counts_as_repair:
-                # Only the tool's own fields are kept for the next attempt: a key it does not have can never be
-                # valid, and merged into every later attempt it would fail them all.
-                own = {k: v for k, v in raw.items() if k in tool.arguments.model_fields}
-                draft = state.drafts.get(name)
-                state.drafts[name] = merge_draft(draft, own) if isinstance(draft, dict) else own
-        return outcome
-
-    def _validated(self, tool: Tool, raw: dict[str, Any], state: DesignState) -> ToolOutcome:
-        name = tool.name
-        draft = state.drafts.get(name)
-        raw = merge_draft(draft, raw) if isinstance(draft, dict) else raw
-        notes: list[str] = []
-        try:
-            # An explicit null for an optional field means "not given": drop it so the default applies.
-            raw = drop_filled_nulls(raw, tool.arguments.model_json_schema())
-            if tool.prepare:
-                raw, notes = tool.prepare(raw, state)
-            try:
-                parsed = tool.arguments.model_validate(raw)
-            except ValidationError as exc:
-                emptied = without_empty_extras(raw, exc)
-                if emptied is None:
-                    raise
-                parsed = tool.arguments.model_validate(emptied)
-        except ValidationError as exc:
-            return _failure(name, describe_validation(exc, raw), partial=draft is not None)
-        except RecursionError:
-            return _failure(name, ["the arguments are nested too deeply"])
-        except (TypeError, KeyError, AttributeError) as exc:  # an odd shape a reading step tripped over
-            return _failure(name, [f"the arguments have an unexpected shape ({type(exc).__name__}: {exc}); "
-                                   "follow the tool's schema (lists where it says array, objects where object)"])
-        try:
-            outcome = tool.handler(parsed, state)
-        except Exception as exc:  # noqa: BLE001 - a checker tripping over odd input must not end the run
-            return _failure(name, [f"the artifact could not be checked ({type(exc).__name__}: {exc}); "
-                                   "simplify the part that caused it"])
-        if notes and outcome.ok:
-            body = json.loads(outcome.content)
-            body["notes"] = notes
-            outcome.content = json.dumps(body)
-            outcome.summary += "; " + "; ".join(notes)
-        return outcome
-
-
-def _failure(name: str, errors: list[str], partial: bool = False) -> ToolOutcome:
-    shown = errors[:MAX_ERRORS_SHOWN]
-    more = len(errors) - len(shown)
-    body = {
-        "ok": False,
-        "tool": name,
-        "errors": shown + ([f"... and {more} more"] if more > 0 else []),
-        "instruction": f"{len(errors)} error(s). Fix exactly these and call {name} again. You may send only the "
-                       "corrected parts: list items replace the items of the same name, other fields replace theirs, "
-                       "and everything you leave out is kept from this attempt"
-                       + (" (already merged with your earlier attempt)." if partial else "."),
-    }
-    return ToolOutcome(ok=False, content=json.dumps(body), summary=f"{len(errors)} error(s)", errors=errors)
-
-
-def _success(name: str, summary: str, artifact: str | None = None, finished: bool = False) -> ToolOutcome:
-    return ToolOutcome(ok=True, content=json.dumps({"ok": True, "tool": name, "result": summary}), summary=summary,
-                       artifact=artifact, finished=finished)
 
 
 def _search(args: SearchKnowledge, state: DesignState) -> ToolOutcome:
@@ -297,14 +149,14 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     review_errors, noted = _review("data", schema, state)
     noted += dropped
     if errors or review_errors:
-        return _failure("emit_database_schema", errors + review_errors)
+        return failure("emit_database_schema", errors + review_errors)
     state.data, state.finish = schema, None
     stale = _stale(cross_check(state.brief, state.api, schema, state.services))
     scaling = schema.scaling
     extra = (f", {len(schema.access_patterns)} access patterns"
              + (f", {scaling.read_replicas} read replicas" if scaling and scaling.read_replicas else "")
              + (f", sharded by {scaling.sharding.shard_key}" if scaling and scaling.sharding else ""))
-    return _success("emit_database_schema", f"accepted: {len(schema.tables)} tables, "
+    return success("emit_database_schema", f"accepted: {len(schema.tables)} tables, "
                     f"{sum(len(t.indexes) for t in schema.tables)} indexes, {len(schema.enums)} enums{extra}" + noted
                     + stale, "database_schema")
 
@@ -317,10 +169,10 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
     errors = check_openapi(openapi_document(api))
     review_errors, noted = _review("api", api, state)
     if errors or review_errors:
-        return _failure("emit_api_spec", errors + review_errors)
+        return failure("emit_api_spec", errors + review_errors)
     state.api, state.finish = api, None
     stale = _stale(cross_check(state.brief, api, state.data, state.services, performance=state.performance))
-    return _success("emit_api_spec", f"accepted: {len(api.resources)} resources, {len(api.endpoints())} endpoints; "
+    return success("emit_api_spec", f"accepted: {len(api.resources)} resources, {len(api.endpoints())} endpoints; "
                     "openapi.yaml validates" + noted + stale, "api_specification")
 
 
@@ -329,10 +181,10 @@ def _emit_graphql(args: EmitGraphQLSchema, state: DesignState) -> ToolOutcome:
 
     errors = check_graphql(args.graphql.sdl)
     if errors:
-        return _failure("emit_graphql_schema", errors)
+        return failure("emit_graphql_schema", errors)
     state.graphql, state.finish = args.graphql, None
     fields = state.graphql_fields() or set()
-    return _success("emit_graphql_schema", f"accepted: {len(fields)} root fields; schema.graphql builds",
+    return success("emit_graphql_schema", f"accepted: {len(fields)} root fields; schema.graphql builds",
                     "graphql")
 
 
@@ -348,9 +200,9 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
         errors += [f"asyncapi.yaml at {e}" for e in check_asyncapi(asyncapi_document(services, title=state.brief.title))]
     review_errors, noted = _review("services", services, state)
     if errors or review_errors:
-        return _failure("emit_service_architecture", errors + review_errors)
+        return failure("emit_service_architecture", errors + review_errors)
     state.services, state.finish = services, None
-    return _success("emit_service_architecture",
+    return success("emit_service_architecture",
                     f"accepted: {services.style}, {len(services.services)} services, {len(services.events)} events"
                     + ("; asyncapi.yaml validates" if services.events else "") + noted,
                     "microservices")
@@ -373,9 +225,9 @@ def _emit_performance(args: EmitPerformancePlan, state: DesignState) -> ToolOutc
     plan = args.performance
     errors = cross_check(state.brief, state.api, state.data, state.services, performance=plan)
     if errors:
-        return _failure("emit_performance_plan", errors)
+        return failure("emit_performance_plan", errors)
     state.performance, state.finish = plan, None
-    return _success("emit_performance_plan", f"accepted: {len(plan.caching)} cache layers, {len(plan.scaling)} "
+    return success("emit_performance_plan", f"accepted: {len(plan.caching)} cache layers, {len(plan.scaling)} "
                     f"scaling rules, {len(plan.bottlenecks)} bottlenecks", "performance")
 
 
@@ -384,20 +236,20 @@ def _record_decisions(args: RecordDecisions, state: DesignState) -> ToolOutcome:
     for decision in args.decisions:
         by_title[decision.title.lower()] = decision  # a decision recorded again replaces the earlier one
     state.decisions = list(by_title.values())
-    return _success("record_decisions", f"{len(state.decisions)} decision(s) recorded", "decisions")
+    return success("record_decisions", f"{len(state.decisions)} decision(s) recorded", "decisions")
 
 
 def _amend_schema(args: AmendDatabaseSchema, state: DesignState) -> ToolOutcome:
     if state.data is None:
-        return _failure("amend_database_schema", ["no database schema is accepted yet: call emit_database_schema"])
+        return failure("amend_database_schema", ["no database schema is accepted yet: call emit_database_schema"])
     update = args.model_dump(mode="json", exclude_none=True)
     if not update:
-        return _failure("amend_database_schema", ["give at least one of normalization, migrations, scaling, "
+        return failure("amend_database_schema", ["give at least one of normalization, migrations, scaling, "
                                                   "nosql_models"])
     try:
         schema = DatabaseSchema.model_validate({**state.data.model_dump(mode="json"), **update})
     except ValidationError as exc:
-        return _failure("amend_database_schema", describe_validation(exc, update))
+        return failure("amend_database_schema", describe_validation(exc, update))
     outcome = _emit_schema(EmitDatabaseSchema(database_schema=schema), state)
     outcome.content = outcome.content.replace('"emit_database_schema"', '"amend_database_schema"')
     return outcome
@@ -405,10 +257,10 @@ def _amend_schema(args: AmendDatabaseSchema, state: DesignState) -> ToolOutcome:
 
 def _finish(args: FinishDesign, state: DesignState) -> ToolOutcome:
     if state.missing:
-        return _failure("finish_design", [f"not finished yet: call {name} first" for name in state.missing])
+        return failure("finish_design", [f"not finished yet: call {name} first" for name in state.missing])
     if state.skipped and not state.reminded:
         state.reminded = True
-        reminder = _failure("finish_design", [f"{name} was not called; a complete design covers it" for name in
+        reminder = failure("finish_design", [f"{name} was not called; a complete design covers it" for name in
                                               state.skipped] + ["call those tools, or call finish_design again to "
                                                                 "finish without them (the design will say they are "
                                                                 "missing)"])
@@ -418,9 +270,9 @@ def _finish(args: FinishDesign, state: DesignState) -> ToolOutcome:
                          graphql_fields=state.graphql_fields())
     errors = errors or _finish_review(args, state)
     if errors:
-        return _failure("finish_design", errors)
+        return failure("finish_design", errors)
     state.finish = args
-    return _success("finish_design", "design complete", "finish", finished=True)
+    return success("finish_design", "design complete", "finish", finished=True)
 
 
 def default_registry() -> ToolRegistry:
