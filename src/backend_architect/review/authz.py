@@ -16,7 +16,7 @@ from .bundle import Bundle
 from .engine import rule
 from .english import READ, singular, verb_kind
 from .facts import Facts, facts, is_privileged, literal_segments, request_schema, response_properties, roles_of
-from .openapi_index import Operation, pointer
+from .openapi_index import ApiIndex, Operation, pointer
 
 __all__: list[str] = []
 
@@ -41,6 +41,18 @@ _WEBHOOK = re.compile(r"webhook", re.I)
 @functools.lru_cache(maxsize=8192)
 def _auth_path(path: str) -> bool:
     return bool(_AUTH_PATH.search(path))
+
+
+def _resource_operations(bundle: Bundle) -> Iterator[tuple[ApiIndex, Facts, Operation]]:
+    """(the API, the facts, an operation) for every operation on a resource: sign-in, sign-up and token endpoints
+    are the authentication itself, which no authorization rule judges."""
+    api = bundle.api
+    if api is None:
+        return
+    f = facts(bundle)
+    for op in api.operations:
+        if not _auth_path(op.path):
+            yield api, f, op
 
 
 def _public(op: Operation) -> bool:
@@ -153,12 +165,8 @@ def _sensitive_kind(f: Facts, table: str | None, props: set[str]) -> str:
       on_emit=("api",))
 def sensitive_public(bundle: Bundle) -> Found:
     """Sensitive and owned resources are never public"""
-    api = bundle.api
-    if api is None:
-        return
-    f = facts(bundle)
-    for op in api.operations:
-        if not _public(op) or op.method in WRITES or _auth_path(op.path):
+    for api, f, op in _resource_operations(bundle):
+        if not _public(op) or op.method in WRITES:
             continue
         table = f.table_of(op)
         props = response_properties(api, op)
@@ -176,12 +184,8 @@ def sensitive_public(bundle: Bundle) -> Found:
       on_emit=("api",))
 def write_public(bundle: Bundle) -> Found:
     """Write operations are never public, except sign-up and sign-in"""
-    api = bundle.api
-    if api is None:
-        return
-    f = facts(bundle)
-    for op in api.operations:
-        if not _public(op) or op.method not in WRITES or _auth_path(op.path) or _WEBHOOK.search(op.path):
+    for api, f, op in _resource_operations(bundle):
+        if not _public(op) or op.method not in WRITES or _WEBHOOK.search(op.path):
             continue
         table = f.table_of(op)
         if op.method == "post" and not _is_item(op) and table in f.principals:
@@ -197,14 +201,10 @@ def write_public(bundle: Bundle) -> Found:
       on_emit=("api",))
 def owner_scope(bundle: Bundle) -> Found:
     """Owned resources are scoped to their owner or restricted to a role"""
-    api = bundle.api
-    if api is None:
-        return
-    f = facts(bundle)
-    if not f.owner_path:
-        return
-    for op in api.operations:
-        if _public(op) or _restricted(op) or _owner_scoped(op) or _auth_path(op.path):
+    for api, f, op in _resource_operations(bundle):
+        if not f.owner_path:
+            return  # nothing in the schema has an owner
+        if _public(op) or _restricted(op) or _owner_scoped(op):
             continue
         table = f.table_of(op)
         if not f.owned(table):
@@ -229,13 +229,9 @@ def owner_scope(bundle: Bundle) -> Found:
       on_emit=("api",))
 def role_consistency(bundle: Bundle) -> Found:
     """Role restrictions are consistent across a resource's write operations"""
-    api = bundle.api
-    if api is None:
-        return
-    f = facts(bundle)
     by_table: dict[str, list[Operation]] = {}
-    for op in api.operations:
-        if op.method in WRITES and not _auth_path(op.path):
+    for api, f, op in _resource_operations(bundle):
+        if op.method in WRITES:
             table = f.table_of(op)
             if table:
                 by_table.setdefault(table, []).append(op)
@@ -324,13 +320,9 @@ def _server_owned(f: Facts, name: str, sub: dict[str, object], create: bool, cal
       on_emit=("api",))
 def server_owned_fields(bundle: Bundle) -> Found:
     """Request bodies do not accept server-owned fields"""
-    api = bundle.api
-    if api is None:
-        return
-    f = facts(bundle)
     seen: set[tuple[str, str]] = set()
-    for op in api.operations:
-        if op.method not in ("post", "put", "patch") or _restricted(op) or _auth_path(op.path):
+    for api, f, op in _resource_operations(bundle):
+        if op.method not in ("post", "put", "patch") or _restricted(op):
             continue
         found = request_schema(api, op)
         if found is None:
@@ -365,12 +357,8 @@ LEDGER_RECORDS = {"payment", "transaction", "refund", "payout", "charge", "trans
       on_emit=("api",))
 def ledger_immutable(bundle: Bundle) -> Found:
     """Ledger records (payments, transactions, refunds) are not edited or deleted by ordinary callers"""
-    api = bundle.api
-    if api is None:
-        return
-    f = facts(bundle)
-    for op in api.operations:
-        if op.method not in ("put", "patch", "delete") or not _is_item(op) or _auth_path(op.path):
+    for api, f, op in _resource_operations(bundle):
+        if op.method not in ("put", "patch", "delete") or not _is_item(op):
             continue
         table = f.table_of(op)
         kind = singular(table or "").split("_")[-1]
