@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["describe_validation", "merge_draft", "other_tool", "schema_as_written", "unwrapped",
+__all__ = ["api_review_line", "describe_validation", "merge_draft", "other_tool", "schema_as_written", "unwrapped",
            "without_empty_extras"]
 
 _CLASS = re.compile(r"\s*or instance of \w+|instance of \w+")
@@ -88,14 +88,39 @@ def _fragment(raw: Any, loc: tuple[Any, ...]) -> str:
 
 def _identity(item: Any) -> tuple[str, Any] | None:
     if isinstance(item, Mapping):
+        if isinstance(item.get("method"), str) and isinstance(item.get("path"), str):
+            # an endpoint: GET /users and POST /users share a path
+            return "endpoint", (item["method"].upper(), item["path"])
         for key in _KEYS:
             if isinstance(item.get(key), (str, int)):
                 return key, item[key]
     return None
 
 
+def _named_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(_identity(i) for i in value)
+
+
+def _merge_item(old: Any, new: Any) -> Any:
+    """A named item sent again: its fields are the new ones, but a list of named items in it (a resource's
+    endpoints, a table's columns) keeps the items the new one leaves out. The 1.5B model resent each resource
+    with only the endpoint it was fixing, and every other endpoint of the design was lost."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return new
+    merged = dict(new)
+    for key, value in old.items():
+        if not _named_list(value):
+            continue
+        if key not in new:
+            merged[key] = value
+        elif _named_list(new[key]):
+            merged[key] = merge_draft(value, new[key])
+    return merged
+
+
 def merge_draft(draft: Any, update: Any) -> Any:
-    """`update` over the last failed arguments: dicts key by key, lists of named items item by item."""
+    """`update` over the last failed arguments: dicts key by key, lists of named items item by item (an item
+    sent again replaces its fields and adds to its own named lists)."""
     if isinstance(draft, dict) and isinstance(update, dict):
         return {**draft, **{k: merge_draft(draft[k], v) if k in draft else v for k, v in update.items()}}
     if isinstance(draft, list) and isinstance(update, list) and update and all(_identity(i) for i in update):
@@ -108,7 +133,7 @@ def merge_draft(draft: Any, update: Any) -> Any:
             if where is None:
                 merged.append(item)
             else:
-                merged[where] = item
+                merged[where] = _merge_item(merged[where], item)
         return merged
     return update
 
@@ -166,3 +191,36 @@ def schema_as_written(raw: dict[str, Any], state: Any) -> tuple[dict[str, Any], 
 
     schema, notes = copied_indexes(raw.get("database_schema"))
     return ({**raw, "database_schema": schema} if notes else raw), notes
+
+
+def _operation_at(pointer: str) -> tuple[str, str] | None:
+    """('/api/v1/users', 'get') from '/paths/~1api~1v1~1users/get'."""
+    parts = pointer.split("/")
+    if len(parts) < 4 or parts[1] != "paths":
+        return None
+    return parts[2].replace("~1", "/").replace("~0", "~"), parts[3]
+
+
+def api_review_line(rule_id: str, location: str, message: str, fix: dict[str, Any] | None, api: Any) -> str:
+    """A review error on an emitted API, said in the terms the model wrote it in: the resource and endpoint
+    rather than the OpenAPI document's pointer, and where the rule knows the fix, the endpoint as the model
+    wrote it with the fix applied, ready to send back. Four repairs of the 1.5B model resent `GET /users`
+    unchanged after "scope it to the owner … or restrict it to a privileged role"; the fragment is the whole
+    instruction, in the shape of its own call."""
+    found = _operation_at(location)
+    if found is None:
+        return f"{rule_id} at {location}: {message}"
+    full, method = found
+    for resource in api.resources:
+        for ep in resource.endpoints:
+            if ep.method.lower() == method and f"{api.base_path}{ep.path}" == full:
+                line = f"{rule_id} at resource {resource.name!r}, {ep.method} {ep.path}: {message}"
+                if not fix:
+                    return line
+                fixed = {**ep.model_dump(mode="json", exclude_defaults=True), **fix}
+                body: dict[str, Any] = {"resources": [{"name": resource.name, "endpoints": [fixed]}]}
+                missing = [r for r in fix.get("roles", []) if r not in api.authentication.roles]
+                if missing:
+                    body["authentication"] = {"roles": [*api.authentication.roles, *missing]}
+                return f"{line}. Corrected, send: {json.dumps({'api_specification': body}, ensure_ascii=False)}"
+    return f"{rule_id} at {location}: {message}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from .bundle import Bundle
 from .engine import rule
@@ -20,7 +21,7 @@ from .openapi_index import ApiIndex, Operation, pointer
 
 __all__: list[str] = []
 
-Found = Iterator[tuple[str, str]]
+Found = Iterator[tuple[Any, ...]]
 WRITES = ("post", "put", "patch", "delete")
 # Resources whose rows are private by nature, whoever owns them.
 SENSITIVE_RESOURCES = {"payment", "invoice", "card", "credential", "password", "secret", "api_key", "token",
@@ -219,9 +220,14 @@ def owner_scope(bundle: Bundle) -> Found:
             if personal and not write else ""
         who = "any signed-in caller" if not _roles(op) else f"any {', '.join(_roles(op))}"
         what = "change or delete any" if write else ("list every" if not _is_item(op) else "read any")
+        if table and tuple(f.owner_path[table]) == ("id",) and not _is_item(op):
+            # the people table's own list: "only your own row" is no list at all, so it is for staff
+            fix: dict[str, object] = {"roles": [next((r for r in sorted(f.roles) if is_privileged(r)), "admin")]}
+        else:
+            fix = {"owner_scope": path}
         yield op.ptr, (f"{op.label} lets {who} {what} {table} row, not only their own: scope it to the owner "
                        f"(owner_scope / x-owner-scope: {path}, checked against the caller) or restrict it to a "
-                       f"privileged role (x-roles){also}")
+                       f"privileged role (x-roles){also}"), fix
 
 
 @rule("authz-role-consistency", "error", "cross",
