@@ -166,7 +166,7 @@ async def run_design(
     for turn in range(1, budgets.max_turns + 1):
         phase = phases[phase_at]
         names = offered()
-        tools = registry.schemas(names, compact=phased)
+        tools = registry.schemas(names, compact=phased, small=phased and caller.structured.profile.small)
         yield ModelRequested(turn=turn, phase=phase.name, tools=names)
         started = time.monotonic()
         try:

@@ -207,6 +207,8 @@ def api_review_line(rule_id: str, location: str, message: str, fix: dict[str, An
     wrote it with the fix applied, ready to send back. Four repairs of the 1.5B model resent `GET /users`
     unchanged after "scope it to the owner … or restrict it to a privileged role"; the fragment is the whole
     instruction, in the shape of its own call."""
+    if fix and "add_endpoint" in fix:
+        return f"{rule_id}: {message}" + _added(fix, api)
     found = _operation_at(location)
     if found is None:
         return f"{rule_id} at {location}: {message}"
@@ -224,3 +226,23 @@ def api_review_line(rule_id: str, location: str, message: str, fix: dict[str, An
                     body["authentication"] = {"roles": [*api.authentication.roles, *missing]}
                 return f"{line}. Corrected, send: {json.dumps({'api_specification': body}, ensure_ascii=False)}"
     return f"{rule_id} at {location}: {message}"
+
+
+def _added(fix: dict[str, Any], api: Any) -> str:
+    """The endpoint a rule says is missing, as an addition to the resource of the operation it stands beside."""
+    method, full = fix["beside"]
+    for resource in api.resources:
+        for ep in resource.endpoints:
+            if ep.method.lower() == method and f"{api.base_path}{ep.path}" == full:
+                endpoint = dict(fix["add_endpoint"])
+                path = str(endpoint["path"])
+                if api.base_path and path.startswith(api.base_path + "/"):
+                    endpoint["path"] = path[len(api.base_path):]
+                words = re.findall(r"[A-Za-z0-9]+", resource.name)
+                verb = "list" if endpoint["method"] == "GET" else "create"
+                endpoint = {"method": endpoint.pop("method"), "path": endpoint.pop("path"),
+                            "operation_id": verb + "".join(w[:1].upper() + w[1:] for w in words), **endpoint}
+                body = {"resources": [{"name": resource.name, "endpoints": [endpoint]}]}
+                return (f". Add it to resource {resource.name!r}, send: "
+                        + json.dumps({"api_specification": body}, ensure_ascii=False))
+    return ""

@@ -310,7 +310,9 @@ def default_registry() -> ToolRegistry:
              "unless team size and load justify services), services with bounded context, owned tables and "
              "endpoints ('METHOD /path'), each dependency's protocol and reason, events with typed payloads, sagas "
              "with compensations, the outbox where events follow a database write, and infrastructure (gateway "
-             "routes and features, discovery, broker).", EmitServiceArchitecture, _emit_services),
+             "routes and features, discovery, broker).", EmitServiceArchitecture, _emit_services,
+             beyond_small=("ServiceArchitecture.sagas", "ServiceArchitecture.outbox", "ServiceArchitecture.events",
+                           "Service.events_published", "Service.events_subscribed", "Service.depends_on")),
         Tool("emit_performance_plan", "Emit the performance plan: cache layers (what, where, TTL, invalidation, "
              "stampede protection), load balancing, scaling per component, monitoring (SLOs, RED and USE metrics, "
              "alerts) and bottlenecks in the order they bind, using the figures from estimate_capacity.",

@@ -149,13 +149,13 @@ def _registry() -> ToolRegistry:
     from ..design.tools import default_registry
 
     registry = default_registry()
-    built: dict[tuple[tuple[str, ...] | None, bool], list[dict[str, Any]]] = {}
+    built: dict[tuple[tuple[str, ...] | None, bool, bool], list[dict[str, Any]]] = {}
     schemas = registry.schemas
 
-    def cached(names: Any = None, compact: bool = False) -> list[dict[str, Any]]:
-        key = (tuple(names) if names is not None else None, compact)
+    def cached(names: Any = None, compact: bool = False, small: bool = False) -> list[dict[str, Any]]:
+        key = (tuple(names) if names is not None else None, compact, small)
         if key not in built:
-            built[key] = schemas(names, compact)
+            built[key] = schemas(names, compact, small)
         return built[key]
 
     registry.schemas = cached  # type: ignore[method-assign]

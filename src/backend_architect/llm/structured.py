@@ -143,13 +143,30 @@ def call_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
     for tool in tools:
         fn = tool["function"]
         prefix = f"{fn['name']}__"
-        parameters = _renamed_refs(fn.get("parameters") or {"type": "object"}, prefix)
+        parameters = _bounded(_renamed_refs(fn.get("parameters") or {"type": "object"}, prefix))
         for name, definition in parameters.pop("$defs", {}).items():
             defs[prefix + name] = definition
         choices.append({"type": "object", "additionalProperties": False, "required": ["tool", "arguments"],
                         "properties": {"tool": {"const": fn["name"]}, "arguments": parameters}})
     schema: dict[str, Any] = choices[0] if len(choices) == 1 else {"type": "object", "anyOf": choices}
     return {**schema, "$defs": defs} if defs else schema
+
+
+# The longest free text a grammar lets one string be: a SQL statement or a rationale fits; a model caught in a
+# loop ("…_123456789012345678901234…", seen from the 1.5B model) is stopped at it instead of at max_tokens.
+MAX_STRING = 1000
+
+
+def _bounded(node: Any) -> Any:
+    """Every free-text string given a maxLength: a grammar then ends it, however the model loops."""
+    if isinstance(node, dict):
+        out = {k: _bounded(v) if k not in ("const", "enum", "default", "examples") else v for k, v in node.items()}
+        if out.get("type") == "string" and not {"maxLength", "pattern", "enum", "const", "format"} & set(out):
+            out["maxLength"] = MAX_STRING
+        return out
+    if isinstance(node, list):
+        return [_bounded(v) for v in node]
+    return node
 
 
 def _renamed_refs(node: Any, prefix: str) -> Any:

@@ -18,7 +18,7 @@ from .facts import Facts, facts, is_privileged, literal_segments, request_schema
 from .openapi_index import Operation
 from .semantics import association_pairs
 
-__all__: list[str] = []
+__all__ = ["unserved_on_emit"]
 
 Found = Iterator[tuple[str, str]]
 _FITS = {READ: ("get",), WRITE: ("post", "put", "patch", "delete")}
@@ -185,6 +185,47 @@ def requirement_served(bundle: Bundle) -> Found:
                                              + "; ".join(missing) + ". Trace it to an operation that does it, or add "
                                              "one; or, if the design cannot serve it, an open question that begins '"
                                              f"{req.id} … is not served' and asks how it should be")
+
+
+_SIGN_IN = re.compile(r"(sign|log)[\s_-]*(up|in|on|out)|register|authenticate|login|logout|signup", re.I)
+
+
+def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """Run when the API is emitted, before anything is traced: a requirement whose nouns name operations of the
+    API but none with a method that fits its verb ("Users can list their links", with only POST on links) has no
+    operation that could serve it, whatever finish_design will trace it to. Only that much is said this early;
+    who may call what is judged at finish with the traceability. The fix is the missing endpoint beside the
+    ones found, scoped to the caller's own rows where the table has an owner: a model that is told so adds it
+    in the API phase, not at finish, where the API is no longer offered."""
+    if bundle.brief is None or bundle.api is None:
+        return
+    f = facts(bundle)
+    for req in bundle.brief.requirements:
+        reading = f.readings.get(req.id)
+        if reading is None or not reading.person or not reading.verbs or _QUALITY.search(req.text):
+            continue
+        if all(_SIGN_IN.match(v) for v in reading.verbs):
+            continue  # signing up and in is the auth endpoints' work, not an operation on the people's table
+        ops = _ops_for_nouns(bundle, f, reading)
+        if not ops:
+            continue
+        for kind in sorted(reading.kinds):
+            if any(op.method in _FITS[kind] for op in ops):
+                continue
+            beside = next((op for op in ops if f.owned(f.table_of(op))), ops[0])
+            table = f.table_of(beside)
+            collection = re.sub(r"(/\{[^/]*\})+$", "", beside.path) or beside.path
+            verbs = ", ".join(v for v in reading.verbs if verb_kind(v) == kind)
+            endpoint: dict[str, object] = {"method": "GET" if kind == READ else "POST", "path": collection,
+                                           "summary": _short(req.text),
+                                           "responses": [{"status": 200 if kind == READ else 201,
+                                                          "description": "OK" if kind == READ else "Created"}]}
+            if table and f.owned(table) and f.owner_path[table] != ["id"]:
+                endpoint["owner_scope"] = ".".join(f.owner_path[table])
+            yield f"traceability/{req.id}", (
+                f"requirement {req.id} ({_short(req.text)}) has no operation that can serve it: no {kind} operation "
+                f"({'GET' if kind == READ else 'POST/PUT/PATCH'}) on {', '.join(sorted({o.label for o in ops})[:3])} "
+                f"for '{verbs}'; add one"), {"add_endpoint": endpoint, "beside": [beside.method, beside.path]}
 
 
 def _who(op: Operation) -> str:

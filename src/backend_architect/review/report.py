@@ -79,7 +79,14 @@ def artifact_findings(kind: str, subject: Any, *, data: Any = None, brief: Any =
     cross = [r.id for r in RULES.values() if r.artifact == "cross" and kind in r.on_emit]
     if kind == "api":
         cross.append("cross-sensitive-exposed")
-    return sort_findings(_in_loop(own + run_rules("cross", bundle, only=cross)))
+    found = own + run_rules("cross", bundle, only=cross)
+    if kind == "api":
+        from .conformance import unserved_on_emit
+
+        served = RULES["brief-requirement-served"]
+        found += [Finding(served.id, served.severity, served.artifact, loc, msg, fix=fix)
+                  for loc, msg, fix in unserved_on_emit(bundle)]
+    return sort_findings(_in_loop(found))
 
 
 def finish_findings(brief: Any, api: Any, data: Any, services: Any, *, traceability: Any, capacity: Any = None,

@@ -24,7 +24,9 @@ __all__ = [
 ]
 
 SERVICE_NAME = r"^[a-z][a-z0-9-]{0,62}$"
-EVENT_NAME = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+# Bounded: a grammar built from it (llama.cpp's json_schema mode) then ends a name; unbounded, the 1.5B model wrote
+# "token_created_event_type_name_1234567890…" to the end of its 3,000-token answer.
+EVENT_NAME = r"^[a-z][a-z0-9_]{0,62}(\.[a-z][a-z0-9_]{0,62}){1,3}$"
 ENDPOINT_REF = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) /\S*$")
 
 
