@@ -187,7 +187,7 @@ def requirement_served(bundle: Bundle) -> Found:
                                              f"{req.id} … is not served' and asks how it should be")
 
 
-_SIGN_IN = re.compile(r"(sign|log)[\s_-]*(up|in|on|out)|register|authenticate|login|logout|signup", re.I)
+_SIGN_IN = re.compile(r"(sign|log)([\s_-]*(up|in|on|out))?|register|authenticate|login|logout|signup", re.I)
 
 
 def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
@@ -204,7 +204,7 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
         reading = f.readings.get(req.id)
         if reading is None or not reading.person or not reading.verbs or _QUALITY.search(req.text):
             continue
-        if all(_SIGN_IN.match(v) for v in reading.verbs):
+        if all(_SIGN_IN.fullmatch(v) for v in reading.verbs):
             continue  # signing up and in is the auth endpoints' work, not an operation on the people's table
         ops = _ops_for_nouns(bundle, f, reading)
         if not ops:

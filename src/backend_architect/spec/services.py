@@ -130,7 +130,7 @@ class Outbox(StrictModel):
 
 
 class GatewayRoute(StrictModel):
-    path_prefix: str = Field(pattern=r"^/\S*$")
+    path_prefix: str = Field(pattern=r"^/\S{0,200}$")
     service: str = Field(pattern=SERVICE_NAME)
 
 

@@ -1,0 +1,115 @@
+"""Table ownership, endpoint references and gateway routes in an emitted service architecture, read as the
+model meant them.
+
+"One service writes a table" is the rule; a small model lists a table under every service that touches it
+(the 1.5B model gave `clicks` to both `shortener` and `clicks`, and resent it unchanged through four repairs).
+A table claimed by several services where exactly one is named after it (`clicks`, `click-service`) belongs to
+that one. For a small model, a table claimed by several services none of which is named after it stays with the
+first that lists it. Either way the acceptance says which service keeps it, so the model or a person can move
+it; a capable model is still told the error and decides.
+
+An endpoint a service lists is one of the accepted API's: written with other parameter names
+(`/links/{code}` for `/links/{short_code}`) it names that endpoint; one the API does not have is dropped,
+since the services phase cannot add it to the API (the 1.5B model listed `POST /api/v1/clicks` for the API's
+`GET /api/v1/clicks`). A gateway route written relative to the API's base path (`/auth` for `/api/v1/auth`)
+is that path. Each change is said in the acceptance.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..review.english import singular
+
+if TYPE_CHECKING:
+    from .state import DesignState
+
+__all__ = ["services_as_meant"]
+
+
+def _named_after(service: str, table: str) -> bool:
+    words = [w for w in re.split(r"[-_]+", service.lower()) if w and w not in ("service", "svc", "module")]
+    joined = "_".join(words)
+    return bool(words) and (joined == table or joined == singular(table) or singular(joined) == singular(table))
+
+
+def services_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any], list[str]]:
+    """The prepare step of emit_service_architecture: each table claimed by several services kept by one."""
+    arch = raw.get("microservices")
+    services = arch.get("services") if isinstance(arch, dict) else None
+    if not isinstance(services, list):
+        return raw, []
+    claims: dict[str, list[int]] = {}
+    for n, service in enumerate(services):
+        if isinstance(service, dict) and isinstance(service.get("name"), str) and \
+                isinstance(service.get("owned_tables"), list):
+            for table in dict.fromkeys(t for t in service["owned_tables"] if isinstance(t, str)):
+                claims.setdefault(table, []).append(n)
+    shared = {t: ns for t, ns in claims.items() if len(ns) > 1}
+    fixed = copy.deepcopy(raw)
+    out = fixed["microservices"]["services"]
+    notes = _endpoints_meant(fixed["microservices"], state)
+    for table, owners in shared.items():
+        named = [n for n in owners if _named_after(out[n]["name"], table)]
+        if len(named) == 1:
+            keeper, why = named[0], "named after it"
+        elif state.drop_unused_at_once:  # a small model's policy, as for unused indexes
+            keeper, why = owners[0], "the first to list it"
+        else:
+            continue
+        others = [out[n]["name"] for n in owners if n != keeper]
+        for n in owners:
+            if n != keeper:
+                out[n]["owned_tables"] = [t for t in out[n]["owned_tables"] if t != table]
+        notes.append(f"table {table!r} is owned by {out[keeper]['name']} only ({why}), not also by "
+                     f"{', '.join(others)}: one service writes a table; the others read it through its owner")
+    return (fixed, notes) if notes else (raw, [])
+
+
+def _shape(key: str) -> str:
+    return re.sub(r"\{[^}/]*\}", "{}", key.strip())
+
+
+def _endpoints_meant(arch: dict[str, Any], state: DesignState) -> list[str]:
+    api = state.api
+    if api is None:
+        return []
+    full = [f"{ep.method} {api.base_path}{ep.path}" for ep in api.endpoints()]
+    keys = set(full) | {ep.key for ep in api.endpoints()}
+    by_shape: dict[str, list[str]] = {}
+    for key in full:
+        by_shape.setdefault(_shape(key), []).append(key)
+    notes = []
+    for service in arch["services"]:
+        refs = service.get("endpoints") if isinstance(service, dict) else None
+        if not isinstance(refs, list):
+            continue
+        kept = []
+        for ref in refs:
+            if not isinstance(ref, str) or ref in keys:
+                kept.append(ref)
+                continue
+            method, _, path = ref.strip().partition(" ")
+            if path.startswith("/") and not path.startswith(api.base_path + "/") and api.base_path:
+                path = api.base_path + path
+            same = by_shape.get(_shape(f"{method.upper()} {path}"), [])
+            if len(same) == 1:
+                kept.append(same[0])
+                notes.append(f"{service.get('name')}: {ref!r} read as {same[0]!r}")
+            else:
+                notes.append(f"{service.get('name')}: {ref!r} left out, the API has no such endpoint")
+        service["endpoints"] = list(dict.fromkeys(kept))
+    gateway = arch.get("infrastructure", {}).get("api_gateway") if isinstance(arch.get("infrastructure"), dict) else None
+    routes = gateway.get("routes") if isinstance(gateway, dict) else None
+    paths = [key.split(" ", 1)[1] for key in full]
+    for route in routes if isinstance(routes, list) else []:
+        prefix = route.get("path_prefix") if isinstance(route, dict) else None
+        if not isinstance(prefix, str) or not prefix.startswith("/") or not api.base_path:
+            continue
+        under = lambda p, x=prefix.rstrip("/"): p == x or p.startswith(x + "/")  # noqa: E731
+        if not any(under(p) for p in paths) and any(under(p, api.base_path + prefix.rstrip("/")) for p in paths):
+            route["path_prefix"] = api.base_path + prefix.rstrip("/")
+            notes.append(f"gateway route {prefix!r} read as {route['path_prefix']!r}, under the API's base path")
+    return notes

@@ -1,0 +1,140 @@
+"""Repairs a 1.5B model acted on, each taken from a real run: errors said in the model's own terms with the fix
+ready to send, the parts it left out kept, and the features it only invents left out of its schemas."""
+
+from __future__ import annotations
+
+import json
+
+from backend_architect.design.repair import merge_draft
+from backend_architect.design.tools import DesignState, default_registry
+from backend_architect.inputs.brief import Brief
+from backend_architect.llm.structured import MAX_STRING, call_schema
+
+SCHEMA = {"tables": [
+    {"name": "users", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True},
+        {"name": "email", "type": "text", "not_null": True, "unique": True},
+        {"name": "password_hash", "type": "text", "not_null": True}]},
+    {"name": "notes", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True},
+        {"name": "user_id", "type": "uuid", "not_null": True, "references": {"table": "users"}},
+        {"name": "body", "type": "text", "not_null": True}]},
+]}
+
+
+def _endpoint(method, path, op, status=200):
+    return {"method": method, "path": path, "operation_id": op, "summary": f"{method} {path}",
+            "responses": [{"status": status, "description": "OK"}]}
+
+
+def _api(*resources):
+    return {"api_specification": {
+        "title": "Notes API", "versioning": {"deprecation_policy": "Deprecation and Sunset headers, 6 months"},
+        "authentication": {"schemes": [{"name": "bearer", "type": "bearer_jwt"}], "roles": ["user"]},
+        "resources": [{"name": name, "endpoints": list(eps)} for name, eps in resources]}}
+
+
+def _state(knowledge, requirements):
+    brief = Brief.model_validate({"title": "Notes", "requirements": requirements})
+    state = DesignState(brief=brief, knowledge=knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": SCHEMA}), state)
+    assert outcome.ok, outcome.errors
+    return state
+
+
+def _sent(error: str) -> dict:
+    return json.loads(error.split(" send: ", 1)[1])
+
+
+def test_an_authorization_error_names_the_endpoint_and_gives_it_back_fixed(knowledge):
+    """Run 9: four repairs resent `GET /users` unchanged after "scope it to the owner or restrict it to a role"."""
+    state = _state(knowledge, ["Users write notes."])
+    registry = default_registry()
+    api = _api(("users", [_endpoint("GET", "/users", "listUsers"), _endpoint("POST", "/users", "createUser", 201)]),
+               ("notes", [_endpoint("GET", "/notes", "listNotes"), _endpoint("POST", "/notes", "createNote", 201)]))
+    outcome = registry.call("emit_api_spec", json.dumps(api), state)
+    assert not outcome.ok
+    users = next(e for e in outcome.errors if e.startswith("authz-owner-scope at resource 'users', GET /users: "))
+    notes = next(e for e in outcome.errors if e.startswith("authz-owner-scope at resource 'notes', GET /notes: "))
+    fixed_users = _sent(users)["api_specification"]
+    assert fixed_users["resources"][0]["endpoints"][0]["roles"] == ["admin"]  # every user: staff only
+    assert fixed_users["authentication"]["roles"] == ["user", "admin"]  # the role it names is declared
+    fixed_notes = _sent(notes)["api_specification"]
+    assert fixed_notes["resources"][0]["endpoints"][0]["owner_scope"] == "user_id"  # notes: the caller's own
+    # Sent back as given, one resource at a time, each fixed endpoint alone: the others are kept.
+    assert not registry.call("emit_api_spec", json.dumps(_sent(users)), state).ok
+    done = registry.call("emit_api_spec", json.dumps(_sent(notes)), state)
+    assert done.ok, done.errors
+    endpoints = {f"{e.method} {e.path}": e for e in state.api.endpoints()}
+    assert {"GET /notes", "GET /users", "POST /notes", "POST /users"} <= set(endpoints)
+    assert endpoints["GET /users"].roles == ["admin"] and endpoints["GET /notes"].owner_scope == "user_id"
+
+
+def test_a_requirement_with_no_operation_of_its_kind_is_said_at_the_api_with_the_endpoint_to_add(knowledge):
+    """Run 10: an API with only POST on notes was accepted, and "list their notes" could not be served at
+    finish, where the API is no longer offered."""
+    state = _state(knowledge, ["Users sign up and log in.", "Users write notes.", "Users can list their notes."])
+    registry = default_registry()
+    api = _api(("notes", [_endpoint("POST", "/notes", "createNote", 201)]))
+    outcome = registry.call("emit_api_spec", json.dumps(api), state)
+    assert not outcome.ok
+    (missing,) = [e for e in outcome.errors if e.startswith("brief-requirement-served")]
+    assert "R3" in missing and "no read operation (GET)" in missing
+    assert not any("R1" in e for e in outcome.errors)  # signing up is the auth endpoints' work
+    added = _sent(missing)["api_specification"]["resources"][0]
+    assert added["name"] == "notes"
+    assert added["endpoints"][0]["method"] == "GET" and added["endpoints"][0]["path"] == "/notes"
+    assert added["endpoints"][0]["owner_scope"] == "user_id"
+    done = registry.call("emit_api_spec", json.dumps(_sent(missing)), state)
+    assert done.ok, done.errors
+    assert {f"{e.method} {e.path}" for e in state.api.endpoints()} >= {"GET /notes", "POST /notes"}
+
+
+def test_a_resource_sent_again_keeps_the_endpoints_it_leaves_out():
+    """Run 9: the repair resent each resource with its GET only, and every POST of the design was lost."""
+    draft = {"resources": [{"name": "users", "endpoints": [{"method": "GET", "path": "/users", "summary": "a"},
+                                                           {"method": "POST", "path": "/users", "summary": "b"}]}]}
+    update = {"resources": [{"name": "users", "endpoints": [{"method": "GET", "path": "/users", "summary": "c",
+                                                             "roles": ["admin"]}]}]}
+    merged = merge_draft(draft, update)["resources"][0]["endpoints"]
+    assert merged == [{"method": "GET", "path": "/users", "summary": "c", "roles": ["admin"]},
+                      {"method": "POST", "path": "/users", "summary": "b"}]
+    # A field left out of an item sent again is gone (that is how a wrong one is removed); an empty list empties.
+    assert merge_draft({"tables": [{"name": "t", "bad": 1, "columns": [{"name": "a"}]}]},
+                       {"tables": [{"name": "t", "columns": [{"name": "b"}]}]}) == {
+        "tables": [{"name": "t", "columns": [{"name": "a"}, {"name": "b"}]}]}
+    assert merge_draft(draft, {"resources": [{"name": "users", "endpoints": []}]}) == {
+        "resources": [{"name": "users", "endpoints": []}]}
+
+
+def test_a_small_models_services_schema_leaves_out_what_it_only_invents():
+    registry = default_registry()
+    (full,) = registry.schemas(["emit_service_architecture"], compact=True)
+    (small,) = registry.schemas(["emit_service_architecture"], compact=True, small=True)
+    text, small_text = json.dumps(full), json.dumps(small)
+    for name in ("sagas", "outbox", "events_published", "depends_on"):
+        assert f'"{name}"' in text and f'"{name}"' not in small_text
+    assert len(small_text) < len(text) * 0.7
+
+
+def test_the_answer_grammar_ends_every_string():
+    """Run 10: an event name looped "…1234567890…" to the end of a 3,000-token answer."""
+    schema = call_schema(default_registry().schemas(["emit_service_architecture"], compact=True))
+
+    def strings(node):
+        if isinstance(node, dict):
+            if node.get("type") == "string":
+                yield node
+            for key, value in node.items():
+                if key not in ("enum", "const"):
+                    yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+
+    found = list(strings(schema))
+    assert found
+    for node in found:
+        assert node.get("maxLength") == MAX_STRING or "pattern" in node or "enum" in node or "const" in node
+        if "pattern" in node:
+            assert "*" not in node["pattern"] and "+" not in node["pattern"].replace("\\+", ""), node["pattern"]
