@@ -93,6 +93,11 @@ def accepted_summary(state: DesignState) -> str:
         # model designed orders and payments for a URL shortener after a search returned the shop's gateway).
         lines.append("The API's resources are these tables and auth, nothing else: "
                      + ", ".join(t.name for t in state.data.tables) + ".")
+    if state.data is not None and state.api is not None and state.services is None:
+        # As for the API: the services phase's knowledge search returns the shop's gateway example, and the 1.5B
+        # model gave a URL shortener an order-service and a payment-service.
+        lines.append("The services own these tables, each exactly once, nothing else: "
+                     + ", ".join(t.name for t in state.data.tables) + ".")
     if state.api is not None:
         lines.append(f"Accepted API endpoints: " + ", ".join(f"{e.method} {state.api.base_path}{e.path}"
                                                              for e in state.api.endpoints()))

@@ -18,6 +18,7 @@ is that path. Each change is said in the acceptance.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from ..review.english import singular
 if TYPE_CHECKING:
     from .state import DesignState
 
-__all__ = ["services_as_meant"]
+__all__ = ["services_as_meant", "unowned_fragment"]
 
 
 def _named_after(service: str, table: str) -> bool:
@@ -36,21 +37,22 @@ def _named_after(service: str, table: str) -> bool:
 
 
 def services_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any], list[str]]:
-    """The prepare step of emit_service_architecture: each table claimed by several services kept by one."""
+    """The prepare step of emit_service_architecture: endpoints and routes as the API has them, what the design
+    does not have left out, each table claimed by several services kept by one."""
     arch = raw.get("microservices")
     services = arch.get("services") if isinstance(arch, dict) else None
     if not isinstance(services, list):
         return raw, []
+    fixed = copy.deepcopy(raw)
+    notes = _endpoints_meant(fixed["microservices"], state) + _invented(fixed["microservices"], state)
+    out = fixed["microservices"]["services"]
     claims: dict[str, list[int]] = {}
-    for n, service in enumerate(services):
+    for n, service in enumerate(out):
         if isinstance(service, dict) and isinstance(service.get("name"), str) and \
                 isinstance(service.get("owned_tables"), list):
             for table in dict.fromkeys(t for t in service["owned_tables"] if isinstance(t, str)):
                 claims.setdefault(table, []).append(n)
     shared = {t: ns for t, ns in claims.items() if len(ns) > 1}
-    fixed = copy.deepcopy(raw)
-    out = fixed["microservices"]["services"]
-    notes = _endpoints_meant(fixed["microservices"], state)
     for table, owners in shared.items():
         named = [n for n in owners if _named_after(out[n]["name"], table)]
         if len(named) == 1:
@@ -113,3 +115,61 @@ def _endpoints_meant(arch: dict[str, Any], state: DesignState) -> list[str]:
             route["path_prefix"] = api.base_path + prefix.rstrip("/")
             notes.append(f"gateway route {prefix!r} read as {route['path_prefix']!r}, under the API's base path")
     return notes
+
+
+def _invented(arch: dict[str, Any], state: DesignState) -> list[str]:
+    """Tables the schema does not have are no service's; a service left with nothing of the design's (the 1.5B
+    model's order-service and payment-service for a URL shortener, copied from a knowledge base example) is
+    no service of it, and neither are the gateway routes to it."""
+    if state.data is None:
+        return []
+    tables = {t.name for t in state.data.tables}
+    notes = []
+    kept = []
+    for service in arch["services"]:
+        if not isinstance(service, dict) or not isinstance(service.get("owned_tables"), list):
+            kept.append(service)
+            continue
+        owned = [t for t in service["owned_tables"] if t in tables or not isinstance(t, str)]
+        unknown = [t for t in service["owned_tables"] if t not in owned]
+        if unknown:
+            service["owned_tables"] = owned
+            notes.append(f"{service.get('name')}: {', '.join(map(repr, unknown))} left out, not tables of the schema")
+        if unknown and not owned and not service.get("endpoints"):
+            notes.append(f"service {service.get('name')!r} left out: none of its tables or endpoints is in the design")
+            continue
+        kept.append(service)
+    if len(kept) < len(arch["services"]) and kept:
+        names = {s.get("name") for s in kept if isinstance(s, dict)}
+        arch["services"] = kept
+        gateway = arch.get("infrastructure", {}).get("api_gateway") if isinstance(arch.get("infrastructure"), dict) \
+            else None
+        if isinstance(gateway, dict) and isinstance(gateway.get("routes"), list):
+            gateway["routes"] = [r for r in gateway["routes"] if not isinstance(r, dict) or r.get("service") in names]
+    return notes
+
+
+def unowned_fragment(state: DesignState, services: Any) -> str:
+    """For "tables … are owned by no service": a module per such table, with the API's endpoints on it that no
+    service lists, ready to send."""
+    if state.data is None:
+        return ""
+    unowned = [t.name for t in state.data.tables if services.owner_of(t.name) is None]
+    if not unowned:
+        return ""
+    listed = {ref for s in services.services for ref in s.endpoints}
+    added = []
+    for table in unowned:
+        endpoints = []
+        if state.api is not None:
+            for ep in state.api.endpoints():
+                key = f"{ep.method} {state.api.base_path}{ep.path}"
+                segments = [p for p in ep.path.split("/") if p and not p.startswith("{")]
+                if key not in listed and segments and segments[0] in (table, singular(table), table.replace("_", "-")):
+                    endpoints.append(key)
+        name = table.replace("_", "-")
+        if any(s.name == name for s in services.services):
+            name += "-module"
+        added.append({"name": name, "kind": "module", "description": f"owns {table}",
+                      "responsibilities": [f"writes {table}"], "owned_tables": [table], "endpoints": endpoints})
+    return ". Or give each its own module, send: " + json.dumps({"microservices": {"services": added}})

@@ -28,7 +28,7 @@ from .access import check_access as _check_access, quote_reserved, unused_indexe
 from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
-from .services_meant import services_as_meant
+from .services_meant import services_as_meant, unowned_fragment
 from .repair import api_review_line, describe_validation, schema_as_written
 from .state import DesignState  # re-exported: the tools and their callers share it
 
@@ -194,7 +194,8 @@ def _emit_services(args: EmitServiceArchitecture, state: DesignState) -> ToolOut
     services = args.microservices
     errors = [f"microservices: event {e.name} has no payload fields; list what consumers receive"
               for e in services.events if not e.payload]
-    errors += cross_check(state.brief, state.api, state.data, services)
+    errors += [e + unowned_fragment(state, services) if "are owned by no service" in e else e
+               for e in cross_check(state.brief, state.api, state.data, services)]
     if services.events and not errors:
         from ..render.asyncapi import asyncapi_document
         from ..checks.asyncapi import check_asyncapi
