@@ -189,3 +189,49 @@ def test_a_table_two_services_claim_and_neither_is_named_after_is_left_to_the_mo
     outcome = default_registry().call("emit_service_architecture", json.dumps(args), state)
     assert outcome.ok, outcome.errors
     assert "owned by accounts only (the first to list it)" in outcome.summary
+
+
+def test_services_copied_from_an_example_are_left_out_and_unowned_tables_get_a_module_to_send(knowledge):
+    """Run 11: an order-service and a payment-service (the knowledge base's gateway example) for a URL shortener,
+    four repairs running, and its own tables owned by no one."""
+    state = _state(knowledge, ["Users write notes."])
+    _accepted_api(state)
+    registry = default_registry()
+    args = _services(("order-service", ["orders", "customers"], ["POST /api/v1/orders"]),
+                     ("auth-service", ["users"], []), routes=[("/api/v1/orders", "order-service")])
+    outcome = registry.call("emit_service_architecture", json.dumps(args), state)
+    assert not outcome.ok
+    (unowned,) = outcome.errors
+    assert "tables ['notes'] are owned by no service" in unowned
+    sent = _sent(unowned)
+    assert sent["microservices"]["services"][0]["owned_tables"] == ["notes"]
+    assert set(sent["microservices"]["services"][0]["endpoints"]) == {
+        "GET /api/v1/notes", "POST /api/v1/notes", "GET /api/v1/notes/{note_id}"}
+    done = registry.call("emit_service_architecture", json.dumps(sent), state)
+    assert done.ok, done.errors
+    assert [s.name for s in state.services.services] == ["auth-service", "notes"]
+    assert not state.services.infrastructure.api_gateway.routes  # the route to the service left out went with it
+    assert "service 'order-service' left out" in done.summary
+
+
+def test_an_index_name_written_in_two_tables_names_each_tables_own(knowledge):
+    """Run 12: `idx_user_id` on two tables, "duplicate index name" from PostgreSQL's one namespace per schema."""
+    schema = json.loads(json.dumps(SCHEMA))
+    schema["tables"].append({"name": "tags", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True},
+        {"name": "user_id", "type": "uuid", "not_null": True, "references": {"table": "users"}},
+        {"name": "label", "type": "text", "not_null": True}]})
+    for table in schema["tables"][1:]:
+        table["indexes"] = [{"name": "idx_user_id", "columns": ["user_id"], "reason": "the owner's rows"}]
+    schema["access_patterns"] = [
+        {"name": f"{t}_of_user", "table": t, "query": f"SELECT * FROM {t} WHERE user_id = $1", "index": "idx_user_id"}
+        for t in ("notes", "tags")]
+    state = DesignState(brief=Brief.model_validate({"title": "Notes", "requirements": ["Users write notes."]}),
+                        knowledge=knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    assert {t.name: [i.name for i in t.indexes] for t in state.data.tables if t.indexes} == {
+        "notes": ["notes_idx_user_id"], "tags": ["tags_idx_user_id"]}
+    assert {p.table: p.index for p in state.data.access_patterns} == {
+        "notes": "notes_idx_user_id", "tags": "tags_idx_user_id"}
+    assert "renamed notes_idx_user_id" in outcome.summary

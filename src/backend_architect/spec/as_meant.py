@@ -104,7 +104,34 @@ def copied_indexes(data: Any) -> tuple[Any, list[str]]:
                 if p.get("index") == implied[1] and _fold_name(p.get("table")) == _fold_name(table["name"]):
                     p["index"] = implied[0]
         table["indexes"] = kept
+    notes += _per_table_index_names(data["tables"], patterns)
     return data, notes
+
+
+def _per_table_index_names(tables: list[Any], patterns: list[dict[str, Any]]) -> list[str]:
+    """An index name written in more than one table (`idx_user_id` on links and on clicks) names each table's own
+    index: PostgreSQL's index names are one namespace per schema, so each becomes `<table>_<name>`, and the
+    access patterns of that table naming it follow."""
+    seen: dict[str, int] = {}
+    for table in tables:
+        for index in _items(table.get("indexes")) if isinstance(table, dict) else []:
+            if isinstance(index, dict) and isinstance(index.get("name"), str):
+                seen[_fold_name(index["name"])] = seen.get(_fold_name(index["name"]), 0) + 1
+    notes = []
+    for table in tables:
+        if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+            continue
+        for index in _items(table.get("indexes")):
+            name = index.get("name") if isinstance(index, dict) else None
+            if not isinstance(name, str) or seen.get(_fold_name(name), 0) < 2:
+                continue
+            renamed = pg_object_name(table["name"], None, name.lower())
+            index["name"] = renamed
+            notes.append(f"{table['name']}.{name} renamed {renamed}: index names are one namespace in PostgreSQL")
+            for p in patterns:
+                if _fold_name(p.get("index")) == _fold_name(name) and _fold_name(p.get("table")) == _fold_name(table["name"]):
+                    p["index"] = renamed
+    return notes
 
 
 def _items(value: Any) -> list[Any]:
