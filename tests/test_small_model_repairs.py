@@ -235,3 +235,28 @@ def test_an_index_name_written_in_two_tables_names_each_tables_own(knowledge):
     assert {p.table: p.index for p in state.data.access_patterns} == {
         "notes": "notes_idx_user_id", "tags": "tags_idx_user_id"}
     assert "renamed notes_idx_user_id" in outcome.summary
+
+
+def test_finish_traceability_names_what_the_design_has(knowledge):
+    from backend_architect.design.services_meant import finish_as_meant
+
+    state = _state(knowledge, ["Users write notes."])
+    _accepted_api(state)
+    raw = {"summary": "notes", "traceability": [{"requirement_id": "R1", "endpoints": [
+        "GET /notes/{id}", "POST /api/v1/notes", "DELETE /notes"], "tables": ["notes", "note_items"]}]}
+    fixed, notes = finish_as_meant(raw, state)
+    assert fixed["traceability"][0]["endpoints"] == ["GET /api/v1/notes/{note_id}", "POST /api/v1/notes"]
+    assert fixed["traceability"][0]["tables"] == ["notes"]
+    assert raw["traceability"][0]["tables"] == ["notes", "note_items"]  # the model's own arguments untouched
+    assert any("'DELETE /notes' left out" in n for n in notes) and any("'note_items' left out" in n for n in notes)
+
+
+def test_a_replacement_that_is_no_endpoint_is_left_out(knowledge):
+    """Run 13: `"replacement": "owner_scope / x-owner-scope: id"`, copied from an authorization error."""
+    state = _state(knowledge, ["Users write notes."])
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id",
+                           "replacement": "owner_scope / x-owner-scope: id"},
+                          _endpoint("POST", "/notes", "createNote", 201)]))
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    assert "replacement 'owner_scope / x-owner-scope: id' of GET /notes left out" in outcome.summary

@@ -126,6 +126,7 @@ def api_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any
     return raw, notes + more
 
 
+_ENDPOINT_REF = re.compile(r"^((GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+)?/\S*$", re.I)
 _SIGN_IN_PATH = re.compile(r"^(/[a-z0-9_-]+)*/(auth|login|signin|sign-in|sign_in|tokens?)$", re.I)
 
 
@@ -184,6 +185,12 @@ def shapes_as_meant(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                          f"read as {new}")
             endpoint["operation_id"] = new
     for _, endpoint in endpoints:
+        replacement = endpoint.get("replacement")
+        if isinstance(replacement, str) and not _ENDPOINT_REF.match(replacement.strip()):
+            # not an endpoint at all: the 1.5B model copied "owner_scope / x-owner-scope: id" from an error here
+            del endpoint["replacement"]
+            notes.append(f"replacement {replacement!r} of {endpoint.get('method')} {endpoint.get('path')} left out: "
+                         "not an endpoint ('METHOD /path')")
         if endpoint.get("auth_required") is False and endpoint.get("method") == "POST" and \
                 _SIGN_IN_PATH.match(str(endpoint.get("path", ""))) and \
                 any(endpoint.get(k) for k in ("scopes", "roles", "security", "owner_scope")):

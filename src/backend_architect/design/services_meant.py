@@ -27,7 +27,7 @@ from ..review.english import singular
 if TYPE_CHECKING:
     from .state import DesignState
 
-__all__ = ["services_as_meant", "unowned_fragment"]
+__all__ = ["endpoint_refs_meant", "finish_as_meant", "services_as_meant", "unowned_fragment"]
 
 
 def _named_after(service: str, table: str) -> bool:
@@ -74,35 +74,71 @@ def _shape(key: str) -> str:
     return re.sub(r"\{[^}/]*\}", "{}", key.strip())
 
 
-def _endpoints_meant(arch: dict[str, Any], state: DesignState) -> list[str]:
-    api = state.api
-    if api is None:
-        return []
+def endpoint_refs_meant(refs: list[Any], api: Any, owner: str) -> tuple[list[Any], list[str]]:
+    """Endpoint references ('METHOD /path') as the accepted API has them: another parameter name or no base path
+    names the one endpoint of that shape; one the API does not have is left out. With what was changed."""
     full = [f"{ep.method} {api.base_path}{ep.path}" for ep in api.endpoints()]
     keys = set(full) | {ep.key for ep in api.endpoints()}
     by_shape: dict[str, list[str]] = {}
     for key in full:
         by_shape.setdefault(_shape(key), []).append(key)
+    kept, notes = [], []
+    for ref in refs:
+        if not isinstance(ref, str) or ref in keys:
+            kept.append(ref)
+            continue
+        method, _, path = ref.strip().partition(" ")
+        if path.startswith("/") and not path.startswith(api.base_path + "/") and api.base_path:
+            path = api.base_path + path
+        same = by_shape.get(_shape(f"{method.upper()} {path}"), [])
+        if len(same) == 1:
+            kept.append(same[0])
+            notes.append(f"{owner}: {ref!r} read as {same[0]!r}")
+        else:
+            notes.append(f"{owner}: {ref!r} left out, the API has no such endpoint")
+    return list(dict.fromkeys(kept)), notes
+
+
+def finish_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any], list[str]]:
+    """The prepare step of finish_design: each traceability item's endpoints as the API has them, and names of
+    tables, services and access patterns the design does not have left out (said), so what remains is judged."""
+    items = raw.get("traceability")
+    if not isinstance(items, list):
+        return raw, []
+    fixed = copy.deepcopy(raw)
+    known = {"tables": {t.name for t in state.data.tables} if state.data else None,
+             "services": {s.name for s in state.services.services} if state.services else None,
+             "access_patterns": {p.name for p in state.data.access_patterns} if state.data else None}
+    notes: list[str] = []
+    for item in fixed["traceability"]:
+        if not isinstance(item, dict):
+            continue
+        rid = str(item.get("requirement_id"))
+        if state.api is not None and isinstance(item.get("endpoints"), list):
+            item["endpoints"], said = endpoint_refs_meant(item["endpoints"], state.api, rid)
+            notes += said
+        for key, names in known.items():
+            refs = item.get(key)
+            if names is None or not isinstance(refs, list):
+                continue
+            unknown = [r for r in refs if isinstance(r, str) and r not in names]
+            if unknown:
+                item[key] = [r for r in refs if r not in unknown]
+                notes.append(f"{rid}: {', '.join(map(repr, unknown))} left out, no {key.replace('_', ' ')} of the "
+                             "design")
+    return (fixed, notes) if notes else (raw, [])
+
+
+def _endpoints_meant(arch: dict[str, Any], state: DesignState) -> list[str]:
+    api = state.api
+    if api is None:
+        return []
     notes = []
     for service in arch["services"]:
         refs = service.get("endpoints") if isinstance(service, dict) else None
-        if not isinstance(refs, list):
-            continue
-        kept = []
-        for ref in refs:
-            if not isinstance(ref, str) or ref in keys:
-                kept.append(ref)
-                continue
-            method, _, path = ref.strip().partition(" ")
-            if path.startswith("/") and not path.startswith(api.base_path + "/") and api.base_path:
-                path = api.base_path + path
-            same = by_shape.get(_shape(f"{method.upper()} {path}"), [])
-            if len(same) == 1:
-                kept.append(same[0])
-                notes.append(f"{service.get('name')}: {ref!r} read as {same[0]!r}")
-            else:
-                notes.append(f"{service.get('name')}: {ref!r} left out, the API has no such endpoint")
-        service["endpoints"] = list(dict.fromkeys(kept))
+        if isinstance(refs, list):
+            service["endpoints"], said = endpoint_refs_meant(refs, api, str(service.get("name")))
+            notes += said
     gateway = arch.get("infrastructure", {}).get("api_gateway") if isinstance(arch.get("infrastructure"), dict) else None
     routes = gateway.get("routes") if isinstance(gateway, dict) else None
     paths = [key.split(" ", 1)[1] for key in full]

@@ -28,7 +28,7 @@ from .access import check_access as _check_access, quote_reserved, unused_indexe
 from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
-from .services_meant import services_as_meant, unowned_fragment
+from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
 from .repair import api_review_line, describe_validation, schema_as_written
 from .state import DesignState  # re-exported: the tools and their callers share it
 
@@ -324,5 +324,5 @@ def default_registry() -> ToolRegistry:
              "consequences. Call again to add or replace decisions by title.", RecordDecisions, _record_decisions),
         Tool("finish_design", "Finish the design once every artifact is accepted: a summary, a traceability item "
              "for every requirement id (endpoints, tables, services, events, access patterns, GraphQL fields), and "
-             "open questions.", FinishDesign, _finish),
+             "open questions.", FinishDesign, _finish, prepare=finish_as_meant),
     ])
