@@ -120,7 +120,10 @@ class ToolRegistry:
             # An explicit null for an optional field means "not given": drop it so the default applies.
             raw = drop_filled_nulls(raw, tool.arguments.model_json_schema())
             if tool.prepare:
-                raw, notes = tool.prepare(raw, state)
+                try:
+                    raw, notes = tool.prepare(raw, state)
+                except Exception:  # noqa: BLE001 - a reading step tripping over odd input: validate as written
+                    notes = []
             try:
                 parsed = tool.arguments.model_validate(raw)
             except ValidationError as exc:

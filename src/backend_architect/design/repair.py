@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["api_review_line", "describe_validation", "merge_draft", "other_tool", "schema_as_written", "unwrapped",
+__all__ = ["api_review_lines", "describe_validation", "merge_draft", "other_tool", "schema_as_written", "unwrapped",
            "without_empty_extras"]
 
 _CLASS = re.compile(r"\s*or instance of \w+|instance of \w+")
@@ -201,34 +201,56 @@ def _operation_at(pointer: str) -> tuple[str, str] | None:
     return parts[2].replace("~1", "/").replace("~0", "~"), parts[3]
 
 
-def api_review_line(rule_id: str, location: str, message: str, fix: dict[str, Any] | None, api: Any) -> str:
-    """A review error on an emitted API, said in the terms the model wrote it in: the resource and endpoint
-    rather than the OpenAPI document's pointer, and where the rule knows the fix, the endpoint as the model
-    wrote it with the fix applied, ready to send back. Four repairs of the 1.5B model resent `GET /users`
-    unchanged after "scope it to the owner … or restrict it to a privileged role"; the fragment is the whole
-    instruction, in the shape of its own call."""
+def api_review_lines(findings: list[Any], api: Any) -> list[str]:
+    """Review errors on an emitted API, said in the terms the model wrote it in: the resource and endpoint rather
+    than the OpenAPI document's pointer and, where the rule knows the fix, the endpoint as the model wrote it with
+    the fix applied, ready to send back; several fixes are sent together, in one fragment after the last. Four
+    repairs of the 1.5B model resent `GET /users` unchanged after "scope it to the owner … or restrict it to a
+    privileged role"; given the fragment, it sent it."""
+    lines: list[str] = []
+    bodies: list[tuple[int, dict[str, Any]]] = []
+    for f in findings:
+        line, body = _review_line(f.rule_id, f.location, f.message, f.fix, api)
+        if body is not None:
+            bodies.append((len(lines), body))
+        lines.append(line)
+    if len(bodies) == 1:
+        n, body = bodies[0]
+        lines[n] += ". Corrected, send: " + json.dumps({"api_specification": body}, ensure_ascii=False)
+    elif bodies:
+        together: Any = {}
+        for _, body in bodies:
+            together = merge_draft(together, body) if together else body
+        n = bodies[-1][0]
+        lines[n] += (". The fixes of these errors together, send: "
+                     + json.dumps({"api_specification": together}, ensure_ascii=False))
+    return lines
+
+
+def _review_line(rule_id: str, location: str, message: str, fix: dict[str, Any] | None,
+                 api: Any) -> tuple[str, dict[str, Any] | None]:
     if fix and "add_endpoint" in fix:
-        return f"{rule_id}: {message}" + _added(fix, api)
+        return f"{rule_id}: {message}", _added(fix, api)
     found = _operation_at(location)
     if found is None:
-        return f"{rule_id} at {location}: {message}"
+        return f"{rule_id} at {location}: {message}", None
     full, method = found
     for resource in api.resources:
         for ep in resource.endpoints:
             if ep.method.lower() == method and f"{api.base_path}{ep.path}" == full:
                 line = f"{rule_id} at resource {resource.name!r}, {ep.method} {ep.path}: {message}"
                 if not fix:
-                    return line
+                    return line, None
                 fixed = {**ep.model_dump(mode="json", exclude_defaults=True), **fix}
                 body: dict[str, Any] = {"resources": [{"name": resource.name, "endpoints": [fixed]}]}
                 missing = [r for r in fix.get("roles", []) if r not in api.authentication.roles]
                 if missing:
                     body["authentication"] = {"roles": [*api.authentication.roles, *missing]}
-                return f"{line}. Corrected, send: {json.dumps({'api_specification': body}, ensure_ascii=False)}"
-    return f"{rule_id} at {location}: {message}"
+                return line, body
+    return f"{rule_id} at {location}: {message}", None
 
 
-def _added(fix: dict[str, Any], api: Any) -> str:
+def _added(fix: dict[str, Any], api: Any) -> dict[str, Any] | None:
     """The endpoint a rule says is missing, as an addition to the resource of the operation it stands beside."""
     method, full = fix["beside"]
     for resource in api.resources:
@@ -242,7 +264,5 @@ def _added(fix: dict[str, Any], api: Any) -> str:
                 verb = "list" if endpoint["method"] == "GET" else "create"
                 endpoint = {"method": endpoint.pop("method"), "path": endpoint.pop("path"),
                             "operation_id": verb + "".join(w[:1].upper() + w[1:] for w in words), **endpoint}
-                body = {"resources": [{"name": resource.name, "endpoints": [endpoint]}]}
-                return (f". Add it to resource {resource.name!r}, send: "
-                        + json.dumps({"api_specification": body}, ensure_ascii=False))
-    return ""
+                return {"resources": [{"name": resource.name, "endpoints": [endpoint]}]}
+    return None

@@ -141,7 +141,7 @@ def _endpoints_meant(arch: dict[str, Any], state: DesignState) -> list[str]:
             notes += said
     gateway = arch.get("infrastructure", {}).get("api_gateway") if isinstance(arch.get("infrastructure"), dict) else None
     routes = gateway.get("routes") if isinstance(gateway, dict) else None
-    paths = [key.split(" ", 1)[1] for key in full]
+    paths = [f"{api.base_path}{ep.path}" for ep in api.endpoints()]
     for route in routes if isinstance(routes, list) else []:
         prefix = route.get("path_prefix") if isinstance(route, dict) else None
         if not isinstance(prefix, str) or not prefix.startswith("/") or not api.base_path:

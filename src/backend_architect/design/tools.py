@@ -29,7 +29,7 @@ from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
 from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
-from .repair import api_review_line, describe_validation, schema_as_written
+from .repair import api_review_lines, describe_validation, schema_as_written
 from .state import DesignState  # re-exported: the tools and their callers share it
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
@@ -108,8 +108,9 @@ def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str
 
     findings = artifact_findings(kind, subject, data=state.data, brief=state.brief, api=state.api,
                                  services=state.services)
-    errors = [api_review_line(f.rule_id, f.location, f.message, f.fix, subject) if kind == "api"
-              else f"{f.rule_id} at {f.location}: {f.message}" for f in findings if f.severity == "error"]
+    failed = [f for f in findings if f.severity == "error"]
+    errors = api_review_lines(failed, subject) if kind == "api" else [f"{f.rule_id} at {f.location}: {f.message}"
+                                                                       for f in failed]
     warnings = sorted({f.rule_id for f in findings if f.severity == "warning"})
     noted = f"; review warnings: {', '.join(warnings)}" if warnings else ""
     return errors, noted
