@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..spec.data import Column, Table
     from .state import DesignState
 
-__all__ = ["api_as_meant", "refs_from_tables", "token_endpoint"]
+__all__ = ["api_as_meant", "refs_from_tables", "secrets_write_only", "token_endpoint"]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _TYPES: tuple[tuple[str, str, str | None], ...] = (
@@ -123,7 +123,39 @@ def api_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any
     raw, more = token_endpoint(raw)
     notes += more
     raw, more = refs_from_tables(raw, state)
+    notes += more
+    raw, more = secrets_write_only(raw, state)
     return raw, notes + more
+
+
+_CREDENTIAL_SCHEMA = re.compile(r"connection|credential|login|token|secret|api_?key", re.I)
+
+
+def secrets_write_only(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any], list[str]]:
+    """A secret property of a schema the model wrote (`password` in `Users`) is write-only: sent on sign-up, never
+    returned. No one means a password hash to leave in a response; the 1.5B model resent it three repairs
+    running. A credential's own schema (a token, an API key handed over once) keeps its fields as written."""
+    spec = raw.get("api_specification")
+    schemas = spec.get("schemas") if isinstance(spec, dict) else None
+    if not isinstance(schemas, list):
+        return raw, []
+    columns = {c.name for t in state.data.tables for c in t.columns if is_sensitive(c.name, column=True)} \
+        if state.data is not None else set()
+    raw = copy.deepcopy(raw)
+    notes = []
+    for schema in raw["api_specification"]["schemas"]:
+        if not isinstance(schema, dict) or _CREDENTIAL_SCHEMA.search(str(schema.get("name", ""))):
+            continue
+        for prop in schema.get("properties") if isinstance(schema.get("properties"), list) else []:
+            name = prop.get("name") if isinstance(prop, dict) else None
+            if not isinstance(name, str) or prop.get("write_only") or prop.get("type") not in (None, "string"):
+                continue
+            snake = _CAMEL.sub("_", name).lower()
+            if snake in columns or is_sensitive(snake):
+                prop["write_only"] = True
+                prop.pop("read_only", None)
+                notes.append(f"{schema.get('name')}.{name} is write-only: a secret is never returned")
+    return raw, notes
 
 
 _ENDPOINT_REF = re.compile(r"^((GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+)?/\S*$", re.I)

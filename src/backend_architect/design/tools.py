@@ -29,7 +29,7 @@ from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
 from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
-from .repair import api_review_lines, describe_validation, schema_as_written
+from .repair import api_review_lines, applied_fixes, describe_validation, schema_as_written
 from .state import DesignState  # re-exported: the tools and their callers share it
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
@@ -108,6 +108,10 @@ def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str
 
     findings = artifact_findings(kind, subject, data=state.data, brief=state.brief, api=state.api,
                                  services=state.services)
+    return _said(kind, subject, findings)
+
+
+def _said(kind: str, subject: Any, findings: list[Any]) -> tuple[list[str], str]:
     failed = [f for f in findings if f.severity == "error"]
     errors = api_review_lines(failed, subject) if kind == "api" else [f"{f.rule_id} at {f.location}: {f.message}"
                                                                        for f in failed]
@@ -168,9 +172,18 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
     from ..render.openapi import openapi_document
     from ..checks.validate import check_openapi
 
+    from ..review.report import artifact_findings
+
     api = args.api_specification
     errors = check_openapi(openapi_document(api))
-    review_errors, noted = _review("api", api, state)
+    findings = artifact_findings("api", api, data=state.data, brief=state.brief, services=state.services)
+    applied: list[str] = []
+    if state.drop_unused_at_once and not errors and any(f.fix for f in findings if f.severity == "error"):
+        api, applied = applied_fixes([f for f in findings if f.severity == "error"], api)
+        findings = artifact_findings("api", api, data=state.data, brief=state.brief, services=state.services)
+    review_errors, noted = _said("api", api, findings)
+    if applied:
+        noted += "; applied what the review asked: " + "; ".join(applied)
     if errors or review_errors:
         return failure("emit_api_spec", errors + review_errors)
     state.api, state.finish = api, None
