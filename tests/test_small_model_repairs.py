@@ -260,3 +260,52 @@ def test_a_replacement_that_is_no_endpoint_is_left_out(knowledge):
     outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
     assert outcome.ok, outcome.errors
     assert "replacement 'owner_scope / x-owner-scope: id' of GET /notes left out" in outcome.summary
+
+
+def test_for_a_small_model_the_fixes_the_review_names_are_applied_and_said(knowledge):
+    """Run 14: given the fixed endpoint ready to send, the model resent `GET /users` without it three times."""
+    state = _state(knowledge, ["Users write notes."])
+    state.drop_unused_at_once = True  # the small-model policy
+    api = _api(("users", [_endpoint("GET", "/users", "listUsers"), _endpoint("POST", "/users", "createUser", 201)]),
+               ("notes", [_endpoint("GET", "/notes", "listNotes"), _endpoint("POST", "/notes", "createNote", 201)]))
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    endpoints = {f"{e.method} {e.path}": e for e in state.api.endpoints()}
+    assert endpoints["GET /users"].roles == ["admin"] and endpoints["GET /notes"].owner_scope == "user_id"
+    assert "admin" in state.api.authentication.roles
+    assert "applied what the review asked: GET /notes: owner_scope user_id (authz-owner-scope)" in outcome.summary
+
+
+def test_a_secret_in_a_schema_the_model_wrote_is_write_only(knowledge):
+    """Run 14: `Users.password` in the model's own response schema, resent three repairs running."""
+    state = _state(knowledge, ["Users write notes."])
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id"},
+                          _endpoint("POST", "/notes", "createNote", 201)]))
+    api["api_specification"]["schemas"] = [
+        {"name": "Users", "properties": [{"name": "email", "type": "string"}, {"name": "password", "type": "string"}]},
+        {"name": "ApiKey", "properties": [{"name": "secret", "type": "string"}]}]
+    api["api_specification"]["resources"][0]["endpoints"][0]["responses"][0]["schema_ref"] = "Users"
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    props = {(s.name, p.name): p for s in state.api.schemas for p in s.properties}
+    assert props[("Users", "password")].write_only and not props[("Users", "email")].write_only
+    assert not props[("ApiKey", "secret")].write_only  # a credential's own schema hands it over once
+    assert "Users.password is write-only" in outcome.summary
+
+
+def test_what_a_rule_says_an_object_needs_comes_with_the_object_and_its_fields_example(knowledge):
+    """Run 14: "horizontal scaling needs a trigger", four repairs running, each without a trigger."""
+    state = _state(knowledge, ["Users write notes."])
+    plan = {"performance": {
+        "load_balancing": {"algorithm": "round_robin", "health_check": "GET /healthz every 5 s"},
+        "scaling": [{"component": "app", "direction": "horizontal", "reason": "load grows"}],
+        "monitoring": {"slos": [{"name": "latency", "indicator": "p99", "objective": "99.9 %"}],
+                       "red_metrics": ["rate"], "use_metrics": ["cpu"],
+                       "alerts": [{"name": "burn", "condition": "burn rate > 14.4 over 1 h", "severity": "page"}]},
+        "bottlenecks": [{"component": "db", "limit": "connections", "first_at": "400 req/s", "relief": "pool"}]}}
+    outcome = default_registry().call("emit_performance_plan", json.dumps(plan), state)
+    assert not outcome.ok
+    (error,) = outcome.errors
+    fixed = json.loads(error.split("corrected, e.g.: ", 1)[1])
+    assert fixed == {"component": "app", "direction": "horizontal", "reason": "load grows",
+                     "trigger": "CPU > 60 % for 5 min"}

@@ -137,6 +137,10 @@ async def run_design(
         if not phased:
             return [n for n in registry.names if n != "amend_database_schema"]
         names = [n for n in phases[phase_at].tools if n not in abandoned]
+        if caller.structured.profile.small:
+            # Optional detail a small model only gets wrong (the 1.5B model sharded users by a column it does not
+            # have, four answers running): the design is complete without it, and says what it lacks.
+            names = [n for n in names if n not in BEYOND_SMALL]
         if state.capacity is not None:
             # Computed once: offered again, a small model calls it again and again instead of moving on.
             names = [n for n in names if n != "estimate_capacity"]
@@ -213,7 +217,9 @@ async def run_design(
             continue
         round_ = run_tool_calls(registry, state, calls, turn=turn, repairs=repairs,
                                 max_repairs=budgets.max_repairs_per_tool,
-                                optional=set(registry.names) - REQUIRED_TOOLS if phased else None)
+                                optional=set(registry.names) - REQUIRED_TOOLS if phased else None,
+                                optional_repairs=min(budgets.max_repairs_per_tool, SMALL_OPTIONAL_REPAIRS)
+                                if caller.structured.profile.small else None)
         for event in round_.events:
             yield event
         if round_.exhausted:
@@ -233,6 +239,7 @@ async def run_design(
             failed_before[call.name] = call.arguments
         for name in round_.abandoned:
             abandoned.add(name)
+            state.given_up.add(name)
             state.drafts.pop(name, None)
             hot.discard(name)
         if round_.finished:
@@ -290,9 +297,11 @@ class ToolRound:
 
 
 def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_Call], *, turn: int,
-                   repairs: Counter[str], max_repairs: int, optional: set[str] | None = None) -> ToolRound:
+                   repairs: Counter[str], max_repairs: int, optional: set[str] | None = None,
+                   optional_repairs: int | None = None) -> ToolRound:
     """Run one answer's tool calls against the design state. How the results go back to the model depends on
-    the structured-output mode (tool messages, or a user message), so the caller appends them."""
+    the structured-output mode (tool messages, or a user message), so the caller appends them. An optional tool
+    is given up after `optional_repairs` (default `max_repairs`)."""
     round_ = ToolRound()
     for call in calls:
         outcome = registry.call(call.name, call.arguments, state)
@@ -304,11 +313,12 @@ def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_
             round_.events.append(ArtifactAccepted(artifact=outcome.artifact))
         if not outcome.ok and outcome.counts_as_repair:
             repairs[call.name] += 1
-            if repairs[call.name] > max_repairs and optional and call.name in optional:
+            given = max_repairs if optional_repairs is None else optional_repairs
+            if repairs[call.name] > given and optional and call.name in optional:
                 if call.name not in round_.abandoned:
                     round_.abandoned.append(call.name)
                     round_.contents[-1] = json.dumps({"ok": False, "tool": call.name, "errors": outcome.errors[:3],
-                                                      "instruction": f"{call.name} is given up after {max_repairs} "
+                                                      "instruction": f"{call.name} is given up after {given} "
                                                       "repairs; go on without it."})
                 continue
             if repairs[call.name] > max_repairs:
@@ -321,6 +331,9 @@ def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_
     return round_
 
 
+# A small model (minutes an answer on a CPU) is not offered these, and gives an optional tool up sooner.
+BEYOND_SMALL = frozenset({"amend_database_schema"})
+SMALL_OPTIONAL_REPAIRS = 2
 # A repair answered word for word like the failed attempt before it is asked again at this temperature.
 REPEAT_TEMPERATURE = 0.7
 TRUNCATED_NOTE = ("Your last answer was cut off at the output token limit and was discarded; nothing in it was run. "

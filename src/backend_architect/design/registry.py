@@ -132,7 +132,8 @@ class ToolRegistry:
                     raise
                 parsed = tool.arguments.model_validate(emptied)
         except ValidationError as exc:
-            return failure(name, describe_validation(exc, raw), partial=draft is not None)
+            return failure(name, describe_validation(exc, raw, tool.arguments.model_json_schema()),
+                           partial=draft is not None)
         except RecursionError:
             return failure(name, ["the arguments are nested too deeply"])
         except (TypeError, KeyError, AttributeError) as exc:  # an odd shape a reading step tripped over

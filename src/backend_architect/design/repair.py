@@ -45,8 +45,10 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def describe_validation(exc: ValidationError, raw: Any) -> list[str]:
-    """One line per kind of error, the bad value echoed, a corrected fragment for missing fields."""
+def describe_validation(exc: ValidationError, raw: Any, schema: dict[str, Any] | None = None) -> list[str]:
+    """One line per kind of error, the bad value echoed, a corrected fragment for missing fields, and for a
+    rule that says what an object needs ("horizontal scaling needs a trigger") the object with it, the
+    example its field's description gives filled in (from `schema`, the arguments' JSON schema)."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "(arguments)"
@@ -71,8 +73,51 @@ def describe_validation(exc: ValidationError, raw: Any) -> list[str]:
             line += f" (the same at {len(errors) - 1} more place(s): {places}{more})"
         if kind == "missing":
             line += _fragment(raw, first["loc"])
+        elif kind == "value_error" and schema is not None:
+            line += _needed(raw, first["loc"], message, schema)
         lines.append(line)
     return lines
+
+
+_NEEDS = re.compile(r"\bneeds an? ([a-z_]+)\b")
+_EXAMPLE = re.compile(r"\be\.g\.\s*'?([^,;']+)")
+
+
+def _needed(raw: Any, loc: tuple[Any, ...], message: str, schema: dict[str, Any]) -> str:
+    """The object at `loc` with the field a rule says it needs, filled with its description's first example."""
+    found = _NEEDS.search(message)
+    obj = _at(raw, loc)
+    node = _schema_at(schema, loc)
+    if found is None or not isinstance(obj, dict) or node is None:
+        return ""
+    field = found.group(1)
+    described = (node.get("properties") or {}).get(field, {}).get("description", "")
+    example = _EXAMPLE.search(described)
+    if field in obj or example is None:
+        return ""
+    text = json.dumps({**obj, field: example.group(1).strip()}, ensure_ascii=False)
+    return f"; corrected, e.g.: {text}" if len(text) <= 600 else f"; add \"{field}\", e.g. {example.group(1).strip()!r}"
+
+
+def _schema_at(schema: dict[str, Any], loc: tuple[Any, ...]) -> dict[str, Any] | None:
+    defs = schema.get("$defs") or {}
+
+    def resolved(node: Any) -> Any:
+        for _ in range(10):
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+                node = defs.get(node["$ref"].rsplit("/", 1)[-1])
+            elif isinstance(node, dict) and isinstance(node.get("anyOf"), list):
+                node = next((b for b in node["anyOf"] if b.get("type") != "null"), None)
+            else:
+                break
+        return node
+
+    node: Any = resolved(schema)
+    for part in loc:
+        if not isinstance(node, dict):
+            return None
+        node = resolved(node.get("items") if isinstance(part, int) else (node.get("properties") or {}).get(part))
+    return node if isinstance(node, dict) else None
 
 
 def _fragment(raw: Any, loc: tuple[Any, ...]) -> str:

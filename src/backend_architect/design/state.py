@@ -48,6 +48,8 @@ class DesignState:
     # A small model (profiles.py) takes minutes per repair and rarely declares the query an index serves: its
     # unexplained indexes are dropped at first sight, and the acceptance says so.
     drop_unused_at_once: bool = False
+    # Optional tools given up after their repairs ran out: tried, so finish_design does not remind of them.
+    given_up: set[str] = field(default_factory=set)
 
     @property
     def missing(self) -> list[str]:

@@ -275,10 +275,11 @@ def _amend_schema(args: AmendDatabaseSchema, state: DesignState) -> ToolOutcome:
 def _finish(args: FinishDesign, state: DesignState) -> ToolOutcome:
     if state.missing:
         return failure("finish_design", [f"not finished yet: call {name} first" for name in state.missing])
-    if state.skipped and not state.reminded:
+    untried = [name for name in state.skipped if name not in state.given_up]
+    if untried and not state.reminded:
         state.reminded = True
         reminder = failure("finish_design", [f"{name} was not called; a complete design covers it" for name in
-                                              state.skipped] + ["call those tools, or call finish_design again to "
+                                              untried] + ["call those tools, or call finish_design again to "
                                                                 "finish without them (the design will say they are "
                                                                 "missing)"])
         reminder.counts_as_repair = False
