@@ -344,7 +344,8 @@ def _added(fix: dict[str, Any], api: Any) -> dict[str, Any] | None:
                 if api.base_path and path.startswith(api.base_path + "/"):
                     endpoint["path"] = path[len(api.base_path):]
                 words = re.findall(r"[A-Za-z0-9]+", resource.name)
-                verb = "list" if endpoint["method"] == "GET" else "create"
+                verb = ("get" if str(endpoint["path"]).endswith("}") else "list") if endpoint["method"] == "GET" \
+                    else "create"
                 endpoint = {"method": endpoint.pop("method"), "path": endpoint.pop("path"),
                             "operation_id": verb + "".join(w[:1].upper() + w[1:] for w in words), **endpoint}
                 return {"resources": [{"name": resource.name, "endpoints": [endpoint]}]}

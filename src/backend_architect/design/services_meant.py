@@ -108,7 +108,9 @@ def finish_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, 
     fixed = copy.deepcopy(raw)
     known = {"tables": {t.name for t in state.data.tables} if state.data else None,
              "services": {s.name for s in state.services.services} if state.services else None,
-             "access_patterns": {p.name for p in state.data.access_patterns} if state.data else None}
+             "access_patterns": {p.name for p in state.data.access_patterns} if state.data else None,
+             # no GraphQL schema, no GraphQL field: the 1.5B model traced R3 to the description's "Query.products"
+             "graphql_fields": state.graphql_fields() or set()}
     notes: list[str] = []
     for item in fixed["traceability"]:
         if not isinstance(item, dict):

@@ -122,8 +122,12 @@ def _ops_for_nouns(bundle: Bundle, f: Facts, reading: Reading) -> list[Operation
     api = bundle.api
     assert api is not None
     nouns = set(reading.nouns)
+
+    def named(name: str | None) -> bool:  # `short_url` is named by "a short link … the original URL"
+        return name is not None and (name in nouns or len(name.split("_")) > 1 and set(name.split("_")) <= nouns)
+
     return [op for op in api.operations
-            if f.table_of(op) in nouns or any(singular(s) in nouns for s in literal_segments(op.path)
+            if named(f.table_of(op)) or any(named(singular(s)) for s in literal_segments(op.path)
                                               if not s.startswith("{"))]
 
 
@@ -220,12 +224,27 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                                            "summary": _short(req.text),
                                            "responses": [{"status": 200 if kind == READ else 201,
                                                           "description": "OK" if kind == READ else "Created"}]}
-            if table and f.owned(table) and f.owner_path[table] != ["id"]:
+            if kind == READ and reading.anonymous:
+                # anyone, signed in or not, reads one row by its public key: "anyone following a short link"
+                endpoint["path"] = f"{collection}/{{{_public_key(f, table)}}}"
+                endpoint["auth_required"] = False
+                if "redirect" in reading.verbs:
+                    endpoint["responses"] = [{"status": 302, "description": "Found: Location is the target"}]
+            elif table and f.owned(table) and f.owner_path[table] != ["id"]:
                 endpoint["owner_scope"] = ".".join(f.owner_path[table])
             yield f"traceability/{req.id}", (
                 f"requirement {req.id} ({_short(req.text)}) has no operation that can serve it: no {kind} operation "
                 f"({'GET' if kind == READ else 'POST/PUT/PATCH'}) on {', '.join(sorted({o.label for o in ops})[:3])} "
                 f"for '{verbs}'; add one"), {"add_endpoint": endpoint, "beside": [beside.method, beside.path]}
+
+
+def _public_key(f: Facts, table: str | None) -> str:
+    """The unique column a row is found by from outside (a code, a slug), else its id."""
+    columns = f.tables.get(table or "") or next((t for name, t in f.tables.items() if singular(name) == table), None)
+    for column in getattr(columns, "columns", []) or []:
+        if column.unique and not column.primary_key and re.search(r"code|slug|handle|token|key$", column.name):
+            return column.name
+    return "id"
 
 
 def _who(op: Operation) -> str:
