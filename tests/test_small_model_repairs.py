@@ -309,3 +309,52 @@ def test_what_a_rule_says_an_object_needs_comes_with_the_object_and_its_fields_e
     fixed = json.loads(error.split("corrected, e.g.: ", 1)[1])
     assert fixed == {"component": "app", "direction": "horizontal", "reason": "load grows",
                      "trigger": "CPU > 60 % for 5 min"}
+
+
+def test_a_redirect_for_anyone_needs_a_public_endpoint_by_the_public_key(knowledge):
+    """Run 15: the API had only POST /short_urls; "Anyone following a short link is redirected" was traced to a
+    GraphQL field copied from a description, and the design finished without its one essential endpoint."""
+    schema = {"tables": [SCHEMA["tables"][0], {"name": "short_urls", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True},
+        {"name": "user_id", "type": "uuid", "not_null": True, "references": {"table": "users"}},
+        {"name": "code", "type": "text", "not_null": True, "unique": True},
+        {"name": "original_url", "type": "text", "not_null": True}]}]}
+    brief = Brief.model_validate({"title": "Links", "requirements": [
+        "Users shorten a URL.", "Anyone following a short link is redirected to the original URL."]})
+    state = DesignState(brief=brief, knowledge=knowledge)
+    registry = default_registry()
+    assert registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state).ok
+    outcome = registry.call("emit_api_spec", json.dumps(_api(("short_urls", [
+        _endpoint("POST", "/short_urls", "createShortUrl", 201)]))), state)
+    assert not outcome.ok
+    (missing,) = outcome.errors
+    assert missing.startswith("brief-requirement-served: requirement R2 (Anyone following")
+    (endpoint,) = _sent(missing)["api_specification"]["resources"][0]["endpoints"]
+    assert endpoint["path"] == "/short_urls/{code}" and endpoint["auth_required"] is False
+    assert endpoint["responses"][0]["status"] == 302 and endpoint["operation_id"] == "getShortUrls"
+    done = registry.call("emit_api_spec", json.dumps(_sent(missing)), state)
+    assert done.ok, done.errors
+
+
+def test_finish_leaves_out_graphql_fields_when_the_design_has_no_graphql(knowledge):
+    from backend_architect.design.services_meant import finish_as_meant
+
+    state = _state(knowledge, ["Users write notes."])
+    _accepted_api(state)
+    raw = {"summary": "s", "traceability": [{"requirement_id": "R1", "endpoints": ["POST /api/v1/notes"],
+                                             "graphql_fields": ["Query.products", "Mutation.placeOrder"]}]}
+    fixed, notes = finish_as_meant(raw, state)
+    assert fixed["traceability"][0]["graphql_fields"] == []
+    assert any("'Query.products', 'Mutation.placeOrder' left out, no graphql fields of the design" in n for n in notes)
+
+
+def test_a_gateway_route_goes_to_the_service_that_serves_its_endpoints(knowledge):
+    """Run 16: a route /api/v1/users to user-service, while auth-service listed the users endpoints."""
+    state = _state(knowledge, ["Users write notes."])
+    _accepted_api(state)
+    args = _services(("accounts", ["users"], []), ("writing", ["notes"], ["GET /api/v1/notes", "POST /api/v1/notes"]),
+                     routes=[("/api/v1/notes", "accounts")])
+    outcome = default_registry().call("emit_service_architecture", json.dumps(args), state)
+    assert outcome.ok, outcome.errors
+    assert state.services.infrastructure.api_gateway.routes[0].service == "writing"
+    assert "goes to writing, which serves its endpoints (not accounts)" in outcome.summary

@@ -133,6 +133,8 @@ async def run_design(
     rounds: list[_Round] = []
     system = phase_system_prompt(persona.system_prompt) if phased else persona.system_prompt
 
+    asks_for_graphql = "graphql" in brief.model_dump_json().lower()
+
     def offered() -> list[str]:
         if not phased:
             return [n for n in registry.names if n != "amend_database_schema"]
@@ -141,6 +143,8 @@ async def run_design(
             # Optional detail a small model only gets wrong (the 1.5B model sharded users by a column it does not
             # have, four answers running): the design is complete without it, and says what it lacks.
             names = [n for n in names if n not in BEYOND_SMALL]
+            if not asks_for_graphql:  # it wrote a shop's GraphQL schema for a URL shortener's services phase
+                names = [n for n in names if n != "emit_graphql_schema"]
         if state.capacity is not None:
             # Computed once: offered again, a small model calls it again and again instead of moving on.
             names = [n for n in names if n != "estimate_capacity"]

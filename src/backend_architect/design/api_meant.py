@@ -38,8 +38,9 @@ _STAMPS = {"created_at", "updated_at"}
 
 
 def _key(name: str) -> str:
-    """'ShortUrls', 'short_url', '#/components/schemas/ShortUrl' → 'shorturl'."""
+    """'ShortUrls', 'short_url', '#/components/schemas/ShortUrl', 'ShortUrlSchema' → 'shorturl'."""
     snake = _CAMEL.sub("_", name.rsplit("/", 1)[-1]).lower()
+    snake = re.sub(r"_(schema|model|dto|object|resource)$", "", snake) or snake
     return singular(snake).replace("_", "")
 
 

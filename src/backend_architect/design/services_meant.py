@@ -152,6 +152,14 @@ def _endpoints_meant(arch: dict[str, Any], state: DesignState) -> list[str]:
         if not any(under(p) for p in paths) and any(under(p, api.base_path + prefix.rstrip("/")) for p in paths):
             route["path_prefix"] = api.base_path + prefix.rstrip("/")
             notes.append(f"gateway route {prefix!r} read as {route['path_prefix']!r}, under the API's base path")
+        prefix = str(route["path_prefix"]).rstrip("/")
+        serving = [s.get("name") for s in arch["services"] if isinstance(s, dict) and any(
+            isinstance(ref, str) and " " in ref and under(ref.split(" ", 1)[1], prefix) for ref in s.get("endpoints") or [])]
+        if route.get("service") not in serving and len(serving) == 1:
+            # the route names a service that lists none of the endpoints under it, and one other lists them
+            notes.append(f"gateway route {route['path_prefix']!r} goes to {serving[0]}, which serves its endpoints "
+                         f"(not {route.get('service')})")
+            route["service"] = serving[0]
     return notes
 
 
