@@ -358,3 +358,16 @@ def test_a_gateway_route_goes_to_the_service_that_serves_its_endpoints(knowledge
     assert outcome.ok, outcome.errors
     assert state.services.infrastructure.api_gateway.routes[0].service == "writing"
     assert "goes to writing, which serves its endpoints (not accounts)" in outcome.summary
+
+
+def test_a_column_typed_as_the_brief_writes_an_enum_is_of_that_enum(knowledge):
+    """Equipment-booking run 1: `"type": "enum(projector, camera, laptop, other)"`, the brief's own notation."""
+    schema = json.loads(json.dumps(SCHEMA))
+    schema["tables"][1]["columns"].append({"name": "kind", "type": "enum(draft, 'published')", "not_null": True})
+    state = DesignState(brief=Brief.model_validate({"title": "Notes", "requirements": ["Users write notes."]}),
+                        knowledge=knowledge)
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    assert [(e.name, e.values) for e in state.data.enums] == [("notes_kind", ["draft", "published"])]
+    assert next(c for c in state.data.tables[1].columns if c.name == "kind").type == "notes_kind"
+    assert "notes.kind is of the enum notes_kind (draft, published)" in outcome.summary

@@ -105,7 +105,38 @@ def copied_indexes(data: Any) -> tuple[Any, list[str]]:
                     p["index"] = implied[0]
         table["indexes"] = kept
     notes += _per_table_index_names(data["tables"], patterns)
+    notes += _inline_enums(data)
     return data, notes
+
+
+_INLINE_ENUM = re.compile(r"^\s*enum\s*\((.+)\)\s*$", re.I)
+
+
+def _inline_enums(data: dict[str, Any]) -> list[str]:
+    """A column typed `enum(projector, camera, laptop)`, as a brief writes a field (the 1.5B model copied the
+    equipment-booking brief's notation): an enum type `<table>_<column>` with those values, and the column of it."""
+    enums = data.get("enums") if isinstance(data.get("enums"), list) else []
+    taken = {e.get("name") for e in enums if isinstance(e, dict)}
+    notes = []
+    for table in data["tables"]:
+        if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+            continue
+        for column in _items(table.get("columns")):
+            found = _INLINE_ENUM.match(column.get("type", "")) if isinstance(column, dict) and \
+                isinstance(column.get("type"), str) else None
+            if found is None or not isinstance(column.get("name"), str):
+                continue
+            values = [v.strip().strip("'\"") for v in found.group(1).split(",") if v.strip().strip("'\"")]
+            name = pg_object_name(table["name"], None, column["name"]).lower()
+            if not values or name in taken:
+                continue
+            enums.append({"name": name, "values": values})
+            taken.add(name)
+            column["type"] = name
+            notes.append(f"{table['name']}.{column['name']} is of the enum {name} ({', '.join(values)})")
+    if notes:
+        data["enums"] = enums
+    return notes
 
 
 def _per_table_index_names(tables: list[Any], patterns: list[dict[str, Any]]) -> list[str]:
