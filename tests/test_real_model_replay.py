@@ -37,7 +37,7 @@ def _mode(recording: list[dict]) -> str | None:
     return "json_schema" if (first.get("response_format") or {}).get("type") == "json_schema" else None
 
 
-def _replay(recording: list[dict], brief_name: str, persona, knowledge, repairs: int = 3):
+def _replay(recording: list[dict], brief_name: str, persona, knowledge, repairs: int = 3, turns: int = 24):
     """The run again, every request answered by the next recorded answer (a 503 once they run out)."""
     answers = [r["body"] for r in recording if r["type"] == "response"]
     served = iter(answers)
@@ -51,7 +51,7 @@ def _replay(recording: list[dict], brief_name: str, persona, knowledge, repairs:
                              http_client=httpx.AsyncClient())
         try:
             return [e async for e in run_design(load_brief(EXAMPLES / brief_name).brief, client=client, model=MODEL,
-                                                 persona=persona, knowledge=knowledge, budgets=Budgets(max_turns=24, max_repairs_per_tool=repairs),
+                                                 persona=persona, knowledge=knowledge, budgets=Budgets(max_turns=turns, max_repairs_per_tool=repairs),
                                                  profile=resolve_profile(MODEL, _mode(recording)),
                                                  base_url=BASE_URL)]
         finally:

@@ -8,7 +8,7 @@ import json
 from backend_architect.design.repair import merge_draft
 from backend_architect.design.tools import DesignState, default_registry
 from backend_architect.inputs.brief import Brief
-from backend_architect.llm.structured import MAX_STRING, call_schema
+from backend_architect.llm.structured import MAX_ITEMS, MAX_STRING, call_schema
 
 SCHEMA = {"tables": [
     {"name": "users", "columns": [
@@ -134,6 +134,8 @@ def test_the_answer_grammar_ends_every_string():
 
     found = list(strings(schema))
     assert found
+    arrays = [n for n in _nodes(schema) if n.get("type") == "array"]
+    assert arrays and all(n.get("maxItems") == MAX_ITEMS for n in arrays)  # run 17: a list looped to the cap
     for node in found:
         assert node.get("maxLength") == MAX_STRING or "pattern" in node or "enum" in node or "const" in node
         if "pattern" in node:
@@ -371,3 +373,14 @@ def test_a_column_typed_as_the_brief_writes_an_enum_is_of_that_enum(knowledge):
     assert [(e.name, e.values) for e in state.data.enums] == [("notes_kind", ["draft", "published"])]
     assert next(c for c in state.data.tables[1].columns if c.name == "kind").type == "notes_kind"
     assert "notes.kind is of the enum notes_kind (draft, published)" in outcome.summary
+
+
+def _nodes(node):
+    if isinstance(node, dict):
+        yield node
+        for key, value in node.items():
+            if key not in ("enum", "const"):
+                yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)

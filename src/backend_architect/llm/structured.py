@@ -155,14 +155,19 @@ def call_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
 # The longest free text a grammar lets one string be: a SQL statement or a rationale fits; a model caught in a
 # loop ("…_123456789012345678901234…", seen from the 1.5B model) is stopped at it instead of at max_tokens.
 MAX_STRING = 1000
+# And the longest list: the 1.5B model listed "Retrieve user workspaces" as a responsibility until its answer's cap.
+MAX_ITEMS = 40
 
 
 def _bounded(node: Any) -> Any:
-    """Every free-text string given a maxLength: a grammar then ends it, however the model loops."""
+    """Every free-text string given a maxLength and every list a maxItems: a grammar then ends them, however the
+    model loops."""
     if isinstance(node, dict):
         out = {k: _bounded(v) if k not in ("const", "enum", "default", "examples") else v for k, v in node.items()}
         if out.get("type") == "string" and not {"maxLength", "pattern", "enum", "const", "format"} & set(out):
             out["maxLength"] = MAX_STRING
+        if out.get("type") == "array" and "maxItems" not in out:
+            out["maxItems"] = MAX_ITEMS
         return out
     if isinstance(node, list):
         return [_bounded(v) for v in node]
