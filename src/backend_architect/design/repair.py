@@ -22,7 +22,7 @@ __all__ = ["api_review_lines", "applied_fixes", "describe_validation", "merge_dr
 
 _CLASS = re.compile(r"\s*or instance of \w+|instance of \w+")
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
-_KEYS = ("name", "title", "component", "path")  # what identifies an item of a list of objects
+_KEYS = ("name", "title", "component", "path", "requirement_id")  # what identifies an item of a list of objects
 
 
 def _clean(message: str) -> str:

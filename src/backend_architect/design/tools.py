@@ -128,7 +128,15 @@ def _finish_review(args: FinishDesign, state: DesignState) -> list[str]:
     notes = [args.summary, *args.open_questions] + [f"{d.title}. {d.justification}" for d in state.decisions]
     findings = finish_findings(state.brief, state.api, state.data, state.services, traceability=args.traceability,
                                capacity=state.capacity, performance=state.performance, notes=notes)
-    return [f"{f.rule_id} at {f.location}: {f.message}" for f in findings if f.severity == "error"]
+    lines = []
+    for f in findings:
+        if f.severity != "error":
+            continue
+        line = f"{f.rule_id} at {f.location}: {f.message}"
+        if f.fix and "traceability" in f.fix:  # the item traced again, ready to send: the rest is kept
+            line += ". Corrected, send: " + json.dumps(f.fix, ensure_ascii=False)
+        lines.append(line)
+    return lines
 
 
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:

@@ -185,10 +185,19 @@ def requirement_served(bundle: Bundle) -> Found:
                        f"to {', '.join(reading.verbs)}"]
         if missing:
             where = f" (traced to {', '.join(op.label for op in ops[:4])})" if ops and traced is not None else ""
-            yield f"traceability/{req.id}", (f"requirement {req.id} ({_short(req.text)}) is not served{where}: "
-                                             + "; ".join(missing) + ". Trace it to an operation that does it, or add "
-                                             "one; or, if the design cannot serve it, an open question that begins '"
-                                             f"{req.id} … is not served' and asks how it should be")
+            # The operations of the API that would serve it, by its nouns: named, the model traces to them.
+            serving = [op for op in _ops_for_nouns(bundle, f, reading) if any(
+                op.method in _FITS[k] and _actor_fits(op, reading, f.roles, k, f.principals) for k in reading.kinds)]
+            also = sorted({f"{op.method.upper()} {op.path}" for op in serving})
+            hint = f" (these would: {', '.join(also[:4])})" if also and traced is not None else ""
+            message = (f"requirement {req.id} ({_short(req.text)}) is not served{where}: " + "; ".join(missing)
+                       + f". Trace it to an operation that does it{hint}, or add one; or, if the design cannot serve "
+                       f"it, an open question that begins '{req.id} … is not served' and asks how it should be")
+            if also and traced is not None:
+                yield f"traceability/{req.id}", message, {"traceability": [
+                    {"requirement_id": req.id, "endpoints": also[:6]}]}
+            else:
+                yield f"traceability/{req.id}", message
 
 
 _SIGN_IN = re.compile(r"(sign|log)([\s_-]*(up|in|on|out))?|register|authenticate|login|logout|signup", re.I)
