@@ -384,3 +384,26 @@ def _nodes(node):
     elif isinstance(node, list):
         for value in node:
             yield from _nodes(value)
+
+
+def test_a_requirement_traced_to_the_wrong_operation_is_told_the_ones_that_would_serve_it(knowledge):
+    """Run 11: R5 traced to GET /users (admin only) four times running, while GET /clicks served it."""
+    state = _state(knowledge, ["Users write notes.", "Users can list their notes."])
+    _accepted_api(state)
+    registry = default_registry()
+    assert registry.call("emit_service_architecture", json.dumps(_services(
+        ("accounts", ["users"], []), ("notes", ["notes"], ["GET /api/v1/notes", "POST /api/v1/notes"]))), state).ok
+    state.reminded = True  # the reminder of skipped capabilities is not this test's
+    finish = {"summary": "notes", "traceability": [
+        {"requirement_id": "R1", "endpoints": ["POST /api/v1/notes"], "tables": ["notes"]},
+        {"requirement_id": "R2", "endpoints": ["POST /api/v1/notes"], "tables": ["notes"]}]}
+    outcome = registry.call("finish_design", json.dumps(finish), state)
+    assert not outcome.ok
+    (error,) = outcome.errors
+    assert "(these would: GET /api/v1/notes, GET /api/v1/notes/{note_id})" in error
+    sent = json.loads(error.split("Corrected, send: ", 1)[1])
+    assert sent == {"traceability": [{"requirement_id": "R2", "endpoints": [
+        "GET /api/v1/notes", "GET /api/v1/notes/{note_id}"]}]}
+    done = registry.call("finish_design", json.dumps(sent), state)  # only that item: the rest is kept
+    assert done.ok, done.errors
+    assert [t.requirement_id for t in state.finish.traceability] == ["R1", "R2"]

@@ -129,6 +129,7 @@ async def run_design(
     failed_before: dict[str, str] = {}  # each tool's last failed arguments
     hot: set[str] = set()  # tools whose last failed call repeated the one before it word for word
     phase_at = 0
+    searches = 0  # knowledge searches in this phase
     abandoned: set[str] = set()
     rounds: list[_Round] = []
     system = phase_system_prompt(persona.system_prompt) if phased else persona.system_prompt
@@ -148,6 +149,9 @@ async def run_design(
         if state.capacity is not None:
             # Computed once: offered again, a small model calls it again and again instead of moving on.
             names = [n for n in names if n != "estimate_capacity"]
+        if searches >= MAX_SEARCHES_PER_PHASE:
+            # The 1.5B model searched the same words twenty times running in the API phase, never emitting it.
+            names = [n for n in names if n != "search_knowledge"] or names
         return names
 
     def request_messages() -> list[dict[str, Any]]:
@@ -226,6 +230,7 @@ async def run_design(
                                 if caller.structured.profile.small else None)
         for event in round_.events:
             yield event
+        searches += sum(c.name == "search_knowledge" for c in calls)
         if round_.exhausted:
             yield stop(round_.exhausted)
             return
@@ -256,6 +261,7 @@ async def run_design(
         if moved:
             rounds = []
             nudges = 0
+            searches = 0
             hot.clear()
             failed_before.clear()
             transcript.record("phase", turn, {"phase": phases[phase_at].name})
@@ -337,6 +343,8 @@ def run_tool_calls(registry: ToolRegistry, state: DesignState, calls: Sequence[_
 
 # A small model (minutes an answer on a CPU) is not offered these, and gives an optional tool up sooner.
 BEYOND_SMALL = frozenset({"amend_database_schema"})
+# Knowledge searches a phase offers; then the phase's own tools only.
+MAX_SEARCHES_PER_PHASE = 2
 SMALL_OPTIONAL_REPAIRS = 2
 # A repair answered word for word like the failed attempt before it is asked again at this temperature.
 REPEAT_TEMPERATURE = 0.7
