@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from .bundle import Bundle
 from .engine import rule
@@ -20,7 +21,7 @@ from .semantics import association_pairs
 
 __all__ = ["unserved_on_emit"]
 
-Found = Iterator[tuple[str, str]]
+Found = Iterator[tuple[Any, ...]]  # (location, message) or (location, message, fix)
 _FITS = {READ: ("get",), WRITE: ("post", "put", "patch", "delete")}
 
 
@@ -142,20 +143,25 @@ def _says_unserved(note: str, rid: str) -> bool:
     return re.match(rf"\s*{re.escape(rid)}(?![\w-])[^?]*\b(is|are) not served\b[^?]*\?", note) is not None
 
 
-@rule("brief-requirement-served", "error", "cross",
-      "Brief conformance: each requirement is served by an operation whose method fits its verb (see/list/browse → "
-      "a read; create/place/book/pay → a write) and whose roles include its actor (OWASP API5 2023 where not).")
-def requirement_served(bundle: Bundle) -> Found:
-    """Every requirement is served by an operation its actor may call, with a method that fits its verb"""
+def _people_requirements(bundle: Bundle) -> Iterator[tuple[Facts, Any, Reading]]:
+    """(facts, requirement, its reading) for each requirement a person acts in, when there is a brief and an API:
+    not a system behaviour ("each redirect records a click"), a quality ("clients get 100 requests an hour": a
+    rate limit, not an operation), or a sentence the reader cannot read."""
     if bundle.brief is None or bundle.api is None:
         return
     f = facts(bundle)
     for req in bundle.brief.requirements:
         reading = f.readings.get(req.id)
-        if reading is None or not reading.person or not reading.verbs or _QUALITY.search(req.text):
-            # a system behaviour ("each redirect records a click"), a quality ("clients get 100 requests an
-            # hour": a rate limit, not an operation), or a sentence the reader cannot read
-            continue
+        if reading is not None and reading.person and reading.verbs and not _QUALITY.search(req.text):
+            yield f, req, reading
+
+
+@rule("brief-requirement-served", "error", "cross",
+      "Brief conformance: each requirement is served by an operation whose method fits its verb (see/list/browse → "
+      "a read; create/place/book/pay → a write) and whose roles include its actor (OWASP API5 2023 where not).")
+def requirement_served(bundle: Bundle) -> Found:
+    """Every requirement is served by an operation its actor may call, with a method that fits its verb"""
+    for f, req, reading in _people_requirements(bundle):
         if any(_says_unserved(note, req.id) for note in bundle.notes):
             continue  # the design says it cannot serve it (an open question), rather than tracing it wrongly
         traced = _traced_ops(bundle, req.id)
@@ -210,13 +216,7 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
     who may call what is judged at finish with the traceability. The fix is the missing endpoint beside the
     ones found, scoped to the caller's own rows where the table has an owner: a model that is told so adds it
     in the API phase, not at finish, where the API is no longer offered."""
-    if bundle.brief is None or bundle.api is None:
-        return
-    f = facts(bundle)
-    for req in bundle.brief.requirements:
-        reading = f.readings.get(req.id)
-        if reading is None or not reading.person or not reading.verbs or _QUALITY.search(req.text):
-            continue
+    for f, req, reading in _people_requirements(bundle):
         if all(_SIGN_IN.fullmatch(v) for v in reading.verbs):
             continue  # signing up and in is the auth endpoints' work, not an operation on the people's table
         ops = _ops_for_nouns(bundle, f, reading)
