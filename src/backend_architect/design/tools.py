@@ -28,8 +28,8 @@ from .access import check_access as _check_access, quote_reserved, unused_indexe
 from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
-from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
 from .repair import api_review_lines, applied_fixes, describe_validation, schema_as_written
+from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
 from .state import DesignState  # re-exported: the tools and their callers share it
 
 __all__ = ["DesignState", "ToolOutcome", "ToolRegistry", "default_registry"]
@@ -179,7 +179,6 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
 def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
     from ..render.openapi import openapi_document
     from ..checks.validate import check_openapi
-
     from ..review.report import artifact_findings
 
     api = args.api_specification
@@ -335,7 +334,8 @@ def default_registry() -> ToolRegistry:
              "unless team size and load justify services), services with bounded context, owned tables and "
              "endpoints ('METHOD /path'), each dependency's protocol and reason, events with typed payloads, sagas "
              "with compensations, the outbox where events follow a database write, and infrastructure (gateway "
-             "routes and features, discovery, broker).", EmitServiceArchitecture, _emit_services, prepare=services_as_meant,
+             "routes and features, discovery, broker).", EmitServiceArchitecture, _emit_services,
+             prepare=services_as_meant,
              beyond_small=("ServiceArchitecture.sagas", "ServiceArchitecture.outbox", "ServiceArchitecture.events",
                            "Service.events_published", "Service.events_subscribed", "Service.depends_on")),
         Tool("emit_performance_plan", "Emit the performance plan: cache layers (what, where, TTL, invalidation, "
