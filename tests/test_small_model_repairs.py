@@ -278,6 +278,22 @@ def test_for_a_small_model_the_fixes_the_review_names_are_applied_and_said(knowl
     assert "applied what the review asked: GET /notes: owner_scope user_id (authz-owner-scope)" in outcome.summary
 
 
+def test_for_a_small_model_the_endpoint_a_requirement_lacks_is_added_and_said(knowledge):
+    """Run 13: given R5's list endpoint ready to send, the model resent its API without it three repairs running."""
+    state = _state(knowledge, ["Users sign up and log in.", "Users write notes.", "Users can list their notes."])
+    state.drop_unused_at_once = True  # the small-model policy
+    api = _api(("notes", [_endpoint("POST", "/notes", "createNote", 201)]))
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    endpoints = {f"{e.method} {e.path}": e for e in state.api.endpoints()}
+    assert set(endpoints) == {"GET /notes", "POST /notes"}
+    assert endpoints["GET /notes"].owner_scope == "user_id"  # the caller's own notes, not everyone's
+    assert "added GET /notes to 'notes' for R3 (brief-requirement-served)" in outcome.summary
+    # Without the policy, the model is told and nothing is added behind its back.
+    plain = _state(knowledge, ["Users write notes.", "Users can list their notes."])
+    assert not default_registry().call("emit_api_spec", json.dumps(api), plain).ok and plain.api is None
+
+
 def test_a_secret_in_a_schema_the_model_wrote_is_write_only(knowledge):
     """Run 14: `Users.password` in the model's own response schema, resent three repairs running."""
     state = _state(knowledge, ["Users write notes."])
