@@ -423,3 +423,66 @@ def test_a_requirement_traced_to_the_wrong_operation_is_told_the_ones_that_would
     done = registry.call("finish_design", json.dumps(sent), state)  # only that item: the rest is kept
     assert done.ok, done.errors
     assert [t.requirement_id for t in state.finish.traceability] == ["R1", "R2"]
+
+
+def _shortener(knowledge):
+    schema = {"tables": [SCHEMA["tables"][0], {"name": "short_urls", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True},
+        {"name": "user_id", "type": "uuid", "not_null": True, "references": {"table": "users"}},
+        {"name": "short_code", "type": "text", "not_null": True, "unique": True},
+        {"name": "original_url", "type": "text", "not_null": True}]}]}
+    brief = Brief.model_validate({"title": "Links", "requirements": [
+        "Users can sign up and log in.", "Users can shorten a URL.",
+        "Anyone following a short link is redirected to the original URL."]})
+    state = DesignState(brief=brief, knowledge=knowledge)
+    assert default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state).ok
+    return state
+
+
+def test_an_operation_whose_path_names_no_table_is_of_the_table_its_tag_names(knowledge):
+    """Run 14: `POST /shorten` under the resource short_urls, and no redirect; the API was accepted, since no
+    operation's path named the short link the redirect requirement is about."""
+    state = _shortener(knowledge)
+    registry = default_registry()
+    api = _api(("short_urls", [_endpoint("POST", "/shorten", "shorten", 201)]))
+    outcome = registry.call("emit_api_spec", json.dumps(api), state)
+    assert not outcome.ok
+    (missing,) = [e for e in outcome.errors if e.startswith("brief-requirement-served")]
+    assert "R3" in missing and "POST /api/v1/shorten" in missing
+    (endpoint,) = _sent(missing)["api_specification"]["resources"][0]["endpoints"]
+    assert endpoint["path"] == "/short_urls/{short_code}"  # the table's collection, not /shorten/{short_code}
+    assert endpoint["auth_required"] is False and endpoint["responses"][0]["status"] == 302
+    assert registry.call("emit_api_spec", json.dumps(_sent(missing)), state).ok
+
+
+COPIED_SERVICES = {"microservices": {
+    "style": "modular_monolith", "rationale": "The API gateway is the single entry point.",
+    "services": [
+        {"name": "order-service", "description": "Handles orders.", "responsibilities": ["Create new orders"],
+         "owned_tables": ["orders", "customers"], "endpoints": ["POST /api/v1/orders", "GET /api/v1/orders"]},
+        {"name": "payment-service", "description": "Handles payments.", "responsibilities": ["Process payments"],
+         "owned_tables": ["payments", "customers"], "endpoints": ["POST /api/v1/payments"]}],
+    "infrastructure": {"api_gateway": {"name": "envoy", "technology": "Envoy", "features": ["authentication"],
+                                       "routes": [{"path_prefix": "/api/v1/orders", "service": "order-service"},
+                                                  {"path_prefix": "/api/v1/payments", "service": "payment-service"}]}}}}
+
+
+def test_services_all_copied_from_an_example_give_a_small_model_a_module_per_table(knowledge):
+    """Run 14: order-service and payment-service for a URL shortener, resent unchanged three times after the
+    modules for its tables were given ready to send."""
+    state = _state(knowledge, ["Users write notes."])
+    registry = default_registry()
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id"},
+                          _endpoint("POST", "/notes", "createNote", 201)]))
+    assert registry.call("emit_api_spec", json.dumps(api), state).ok
+    told = registry.call("emit_service_architecture", json.dumps(COPIED_SERVICES), state)
+    assert not told.ok and any("are owned by no service" in e and " send: " in e for e in told.errors)
+    state.drop_unused_at_once = True  # the small-model policy
+    outcome = registry.call("emit_service_architecture", json.dumps(COPIED_SERVICES), state)
+    assert outcome.ok, outcome.errors
+    services = {s.name: s for s in state.services.services}
+    assert set(services) == {"users", "notes"}
+    assert services["notes"].owned_tables == ["notes"]
+    assert set(services["notes"].endpoints) == {"GET /api/v1/notes", "POST /api/v1/notes"}
+    assert not state.services.infrastructure.api_gateway.routes  # the routes to the copied services went with them
+    assert "module notes added: it owns notes, which no service owned" in outcome.summary

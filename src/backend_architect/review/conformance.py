@@ -228,6 +228,12 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
             beside = next((op for op in ops if f.owned(f.table_of(op))), ops[0])
             table = f.table_of(beside)
             collection = re.sub(r"(/\{[^/]*\})+$", "", beside.path) or beside.path
+            if table and f.path_table(beside.path) != table:
+                # the table is named by the operation's tag, not its path (`POST /shorten`): its own collection
+                segments = literal_segments(beside.path)
+                base = beside.path.rstrip("/")[:len(beside.path.rstrip("/")) - len("/".join(segments))].rstrip("/")
+                name = next((t for t in f.tables if singular(t) == table), table)
+                collection = f"{base}/{name}"
             verbs = ", ".join(v for v in reading.verbs if verb_kind(v) == kind)
             endpoint: dict[str, object] = {"method": "GET" if kind == READ else "POST", "path": collection,
                                            "summary": _short(req.text),

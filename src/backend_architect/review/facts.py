@@ -66,17 +66,24 @@ class Facts:
     owner_path: dict[str, list[str]] = field(default_factory=dict)  # singular table -> columns leading to the owner
     roles: set[str] = field(default_factory=set)
     readings: dict[str, Reading] = field(default_factory=dict)  # requirement id -> reading
-    _op_tables: dict[str, str | None] = field(default_factory=dict)
+    _op_tables: dict[tuple[str, str | None], str | None] = field(default_factory=dict)
 
     def table_of(self, op: Operation) -> str | None:
         """The singular name of the table (or resource) an operation works on: `GET /orders/{id}/items` → order_item
-        when that table exists, else item; `/me` and `/users/me` → the principal."""
-        key = op.path
+        when that table exists, else item; `/me` and `/users/me` → the principal. A path that names no table
+        (`POST /shorten`) is the table its one tag names (`short_urls`), where that is one."""
+        tags = op.op.get("tags")
+        tag = tags[0] if isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], str) else None
+        key = (op.path, tag)
         if key not in self._op_tables:
-            self._op_tables[key] = self._resolve(op.path)
+            table = self.path_table(op.path)
+            if tag and table not in self.known:
+                named = singular(tag.strip().lower().replace("-", "_").replace(" ", "_"))
+                table = named if named in self.known else table
+            self._op_tables[key] = table
         return self._op_tables[key]
 
-    def _resolve(self, path: str) -> str | None:
+    def path_table(self, path: str) -> str | None:
         segments = literal_segments(path)
         literals = [s for s in segments if not s.startswith("{")]
         if not literals:
