@@ -486,3 +486,53 @@ def test_services_all_copied_from_an_example_give_a_small_model_a_module_per_tab
     assert set(services["notes"].endpoints) == {"GET /api/v1/notes", "POST /api/v1/notes"}
     assert not state.services.infrastructure.api_gateway.routes  # the routes to the copied services went with them
     assert "module notes added: it owns notes, which no service owned" in outcome.summary
+
+
+def _links_state(knowledge):
+    """Run 14's schema: short links with no owner, so "Users can list their links" has nothing to list by."""
+    schema = {"tables": [SCHEMA["tables"][0], {"name": "short_urls", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True},
+        {"name": "short_code", "type": "text", "not_null": True, "unique": True},
+        {"name": "original_url", "type": "text", "not_null": True}]},
+        {"name": "clicks", "columns": [
+            {"name": "id", "type": "uuid", "primary_key": True},
+            {"name": "short_url_id", "type": "uuid", "not_null": True, "references": {"table": "short_urls"}},
+            {"name": "referrer", "type": "text"}],
+         "indexes": [{"name": "clicks_short_url_id_idx", "columns": ["short_url_id"], "reason": "clicks of a link"}]}]}
+    brief = Brief.model_validate({"title": "Links", "requirements": [
+        "Users can sign up and log in.", "Users can list their links and see click counts per link."]})
+    return DesignState(brief=brief, knowledge=knowledge), {"database_schema": schema}
+
+
+def test_rows_a_requirement_calls_a_persons_own_lead_to_the_person(knowledge):
+    """Run 14: short_urls without user_id was accepted with a warning; no design could list a user's links."""
+    state, schema = _links_state(knowledge)
+    registry = default_registry()
+    outcome = registry.call("emit_database_schema", json.dumps(schema), state)
+    assert not outcome.ok
+    (error,) = [e for e in outcome.errors if e.startswith("brief-owned-rows")]
+    assert "at short_urls:" in error and "R2" in error and "add user_id" in error  # the top of the unowned tables
+    sent = _sent(error)
+    (table,) = sent["database_schema"]["tables"]
+    assert table["columns"][0]["references"] == {"table": "users", "column": "id", "on_delete": "cascade"}
+    done = registry.call("emit_database_schema", json.dumps(sent), state)
+    assert done.ok, done.errors
+    short_urls = next(t for t in state.data.tables if t.name == "short_urls")
+    assert [c.name for c in short_urls.columns] == ["id", "short_code", "original_url", "user_id"]
+    # A small model gets it added, and said.
+    small, schema = _links_state(knowledge)
+    small.drop_unused_at_once = True
+    outcome = registry.call("emit_database_schema", json.dumps(schema), small)
+    assert outcome.ok, outcome.errors
+    assert "applied what the review asked: short_urls.user_id added (brief-owned-rows)" in outcome.summary
+
+
+def test_a_persons_own_profile_is_their_own_row():
+    from backend_architect.review.bundle import Bundle
+    from backend_architect.review.conformance import owned_rows
+    from backend_architect.spec.data import DatabaseSchema
+
+    brief = Brief.model_validate({"title": "Notes", "requirements": ["Users update their profile."]})
+    data = DatabaseSchema.model_validate({"tables": [SCHEMA["tables"][0], {"name": "tags", "columns": [
+        {"name": "id", "type": "uuid", "primary_key": True}, {"name": "label", "type": "text"}]}]})
+    assert list(owned_rows(Bundle(brief=brief, data=data))) == []

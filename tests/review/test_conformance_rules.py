@@ -168,3 +168,22 @@ def test_guests_with_accounts_are_not_anonymous():
     b = bundle(brief_=guests, data=schema(table("reservations", col("code", "text"))), api_=spec,
                traceability=trace(R1=["GET /api/v1/reservations"]))
     assert [f.location for f in found(b, "brief-requirement-served")] == ["traceability/R1"]
+
+
+LINKS = brief(["Users can list their links and see click counts per link.", "Customers view their order history."])
+
+
+def test_rows_a_requirement_calls_the_persons_own_must_lead_to_the_person():
+    users = table("users", col("email", "text", unique=True), col("password_hash", "text"))
+    unowned = schema(users, table("short_urls", col("code", "text", unique=True)),
+                     table("clicks", col("short_url_id", fk="short_urls")))
+    (finding,) = found(bundle(brief_=LINKS, data=unowned), "brief-owned-rows")
+    assert finding.location == "short_urls" and "R1" in finding.message  # the top of the unowned tables
+    owned = schema(users, table("short_urls", col("user_id", fk="users"), col("code", "text", unique=True)),
+                   table("clicks", col("short_url_id", fk="short_urls")))
+    assert found(bundle(brief_=LINKS, data=owned), "brief-owned-rows") == []
+    # A table the requirement names is checked by itself, whatever the others are.
+    orders = schema(users, table("customers", col("email", "text"), col("password_hash", "text")),
+                    table("orders", col("total", "numeric")), table("order_items", col("order_id", fk="orders")))
+    named = [f.location for f in found(bundle(brief_=LINKS, data=orders), "brief-owned-rows")]
+    assert named == ["orders"]

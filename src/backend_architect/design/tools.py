@@ -28,7 +28,7 @@ from .access import check_access as _check_access, quote_reserved, unused_indexe
 from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
-from .repair import api_review_lines, applied_fixes, describe_validation, schema_as_written
+from .repair import api_review_lines, applied_fixes, describe_validation, merge_draft, schema_as_written
 from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
 from .state import DesignState  # re-exported: the tools and their callers share it
 
@@ -113,8 +113,10 @@ def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str
 
 def _said(kind: str, subject: Any, findings: list[Any]) -> tuple[list[str], str]:
     failed = [f for f in findings if f.severity == "error"]
-    errors = api_review_lines(failed, subject) if kind == "api" else [f"{f.rule_id} at {f.location}: {f.message}"
-                                                                       for f in failed]
+    errors = api_review_lines(failed, subject) if kind == "api" else [
+        f"{f.rule_id} at {f.location}: {f.message}"
+        + (". Corrected, send: " + json.dumps(f.fix, ensure_ascii=False) if f.fix and "database_schema" in f.fix
+           else "") for f in failed]
     warnings = sorted({f.rule_id for f in findings if f.severity == "warning"})
     noted = f"; review warnings: {', '.join(warnings)}" if warnings else ""
     return errors, noted
@@ -137,6 +139,28 @@ def _finish_review(args: FinishDesign, state: DesignState) -> list[str]:
             line += ". Corrected, send: " + json.dumps(f.fix, ensure_ascii=False)
         lines.append(line)
     return lines
+
+
+def _schema_fixes_applied(schema: Any, state: DesignState) -> tuple[Any, list[str]]:
+    """The small-model policy, as for the API: the columns the review gives ready to send are added, and said. A
+    column the rule names (the owner's key of "users list their links") is the expert's choice."""
+    from ..review.report import artifact_findings
+
+    findings = artifact_findings("data", schema, data=state.data, brief=state.brief, api=state.api,
+                                 services=state.services)
+    fixes = [f for f in findings if f.severity == "error" and f.fix and "database_schema" in f.fix]
+    if not fixes:
+        return schema, []
+    data = schema.model_dump(mode="json", exclude_defaults=True)
+    for f in fixes:
+        data = merge_draft(data, f.fix["database_schema"])
+    try:
+        fixed = type(schema).model_validate(data)
+    except ValueError:
+        return schema, []
+    said = [f"{t['name']}.{c['name']} added ({f.rule_id})" for f in fixes
+            for t in f.fix["database_schema"]["tables"] for c in t.get("columns", [])]
+    return fixed, said
 
 
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
@@ -162,6 +186,12 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     errors = check_sql(sql_statements(schema))
     errors += _check_access(schema)
     review_errors, noted = _review("data", schema, state)
+    if state.drop_unused_at_once and not errors and review_errors:
+        schema, applied = _schema_fixes_applied(schema, state)
+        if applied:
+            errors = check_sql(sql_statements(schema)) + _check_access(schema)
+            review_errors, noted = _review("data", schema, state)
+            noted += "; applied what the review asked: " + "; ".join(applied)
     noted += dropped
     if errors or review_errors:
         return failure("emit_database_schema", errors + review_errors)
