@@ -536,3 +536,60 @@ def test_a_persons_own_profile_is_their_own_row():
     data = DatabaseSchema.model_validate({"tables": [SCHEMA["tables"][0], {"name": "tags", "columns": [
         {"name": "id", "type": "uuid", "primary_key": True}, {"name": "label", "type": "text"}]}]})
     assert list(owned_rows(Bundle(brief=brief, data=data))) == []
+
+
+def test_the_anonymous_readers_endpoint_behind_a_token_is_made_public(knowledge):
+    """Run 16: `GET /short_urls/{code}` answered 200 to signed-in callers only, and nothing redirected anyone."""
+    state = _shortener(knowledge)
+    registry = default_registry()
+    api = _api(("short_urls", [_endpoint("POST", "/short_urls", "createShortUrl", 201),
+                               _endpoint("GET", "/short_urls/{short_code}", "getShortUrl")]))
+    outcome = registry.call("emit_api_spec", json.dumps(api), state)
+    assert not outcome.ok
+    (error,) = [e for e in outcome.errors if "R3" in e]
+    assert error.startswith("brief-requirement-served at resource 'short_urls', GET /short_urls/{short_code}: ")
+    (endpoint,) = _sent(error)["api_specification"]["resources"][0]["endpoints"]
+    assert endpoint["auth_required"] is False and [r["status"] for r in endpoint["responses"]] == [302, 404]
+    assert registry.call("emit_api_spec", json.dumps(_sent(error)), state).ok
+    public = next(e for e in state.api.endpoints() if e.method == "GET")
+    assert public.auth_required is False
+    # A public one is left as it is.
+    again = _shortener(knowledge)
+    api["api_specification"]["resources"][0]["endpoints"][1].update(
+        auth_required=False, responses=[{"status": 302, "description": "Found"}])
+    assert registry.call("emit_api_spec", json.dumps(api), again).ok
+
+
+def test_a_column_named_after_a_table_refers_to_it(knowledge):
+    """Run 16: `short_urls.user_id uuid` and `clicks.short_url_id uuid`, no reference written: nothing related."""
+    state = _state(knowledge, ["Users write notes."])
+    schema = json.loads(json.dumps(SCHEMA))
+    del schema["tables"][1]["columns"][1]["references"]
+    schema["tables"][1]["columns"].append({"name": "folder_id", "type": "uuid"})  # no folders table: left alone
+    schema["tables"][0]["columns"].append({"name": "note_id", "type": "text"})  # not the key's type: left alone
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    notes = next(t for t in state.data.tables if t.name == "notes")
+    assert notes.column("user_id").references.table == "users" and notes.column("folder_id").references is None
+    assert state.data.tables[0].column("note_id").references is None
+    assert "notes.user_id references users(id), as its name says" in outcome.summary
+
+
+def test_for_a_small_model_a_gateway_route_to_no_endpoint_is_left_out(knowledge):
+    """Run 16: order-service owned the shortener's tables, and its gateway route /api/v1/orders routed nothing."""
+    state = _state(knowledge, ["Users write notes."])
+    registry = default_registry()
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id"},
+                          _endpoint("POST", "/notes", "createNote", 201)]))
+    assert registry.call("emit_api_spec", json.dumps(api), state).ok
+    services = json.loads(json.dumps(COPIED_SERVICES))
+    services["microservices"]["services"][0]["owned_tables"] = ["users", "notes"]
+    services["microservices"]["services"][0]["endpoints"] = ["GET /api/v1/notes", "POST /api/v1/notes"]
+    services["microservices"]["infrastructure"]["api_gateway"]["routes"].append(
+        {"path_prefix": "/api/v1/notes", "service": "order-service"})
+    assert not registry.call("emit_service_architecture", json.dumps(services), state).ok
+    state.drop_unused_at_once = True
+    outcome = registry.call("emit_service_architecture", json.dumps(services), state)
+    assert outcome.ok, outcome.errors
+    assert [r.path_prefix for r in state.services.infrastructure.api_gateway.routes] == ["/api/v1/notes"]
+    assert "gateway route '/api/v1/orders' left out: the API has no endpoint under it" in outcome.summary

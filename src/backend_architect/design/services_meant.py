@@ -162,6 +162,15 @@ def _endpoints_meant(arch: dict[str, Any], state: DesignState) -> list[str]:
             notes.append(f"gateway route {route['path_prefix']!r} goes to {serving[0]}, which serves its endpoints "
                          f"(not {route.get('service')})")
             route["service"] = serving[0]
+    if state.drop_unused_at_once and isinstance(routes, list):
+        # The small-model policy: a route under which the API has no endpoint (run 16's /api/v1/orders and
+        # /api/v1/payments for a URL shortener, copied from the knowledge base) routes nothing.
+        kept = [r for r in routes if not isinstance(r, dict) or not isinstance(r.get("path_prefix"), str)
+                or any(p == r["path_prefix"].rstrip("/") or p.startswith(r["path_prefix"].rstrip("/") + "/")
+                       for p in paths)]
+        notes += [f"gateway route {r['path_prefix']!r} left out: the API has no endpoint under it"
+                  for r in routes if r not in kept]
+        gateway["routes"] = kept
     return notes
 
 

@@ -223,7 +223,25 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
         if not ops:
             continue
         for kind in sorted(reading.kinds):
-            if any(op.method in _FITS[kind] for op in ops):
+            fitting = [op for op in ops if op.method in _FITS[kind]]
+            redirects = "redirect" in reading.verbs and any(  # the builtin's GET /{code}, named by no noun
+                o.method == "get" and o.op.get("security") == [] and any(str(s).startswith("3") for s in o.responses())
+                for o in bundle.api.operations)  # type: ignore[union-attr]
+            # only an endpoint that reads any row (not one owner's, not one role's) can be opened to anyone
+            open_ = [o for o in fitting if not o.op.get("x-owner-scope") and not roles_of(o)]
+            if open_ and kind == READ and reading.anonymous and not redirects and not any(
+                    _actor_fits(op, reading, f.roles, kind, f.principals) for op in fitting):
+                # "Anyone following a short link": run 16 had GET /short_urls/{code} behind a token
+                op = next((o for o in open_ if o.path.endswith("}")), open_[0])
+                fix: dict[str, object] = {"auth_required": False}
+                if "redirect" in reading.verbs and not any(str(s).startswith("3") for s in op.responses()):
+                    fix["responses"] = [{"status": 302, "description": "Found: Location is the target"},
+                                        {"status": 404, "description": "Not found"}]
+                yield op.ptr, (f"requirement {req.id} ({_short(req.text)}) is for {_a(reading.actor or 'caller')}, "
+                               f"without signing in, but {op.label} requires a token: make it public"
+                               + (" and answer 302 with the Location" if "responses" in fix else "")), fix
+                continue
+            if fitting:
                 continue
             beside = next((op for op in ops if f.owned(f.table_of(op))), ops[0])
             table = f.table_of(beside)

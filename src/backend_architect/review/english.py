@@ -10,9 +10,10 @@ layer may not import it (layers), and a reviewer should not share the author's b
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
+
+from ..spec.words import singular
 
 __all__ = ["ANONYMOUS", "PEOPLE", "Reading", "read_requirement", "singular", "verb_kind"]
 
@@ -63,25 +64,6 @@ _STOP = {"a", "an", "the", "their", "his", "her", "its", "our", "your", "my", "o
          "they", "that", "which", "who", "when", "where", "what", "how", "into", "through", "across", "up", "down",
          "out", "over", "many", "multiple", "several", "some", "any", "more", "most", "new", "recent", "there",
          "this", "these", "those", "than", "only", "both", "via", "about", "after", "before", "while", "last"}
-_IRREGULAR = {"people": "people", "staff": "staff", "data": "data", "media": "media", "news": "news",
-              "series": "series", "status": "status", "address": "address", "analysis": "analysis", "bus": "bus",
-              "access": "access", "class": "class", "business": "business", "process": "process", "children": "child",
-              "men": "man", "women": "woman", "aliases": "alias", "statuses": "status", "addresses": "address"}
-
-
-@functools.lru_cache(maxsize=8192)  # pure, and the rules ask for the same few hundred names thousands of times
-def singular(word: str) -> str:
-    word = word.lower().replace("-", "_")
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    last = word.rsplit("_", 1)
-    head, tail = (last[0] + "_", last[1]) if len(last) == 2 else ("", word)
-    if tail in _IRREGULAR:
-        return head + _IRREGULAR[tail]
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("s", "")):
-        if tail.endswith(suffix) and not tail.endswith("ss") and not tail.endswith("us") and len(tail) > 3:
-            return head + tail[: -len(suffix)] + repl
-    return word
 
 
 def _base(token: str) -> str | None:

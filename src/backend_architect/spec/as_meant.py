@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ._base import pg_object_name
+from .words import singular
 
 __all__ = ["UNEXPLAINED", "copied_indexes", "index_by_column", "schema_as_meant"]
 
@@ -106,7 +107,37 @@ def copied_indexes(data: Any) -> tuple[Any, list[str]]:
         table["indexes"] = kept
     notes += _per_table_index_names(data["tables"], patterns)
     notes += _inline_enums(data)
+    notes += _implied_references(data["tables"])
     return data, notes
+
+
+def _implied_references(tables: list[Any]) -> list[str]:
+    """A column `<table>_id` of the type of that table's one-column primary key, with no reference written
+    (`short_urls.user_id uuid`, `clicks.short_url_id uuid`: the 1.5B model's way of relating them): a foreign key
+    to it, restrict on delete, as the column's name says."""
+    keys: dict[str, tuple[str, str, str]] = {}  # singular name -> (table, pk column, its type)
+    for table in tables:
+        if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+            continue
+        pk = [c for c in _items(table.get("columns")) if isinstance(c, dict) and c.get("primary_key") is True]
+        if len(pk) == 1 and isinstance(pk[0].get("name"), str) and isinstance(pk[0].get("type"), str):
+            kind = {"serial": "integer", "bigserial": "bigint"}.get(pk[0]["type"].lower(), pk[0]["type"].lower())
+            for name in {table["name"].lower(), singular(table["name"].lower())}:
+                keys.setdefault(name, (table["name"], pk[0]["name"], kind))
+    notes = []
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for column in _items(table.get("columns")):
+            if not isinstance(column, dict) or column.get("references") or column.get("primary_key") is True:
+                continue
+            name, kind = column.get("name"), column.get("type")
+            found = keys.get(name[:-3].lower()) if isinstance(name, str) and name.lower().endswith("_id") else None
+            if found is None or not isinstance(kind, str) or kind.lower() != found[2] or found[0] == table.get("name"):
+                continue
+            column["references"] = {"table": found[0], "column": found[1]}
+            notes.append(f"{table.get('name')}.{name} references {found[0]}({found[1]}), as its name says")
+    return notes
 
 
 _INLINE_ENUM = re.compile(r"^\s*enum\s*\((.+)\)\s*$", re.I)
