@@ -74,6 +74,10 @@ async def run(args: argparse.Namespace) -> dict:
     await client.close()
     out.close()
     design = final.design
+    if args.out:  # the design's files, as `design -o` writes them, to read the model's work as an expert would
+        from backend_architect.design.output import write_design
+
+        write_design(Path(args.out), design)
     accepted = [t for t in figures["tools"] if t["ok"] and t["name"] != "search_knowledge"]
     failed = [t for t in figures["tools"] if not t["ok"]]
     figures.update(status=design.status, failure=getattr(final, "reason", None),
@@ -93,6 +97,7 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--record", type=Path, required=True)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--out", help="write the design's files to this folder")
     parser.add_argument("--max-turns", type=int, default=24)
     parser.add_argument("--structured-output", default=None)
     parser.add_argument("--max-repairs", type=int, default=3)

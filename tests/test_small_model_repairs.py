@@ -593,3 +593,17 @@ def test_for_a_small_model_a_gateway_route_to_no_endpoint_is_left_out(knowledge)
     assert outcome.ok, outcome.errors
     assert [r.path_prefix for r in state.services.infrastructure.api_gateway.routes] == ["/api/v1/notes"]
     assert "gateway route '/api/v1/orders' left out: the API has no endpoint under it" in outcome.summary
+
+
+def test_for_a_small_model_sign_up_and_sign_in_are_made_public(knowledge):
+    """Run 17: POST /auth/register and POST /auth/login behind a token, in a design that reached `complete`."""
+    state = _state(knowledge, ["Users write notes."])
+    state.drop_unused_at_once = True
+    api = _api(("users", [_endpoint("POST", "/auth/register", "register", 201), _endpoint("POST", "/auth/login",
+                                                                                         "login")]),
+               ("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id"}]))
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    public = {f"{e.method} {e.path}" for e in state.api.endpoints() if not e.auth_required}
+    assert {"POST /auth/register", "POST /auth/login"} <= public
+    assert "POST /auth/login: auth_required False (authz-sign-in-public)" in outcome.summary

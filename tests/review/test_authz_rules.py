@@ -172,3 +172,15 @@ def test_a_payment_edited_or_deleted_by_its_owner_is_reported_and_staff_moving_i
     ok = shop({"payments": [ep("GET", "/payments/{payment_id}", resp="Payment", scope="order_id.customer_id"),
                             ep("PATCH", "/payments/{payment_id}", body="Payment", resp="Payment", roles=("staff",))]})
     assert found(ok, "authz-ledger-immutable") == []
+
+
+def test_signing_up_or_in_behind_a_token_is_reported_with_the_fix():
+    """Run 17: the 1.5B model's POST /auth/register and POST /auth/login required a token."""
+    spec = api({"users": [ep("POST", "/auth/register"), ep("POST", "/auth/login", roles=("user",)),
+                          ep("POST", "/sessions"), ep("POST", "/auth/sign-up", public=True)]}, {}, ["user"])
+    findings = found(bundle(api_=spec), "authz-sign-in-public")
+    # POST /sessions is left alone: a gym's training sessions are booked with a token
+    assert {f.location.split("/")[-2].replace("~1", "/") for f in findings} == {"/api/v1/auth/register",
+                                                                                 "/api/v1/auth/login"}
+    login = next(f for f in findings if "login" in f.location)
+    assert login.fix == {"auth_required": False, "roles": []}

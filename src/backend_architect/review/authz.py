@@ -196,6 +196,32 @@ def write_public(bundle: Bundle) -> Found:
             "authentication; only sign-up (POST to the account collection) and sign-in may be public")
 
 
+_SIGN_UP_IN = re.compile(r"^(login|log-in|log_in|signin|sign-in|sign_in|signup|sign-up|sign_up|register|"
+                         r"registration|registrations)$", re.I)
+
+
+@rule("authz-sign-in-public", "error", "cross",
+      "OWASP API2 2023: the endpoints that sign a person up or in take credentials, not a token; behind a token, "
+      "nobody without an account could ever get one.",
+      on_emit=("api",))
+def sign_in_public(bundle: Bundle) -> Found:
+    """Signing up and signing in are public"""
+    api = bundle.api
+    if api is None:
+        return
+    for op in api.operations:
+        segments = [s for s in literal_segments(op.path) if not s.startswith("{")]
+        if op.method != "post" or not segments or not _SIGN_UP_IN.match(segments[-1]) or _public(op):
+            continue
+        fix: dict[str, Any] = {"auth_required": False}
+        if op.op.get("x-roles"):
+            fix["roles"] = []
+        if op.op.get("x-owner-scope"):
+            fix["owner_scope"] = None
+        yield op.ptr, (f"{op.label} signs a person up or in, but requires a token: make it public "
+                       "(auth_required false); its body carries the credentials"), fix
+
+
 @rule("authz-owner-scope", "error", "cross",
       "OWASP API1 2023 broken object-level authorization: a resource that belongs to a user or tenant is scoped "
       "to its owner (x-owner-scope) or restricted to a privileged role (x-roles).",
