@@ -54,6 +54,9 @@ def _compact(node: Any, dropped: set[str], owner: str = "") -> Any:
             out.update(rest[0])
     if out.get("pattern") == _IDENT:
         del out["pattern"]
+        # PostgreSQL's limit, kept: in a response grammar it ends a name the model would loop on (a 1.5B model
+        # wrote access-pattern names of 180 characters and more until its 3,000-token cap)
+        out["maxLength"] = 63
         if "description" not in out:
             out["description"] = "snake_case"
     return out

@@ -107,8 +107,28 @@ def copied_indexes(data: Any) -> tuple[Any, list[str]]:
         table["indexes"] = kept
     notes += _per_table_index_names(data["tables"], patterns)
     notes += _inline_enums(data)
-    notes += _implied_references(data["tables"])
+    notes = _surrogate_keys(data["tables"]) + notes + _implied_references(data["tables"])
     return data, notes
+
+
+def _surrogate_keys(tables: list[Any]) -> list[str]:
+    """A table with no primary key (the 1.5B model copied the equipment-booking brief's Booking fields, which name
+    none): its `id` column is the key, or an `id uuid` is added as the first column. Rows a person books, cancels
+    and lists need an identity; a surrogate key is what an expert gives them."""
+    notes = []
+    for table in tables:
+        columns = table.get("columns") if isinstance(table, dict) else None
+        if not isinstance(columns, list) or not columns or any(
+                isinstance(c, dict) and c.get("primary_key") is True for c in columns):
+            continue
+        own = next((c for c in columns if isinstance(c, dict) and c.get("name") == "id"), None)
+        if own is not None:
+            own["primary_key"] = True
+            notes.append(f"{table.get('name')}.id is its primary key: the table named none")
+        else:
+            columns.insert(0, {"name": "id", "type": "uuid", "primary_key": True, "default": "gen_random_uuid()"})
+            notes.append(f"{table.get('name')}.id uuid added as its primary key: the table had none")
+    return notes
 
 
 def _implied_references(tables: list[Any]) -> list[str]:
