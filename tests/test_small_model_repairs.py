@@ -137,6 +137,12 @@ def test_the_answer_grammar_ends_every_string():
     # Names end at PostgreSQL's 63 characters (equipment-booking run 2: access-pattern names of 180 and more)
     data = call_schema(default_registry().schemas(["emit_database_schema"], compact=True))
     assert any(n.get("maxLength") == 63 and "snake_case" in n.get("description", "") for n in _nodes(data))
+    # A small model's access patterns and indexes end sooner (equipment-booking run 3: each pattern a longer query
+    # than the last, to the 3,000-token cap); a larger model's list is bounded as any other.
+    small = call_schema(default_registry().schemas(["emit_database_schema"], compact=True, small=True))
+    assert sorted(n["maxItems"] for n in _nodes(small) if n.get("type") == "array" and n["maxItems"] < MAX_ITEMS) \
+        == [6, 10]
+    assert not [n for n in _nodes(data) if n.get("type") == "array" and n["maxItems"] < MAX_ITEMS]
     arrays = [n for n in _nodes(schema) if n.get("type") == "array"]
     assert arrays and all(n.get("maxItems") == MAX_ITEMS for n in arrays)  # run 17: a list looped to the cap
     for node in found:

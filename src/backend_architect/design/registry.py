@@ -48,16 +48,28 @@ class Tool:
     # Optional features a small model's schema also leaves out: given them, the 1.5B model wrote an order-payment
     # saga and invented events for a URL shortener's modular monolith, 2,600 tokens and three minutes an answer.
     beyond_small: tuple[str, ...] = ()
+    # Lists a small model's schema bounds ('Definition.field' -> items): the 1.5B model wrote access patterns, each
+    # a longer query than the last, until its 3,000-token cap (equipment-booking, two runs of five minutes each).
+    small_lists: tuple[tuple[str, int], ...] = ()
 
     def schema(self, compact: bool = False, small: bool = False) -> dict[str, Any]:
         parameters = self.arguments.model_json_schema()
         omit = self.later + (self.beyond_small if small else ())
+        parameters = compact_schema(parameters, omit) if compact else parameters
+        if compact and small:
+            for name, items in self.small_lists:
+                owner, field = name.split(".")
+                node = parameters if parameters.get("title", owner) == owner and owner not in \
+                    parameters.get("$defs", {}) else parameters.get("$defs", {}).get(owner, {})
+                prop = node.get("properties", {}).get(field)
+                if isinstance(prop, dict):
+                    prop["maxItems"] = items
         return {
             "type": "function",
             "function": {
                 "name": self.name,
                 "description": self.description,
-                "parameters": compact_schema(parameters, omit) if compact else parameters,
+                "parameters": parameters,
             },
         }
 

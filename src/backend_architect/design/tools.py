@@ -347,7 +347,8 @@ def default_registry() -> ToolRegistry:
              "replication, partitioning and sharding only when the numbers need them. Validated by PostgreSQL's "
              "parser.", EmitDatabaseSchema, _emit_schema, prepare=schema_as_written,
              later=("DatabaseSchema.normalization", "DatabaseSchema.migrations", "DatabaseSchema.scaling",
-                    "DatabaseSchema.nosql_models")),
+                    "DatabaseSchema.nosql_models"),
+             small_lists=(("DatabaseSchema.access_patterns", 10), ("Table.indexes", 6))),
         Tool("amend_database_schema", "Add the accepted database schema's optional detail: normalization and "
              "deliberate denormalizations, the migration strategy (Alembic, expand/contract), replication and "
              "partitioning or sharding only when the capacity figures need them, NoSQL models. Fields you give "
