@@ -633,3 +633,48 @@ def test_a_table_without_a_primary_key_gets_its_id(knowledge):
     assert tables["bookings"].primary_key() == ["id"] and tables["bookings"].column("id").type == "uuid"
     assert "bookings.id uuid added as its primary key: the table had none" in outcome.summary
     assert "notes.id is its primary key: the table named none" in outcome.summary
+
+
+def test_a_small_models_natural_keys_give_way_to_id_and_references_follow(knowledge):
+    """equipment-booking run 3: the brief's fields as columns, `employee.email email` the key, `booking.employee_id
+    integer` the key of bookings (one booking per employee), and no reference anywhere."""
+    raw = {"tables": [
+        {"name": "employee", "columns": [{"name": "email", "type": "email", "primary_key": True},
+                                         {"name": "password_hash", "type": "secret"}]},
+        {"name": "equipment", "columns": [{"name": "serial_number", "type": "string", "primary_key": True}]},
+        {"name": "booking", "columns": [{"name": "employee_id", "type": "integer", "primary_key": True},
+                                        {"name": "equipment_id", "type": "integer"},
+                                        {"name": "country_id", "type": "text"}]},
+        {"name": "country", "columns": [{"name": "id", "type": "integer", "primary_key": True}]}]}
+    from backend_architect.spec.as_meant import copied_indexes
+    from backend_architect.spec.data import DatabaseSchema
+
+    schema = DatabaseSchema.model_validate(copied_indexes(raw, small=True)[0])
+    tables = {t.name: t for t in schema.tables}
+    assert all(t.primary_key() == ["id"] for t in schema.tables)
+    assert tables["employee"].column("email").unique and tables["employee"].column("email").type == "text"
+    assert tables["employee"].column("password_hash").type == "text"
+    booking = tables["booking"]
+    assert not booking.column("employee_id").unique and booking.column("employee_id").type == "uuid"
+    assert booking.column("employee_id").references.table == "employee"
+    assert booking.column("equipment_id").references.table == "equipment"
+    assert booking.column("country_id").references is None  # a text code beside an integer key: not the key
+    # A larger model's keys are its own: only the brief's types are read, and a reference of the key's type.
+    theirs = DatabaseSchema.model_validate(copied_indexes(raw)[0])
+    assert {t.name: t.primary_key() for t in theirs.tables}["employee"] == ["email"]
+
+
+def test_signing_in_with_their_email_is_not_about_rows_they_own():
+    """equipment-booking run 3: "Employees log in with their company email and password" asked for an
+    employee_id on a table of companies."""
+    from backend_architect.review.bundle import Bundle
+    from backend_architect.review.conformance import owned_rows
+    from backend_architect.spec.data import DatabaseSchema
+
+    brief = Brief.model_validate({"title": "Booking", "requirements": [
+        "Employees log in with their company email and password."]})
+    data = DatabaseSchema.model_validate({"tables": [
+        {"name": "employees", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "password_hash", "type": "text"}]},
+        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}]})
+    assert list(owned_rows(Bundle(brief=brief, data=data))) == []

@@ -234,7 +234,7 @@ def schema_as_written(raw: dict[str, Any], state: Any) -> tuple[dict[str, Any], 
     """The prepare step of emit_database_schema: indexes that copy what PostgreSQL creates are left out, and said."""
     from ..spec.as_meant import copied_indexes
 
-    schema, notes = copied_indexes(raw.get("database_schema"))
+    schema, notes = copied_indexes(raw.get("database_schema"), small=bool(getattr(state, "drop_unused_at_once", False)))
     return ({**raw, "database_schema": schema} if notes else raw), notes
 
 

@@ -315,8 +315,8 @@ def owned_rows(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
         own = [n for n in (reading.own_nouns if reading is not None and reading.person else []) if n not in _SELF_NOUNS]
         principal = reading.actor if reading is not None and reading.actor in f.principals else (
             next(iter(f.principals)) if len(f.principals) == 1 else None)
-        if not own or reading is None or principal is None:
-            continue
+        if not own or reading is None or principal is None or all(_SIGN_IN.fullmatch(v) for v in reading.verbs):
+            continue  # "Employees log in with their company email": their own credentials, on their own row
         people = next(t for t in f.tables if singular(t) == principal)
         things = [t for t in f.tables if singular(t) not in owners]
         named = [t for t in things if singular(t) in own or len(t.split("_")) > 1 and
@@ -348,7 +348,7 @@ def owned_rows(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
                      f"a {principal}'s own {table}"}
             yield table, (f"requirement {req.id} ({_short(req.text)}) is about {_a(reading.actor or principal)}'s own "
                           f"{', '.join(own)}, but {table} has no foreign key leading to {people}: no query can find "
-                          f"a {principal}'s rows; add {key}"), {
+                          f"{_a(principal)}'s rows; add {key}"), {
                 "database_schema": {"tables": [{"name": table, "columns": [column], "indexes": [index]}]}}
 
 

@@ -81,7 +81,7 @@ def _implicit_copy(table: dict[str, Any], index: Any) -> tuple[str, Any] | None:
     return None
 
 
-def copied_indexes(data: Any) -> tuple[Any, list[str]]:
+def copied_indexes(data: Any, small: bool = False) -> tuple[Any, list[str]]:
     """A model's schema (the design tool's step; a person's schema is reviewed as written, where
     data-duplicate-index names such an index): an index on exactly the primary key or one unique column is the
     one PostgreSQL makes by itself (the 1.5B model indexed users(id) and users(email) beside `id primary key` and
@@ -90,7 +90,7 @@ def copied_indexes(data: Any) -> tuple[Any, list[str]]:
         return data, []
     data = copy.deepcopy(data)
     patterns = [p for p in _items(data.get("access_patterns")) if isinstance(p, dict)]
-    notes = []
+    notes = _brief_types(data["tables"]) + _surrogate_keys(data["tables"], small)
     for table in data["tables"]:
         if not isinstance(table, dict) or not isinstance(table.get("indexes"), list):
             continue
@@ -107,19 +107,50 @@ def copied_indexes(data: Any) -> tuple[Any, list[str]]:
         table["indexes"] = kept
     notes += _per_table_index_names(data["tables"], patterns)
     notes += _inline_enums(data)
-    notes = _surrogate_keys(data["tables"]) + notes + _implied_references(data["tables"])
+    notes += _implied_references(data["tables"])
     return data, notes
 
 
-def _surrogate_keys(tables: list[Any]) -> list[str]:
+# The brief's field notation (`email: email unique`, `password_hash: secret`, `serial_number: string`), which the
+# 1.5B model wrote as column types: PostgreSQL has none of these types.
+_BRIEF_TEXT_TYPES = {"string", "email", "url", "secret", "str", "phone"}
+
+
+def _brief_types(tables: list[Any]) -> list[str]:
+    notes = []
+    for table in tables:
+        for column in _items(table.get("columns")) if isinstance(table, dict) else []:
+            kind = column.get("type") if isinstance(column, dict) else None
+            if isinstance(kind, str) and kind.strip().lower() in _BRIEF_TEXT_TYPES:
+                column["type"] = "text"
+                notes.append(f"{table.get('name')}.{column.get('name')} is text (the brief's {kind.strip()!r})")
+    return notes
+
+
+def _surrogate_keys(tables: list[Any], small: bool = False) -> list[str]:
     """A table with no primary key (the 1.5B model copied the equipment-booking brief's Booking fields, which name
     none): its `id` column is the key, or an `id uuid` is added as the first column. Rows a person books, cancels
-    and lists need an identity; a surrogate key is what an expert gives them."""
+    and lists need an identity; a surrogate key is what an expert gives them. For a small model, a one-column key
+    that is not `id` (employee.email, equipment.serial_number, booking.employee_id: one booking per employee)
+    gives way to `id` too: a natural key stays unique, a reference stays a plain column."""
     notes = []
     for table in tables:
         columns = table.get("columns") if isinstance(table, dict) else None
-        if not isinstance(columns, list) or not columns or any(
-                isinstance(c, dict) and c.get("primary_key") is True for c in columns):
+        if not isinstance(columns, list) or not columns:
+            continue
+        keys = [c for c in columns if isinstance(c, dict) and c.get("primary_key") is True]
+        if small and len(keys) == 1 and keys[0].get("name") != "id" and isinstance(keys[0].get("name"), str) and \
+                not any(isinstance(c, dict) and c.get("name") == "id" for c in columns):
+            key = keys[0]
+            key["primary_key"], key["not_null"] = False, True
+            if key["name"].endswith("_id"):
+                key["unique"] = False
+                notes.append(f"{table.get('name')}.{key['name']} is not its primary key (a reference, one of many)")
+            else:
+                key["unique"] = True
+                notes.append(f"{table.get('name')}.{key['name']} is unique, not its primary key")
+            keys = []
+        if keys:
             continue
         own = next((c for c in columns if isinstance(c, dict) and c.get("name") == "id"), None)
         if own is not None:
@@ -129,6 +160,9 @@ def _surrogate_keys(tables: list[Any]) -> list[str]:
             columns.insert(0, {"name": "id", "type": "uuid", "primary_key": True, "default": "gen_random_uuid()"})
             notes.append(f"{table.get('name')}.id uuid added as its primary key: the table had none")
     return notes
+
+
+_KEY_TYPES = re.compile(r"^(uuid|integer|int|int4|int8|bigint|smallint|serial|bigserial)$", re.I)
 
 
 def _implied_references(tables: list[Any]) -> list[str]:
@@ -153,10 +187,15 @@ def _implied_references(tables: list[Any]) -> list[str]:
                 continue
             name, kind = column.get("name"), column.get("type")
             found = keys.get(name[:-3].lower()) if isinstance(name, str) and name.lower().endswith("_id") else None
-            if found is None or not isinstance(kind, str) or kind.lower() != found[2] or found[0] == table.get("name"):
+            if found is None or not isinstance(kind, str) or found[0] == table.get("name"):
                 continue
+            retyped = ""
+            if kind.lower() != found[2]:
+                if not _KEY_TYPES.match(kind) or not _KEY_TYPES.match(found[2]):
+                    continue  # a `country_id text` beside `countries.id integer` is a code, not the key
+                column["type"], retyped = found[2], f", of its type {found[2]} (not {kind})"
             column["references"] = {"table": found[0], "column": found[1]}
-            notes.append(f"{table.get('name')}.{name} references {found[0]}({found[1]}), as its name says")
+            notes.append(f"{table.get('name')}.{name} references {found[0]}({found[1]}){retyped}, as its name says")
     return notes
 
 
