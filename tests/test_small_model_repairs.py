@@ -678,3 +678,33 @@ def test_signing_in_with_their_email_is_not_about_rows_they_own():
                                           {"name": "password_hash", "type": "text"}]},
         {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}]})
     assert list(owned_rows(Bundle(brief=brief, data=data))) == []
+
+
+def test_for_a_small_model_a_declared_field_and_the_no_overlap_constraint_are_added(knowledge):
+    """equipment-booking run 4: `kind` left out of equipment, and bookings of one item free to overlap."""
+    brief = Brief.model_validate({
+        "title": "Booking", "requirements": ["Employees book an item for a time slot."],
+        "entities": [{"name": "Equipment", "fields": ["kind: enum(projector, camera)", "serial_number: string unique"]}]})
+    schema = {"tables": [
+        {"name": "employees", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "password_hash", "type": "text"}]},
+        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "serial_number", "type": "text", "unique": True}]},
+        {"name": "bookings", "columns": [
+            {"name": "id", "type": "uuid", "primary_key": True},
+            {"name": "employee_id", "type": "uuid", "not_null": True, "references": {"table": "employees"}},
+            {"name": "equipment_id", "type": "uuid", "not_null": True, "references": {"table": "equipment"}},
+            {"name": "starts_at", "type": "timestamptz", "not_null": True},
+            {"name": "ends_at", "type": "timestamptz", "not_null": True}]}]}
+    state = DesignState(brief=brief, knowledge=knowledge)
+    told = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert not told.ok and {e.split(" ")[0] for e in told.errors} == {"brief-declared-fields", "schema-no-overlap"}
+    assert all(" send: " in e for e in told.errors)
+    state.drop_unused_at_once = True
+    outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
+    assert outcome.ok, outcome.errors
+    tables = {t.name: t for t in state.data.tables}
+    assert tables["equipment"].column("kind").type == "equipment_kind"
+    assert [e.values for e in state.data.enums if e.name == "equipment_kind"] == [["projector", "camera"]]
+    assert [x.name for x in tables["bookings"].exclusions] == ["bookings_no_overlap"]
+    assert "equipment.kind added (brief-declared-fields)" in outcome.summary

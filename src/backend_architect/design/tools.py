@@ -158,8 +158,8 @@ def _schema_fixes_applied(schema: Any, state: DesignState) -> tuple[Any, list[st
         fixed = type(schema).model_validate(data)
     except ValueError:
         return schema, []
-    said = [f"{t['name']}.{c['name']} added ({f.rule_id})" for f in fixes
-            for t in f.fix["database_schema"]["tables"] for c in t.get("columns", [])]
+    said = [f"{t['name']}.{item['name']} added ({f.rule_id})" for f in fixes
+            for t in f.fix["database_schema"]["tables"] for item in [*t.get("columns", []), *t.get("exclusions", [])]]
     return fixed, said
 
 

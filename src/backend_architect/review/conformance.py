@@ -29,6 +29,31 @@ def _field_name(spec: str) -> str:
     return snake(spec.split(":", 1)[0].strip()).strip("_?")
 
 
+_BRIEF_TYPE = {"string": "text", "text": "text", "email": "text", "url": "text", "secret": "text", "int": "integer",
+               "integer": "integer", "decimal": "numeric(12,2)", "money": "numeric(12,2)", "number": "numeric",
+               "bool": "boolean", "boolean": "boolean", "date": "date", "timestamp": "timestamptz", "uuid": "uuid"}
+
+
+def _declared_column(table: str, name: str, spec: str, enums: set[str]) -> dict[str, object]:
+    """The column a brief's field declares (`kind: enum(projector, camera)`, `serial_number: string unique`), as a
+    schema fragment to send: an enum field brings its enum type."""
+    kind = spec.split(":", 1)[1].strip() if ":" in spec else "text"
+    enum = re.match(r"enum\s*\((.+)\)", kind, re.I)
+    words = re.sub(r"\(.*\)", "", kind).lower().split()
+    column: dict[str, object] = {"name": name, "type": _BRIEF_TYPE.get(words[0].rstrip("?"), "text") if words
+                                 else "text", "not_null": not spec.strip().endswith("?") and "?" not in kind}
+    if "unique" in words:
+        column["unique"] = True
+    fragment: dict[str, object] = {"tables": [{"name": table, "columns": [column]}]}
+    if enum:
+        type_name = f"{table}_{name}"[:63]
+        column["type"] = type_name
+        if type_name not in enums:
+            fragment["enums"] = [{"name": type_name, "values": [v.strip().strip("'\"") for v in enum.group(1).split(",")
+                                                                 if v.strip()]}]
+    return fragment
+
+
 def _mentions(text: str, word: str) -> bool:
     return bool(re.search(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", text, re.I))
 
@@ -56,7 +81,8 @@ def declared_fields(bundle: Bundle) -> Found:
                 yield f"{table.name}.{name}", (
                     f"the brief declares {entity.name}.{name} ({spec.strip()}), but table {table.name} has no column "
                     f"{name} (its columns: {', '.join(sorted(columns))}); add it, or name {name!r} in the "
-                    "description of the column that replaces it")
+                    "description of the column that replaces it"), {"database_schema": _declared_column(
+                        table.name, name, spec, {e.name for e in bundle.data.enums})}
         return
     api = bundle.api
     if api is None:

@@ -184,10 +184,12 @@ def no_overlap(bundle: Bundle) -> Found:
         booked = [c.name for c in table.columns if c.references is not None
                   and singular(c.references.table) not in principals]
         thing = booked[0] if booked else fks[-1]  # the item, room or doctor booked, not the person booking
-        fragment = json.dumps({"exclusions": [{
-            "name": f"{table.name}_no_overlap"[:63], "elements": [f"{thing} WITH =", f"tstzrange({span[0]}, {span[1]}) WITH &&"],
-            "reason": f"no two {table.name} of one {thing} at the same time"}]})
+        exclusion = {"name": f"{table.name}_no_overlap"[:63],
+                     "elements": [f"{thing} WITH =", f"tstzrange({span[0]}, {span[1]}) WITH &&"],
+                     "reason": f"no two {table.name} of one {thing} at the same time"}
         yield table.name, (f"{table.name} ({span[0]}–{span[1]}) lets two rows of the same {thing} overlap in time: add "
                            f"an exclusion constraint (SQL: EXCLUDE USING gist ({thing} WITH =, tstzrange({span[0]}, "
-                           f"{span[1]}) WITH &&), with the btree_gist extension; in a design's schema: {fragment}), "
-                           "or state in the table's description how overlaps are prevented")
+                           f"{span[1]}) WITH &&), with the btree_gist extension; in a design's schema: "
+                           f"{json.dumps({'exclusions': [exclusion]})}), or state in the table's description how "
+                           "overlaps are prevented"), {"database_schema": {"tables": [{"name": table.name,
+                                                                                       "exclusions": [exclusion]}]}}
