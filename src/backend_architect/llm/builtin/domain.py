@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ...inputs.brief import Brief
 from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS, lexicon_for
 from .attributes import value_columns
+from .belonging import account_fields, key_money_records, owner_decisions
 from .phrases import read_phrases
 from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, VALUE_HEADS, _plural, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
                     _TAKING_VERBS, _candidates, _canonical, _plural, _sentences, _singular_head, _snake, is_person,
@@ -50,6 +51,8 @@ class EntityModel:
     source: str = ""  # the sentence an inferred entity was read from
     # Offered by its owner to others ("tools they are happy to lend", "items they sell"): others browse it.
     offered: bool = False
+    # A request of a thing a person owns, which that owner approves or declines: the thing (a loan's tool).
+    decider: str | None = None
 
     def field(self, name: str) -> FieldModel | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -231,7 +234,11 @@ def read_domain(brief: Brief) -> Domain:
                 is_person(model.creator)):
             # "Readers comment on posts": a comment is the reader's, not the first actor's the brief names
             model.parents = [(p, comp) for p, comp in model.parents if p != actor]
-    for model in entities.values():
+    sentences = list(dict.fromkeys(_sentences(texts)))
+    key_money_records(sentences, entities, actor, tenant, shortener)
+    for name, model in entities.items():
+        if name == actor and model.inferred and not model.fields:
+            model.fields = account_fields(name, corpus)  # the people who sign up sign in with something
         if not model.fields and model.inferred and len(model.parents) < 2:
             model.fields = [FieldModel(name="name"), FieldModel(name="description", kind="text", required=False)]
         if not model.context:
@@ -242,6 +249,7 @@ def read_domain(brief: Brief) -> Domain:
             entities[parent].parents = [(p, c) for p, c in entities[parent].parents if p != model.name or c]
     for owner, column, kind in value_columns(texts, entities, shortener):
         entities[owner].fields.append(FieldModel(name=column, kind=kind))
+    owner_decisions(sentences, entities, actor)
     features = set()
     if re.search(r"redirect", corpus):
         features.add("redirect")
@@ -313,6 +321,8 @@ def _resolve_declared_keys(entities: dict[str, EntityModel], actor: str | None) 
 
 # What is sent about something else: it keys what it is about.
 _NOTICES = {"reminder", "notification", "alert", "notice", "email", "digest"}
+# "reminders are sent when a loan is late": the clause after the notice says what it is about.
+_WHEN = re.compile(r"^\W*(?:[a-z]+ ){0,3}?(?:when|whenever|once|if|as soon as)\b")
 # "tools they own", "tools they are happy to lend", "items they want to sell": the thing is the subject's. Only its
 # owner lends, sells, shares or offers a thing.
 _OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:already )?(?:(?:are|is|am) (?:happy|"
@@ -343,9 +353,11 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
         first_object: str | None = None
         for index, (ph, name) in enumerate(zip(phrases, names)):
             about = names[index + 1] if index + 1 < len(phrases) else None
-            if name and about and name.split("_")[-1] in _NOTICES and not is_person(about) and phrases[
-                    index + 1].prep in {"before", "after", "about"}:
-                entities[name].add_parent(about)  # "reminders are sent before a loan is due": a loan's reminder
+            if name and about and name.split("_")[-1] in _NOTICES and not is_person(about) and (
+                    phrases[index + 1].prep in {"before", "after", "about"} or _WHEN.match(
+                        sentence[ph.position + len(" ".join(ph.words)):phrases[index + 1].position])):
+                # "reminders are sent before a loan is due", "... when a loan is late": a loan's reminder
+                entities[name].add_parent(about)
             if name is None or ph.role == "subject":
                 continue
             model = entities[name]
@@ -357,6 +369,8 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                         ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive or ph.verb == "keep"
                         or after):
                     catalog = name in LEXICON and not LEXICON[name][2]
+                    if catalog and subject == actor and ph.verb in OWNING_VERBS and model.creator is None:
+                        model.creator = subject  # "a freelancer creates invoices": theirs to write, not issued
                     if not (catalog and subject == actor):
                         model.add_parent(subject)
                         model.offered = model.offered or bool(after and _OFFERING.search(after.group(0)))
