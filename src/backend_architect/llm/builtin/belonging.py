@@ -18,7 +18,8 @@ from .words import EVENT_LIKE, NOMINAL, _canonical, _singular_head, is_person, p
 if TYPE_CHECKING:
     from .domain import EntityModel, FieldModel
 
-__all__ = ["MONEY_RECORDS", "PAID_OUT", "account_fields", "key_money_records", "owner_decisions"]
+__all__ = ["MONEY_RECORDS", "PAID_OUT", "account_fields", "decides", "key_money_records", "owner_decisions",
+           "returns"]
 
 # Records of one person's money: what they are billed (invoices, bills, statements), what they pay or are paid
 # (payments, payouts). Not "transaction" or "transfer": a sales transaction of a product is nobody's bill.
@@ -93,6 +94,16 @@ def _about(transaction: str, sentence: str) -> bool:
     return any(re.search(rf"\b{re.escape(w)}\w*", sentence) for w in words)
 
 
+def decides(transaction: str, sentence: str) -> bool:
+    """The sentence has someone approve or decline the transaction ("the owner says yes or no")."""
+    return bool(_DECISION.search(sentence)) and _about(transaction, sentence)
+
+
+def returns(sentence: str) -> bool:
+    """The sentence brings a thing back ("items are returned, checked and sometimes reported damaged")."""
+    return bool(_RETURNED.search(sentence))
+
+
 def owner_decisions(sentences: list[str], entities: dict[str, EntityModel], actor: str | None) -> None:
     """A transaction of a thing a person owns (a loan of a resident's tool, a booking of a host's flat) that the
     brief has its owner approve or decline becomes a request: it records the owner's decision (status
@@ -108,7 +119,7 @@ def owner_decisions(sentences: list[str], entities: dict[str, EntityModel], acto
             if not owners:
                 continue
             names = {w for o in owners for w in (o.replace("_", " "), plural(o).replace("_", " "))}
-            decided = [s for s in sentences if _DECISION.search(s) and _about(name, s) and (
+            decided = [s for s in sentences if decides(name, s) and (
                 _DECIDER.search(s) or any(re.search(rf"\b{re.escape(w)}\b", s) for w in names))]
             if decided:
                 model.decider = thing
