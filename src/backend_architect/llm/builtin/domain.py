@@ -330,7 +330,7 @@ _OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:alr
                           r"(?:own|make|made|build|built|write|wrote|create|created|grow|grew|lend|lent|sell|sold|share|"
                           r"shared|offer|offered|rent out|rented out|donate|donated)\b")
 _OFFERING = re.compile(r"\b(?:lend|lent|sell|sold|share|shared|offer|offered|rent out|rented out|donate|donated)$")
-_PRONOUN = re.compile(r"\b(?:one|it|them)\b")
+_PRONOUN = re.compile(r"\b(?:one|it|them|an? item|the item)\b")  # "borrow an item": one of the things named
 
 
 def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
