@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .access import owner_path
 
 if TYPE_CHECKING:
-    from .domain import EntityModel
+    from .entities import EntityModel
     from .plan import PlanView
 
 __all__ = ["request_endpoints"]

@@ -9,14 +9,11 @@ up need something to sign in with. Read after the relations (domain.py), on the 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from .entities import EntityModel, FieldModel, parse_field
 from .lexicon import NOT_ENTITIES, VERBS
 from .phrases import read_phrases
 from .words import EVENT_LIKE, NOMINAL, _canonical, _singular_head, is_person, plural
-
-if TYPE_CHECKING:
-    from .domain import EntityModel, FieldModel
 
 __all__ = ["MONEY_RECORDS", "PAID_OUT", "account_fields", "decides", "key_money_records", "owner_decisions",
            "returns"]
@@ -131,8 +128,6 @@ def _request_fields(model: EntityModel, corpus: str) -> None:
     """A request's status, set by the requester (cancelled) and the owner (approved, declined), and by the
     return when the thing comes back; nothing is handed over before the owner says yes, so when it was handed
     over is not known at the request."""
-    from .domain import FieldModel
-
     values = ["requested", "approved", "declined", "cancelled"]
     if _RETURNED.search(corpus) or model.field("returned_at"):
         values.append("returned")
@@ -150,7 +145,5 @@ def _request_fields(model: EntityModel, corpus: str) -> None:
 def account_fields(name: str, corpus: str) -> list[FieldModel]:
     """What the people who sign up hold when the brief gives them no fields: an email to sign in with and a
     password hash, unless they sign in through another system (SSO), and a name others see."""
-    from .domain import parse_field
-
     specs = ["email: email unique", "full_name"] + ([] if _SSO.search(corpus) else ["password_hash: secret"])
     return [f for f in (parse_field(s) for s in specs) if f]
