@@ -139,7 +139,7 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
             target = next((n for n in reversed(before) if n in d.entities), None)
             if kinds and target:
                 add(target, kinds)
-    for name, entity in d.entities.items():
+    for name in d.entities:
         # "the owner says yes or no", "items are returned and checked": the thing's owner acts on the request
         ops = eps.get(name, {})
         if "decide" in ops and decides(name, lowered):
