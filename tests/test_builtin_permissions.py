@@ -74,6 +74,7 @@ def test_signing_up_is_public_and_only_the_admin_lists_every_resident(coop):
 
 def test_the_owners_decision_and_the_return_are_traced_to_the_requirements_that_ask_for_them(coop):
     trace = {t["requirement_id"]: t["endpoints"] for t in coop.finish["traceability"]}
+    assert trace["R1"][0] == "POST /api/v1/tools"  # "residents list tools they are happy to lend": they post them
     assert "POST /api/v1/loans/{loan_id}/decision" in trace["R2"] and "POST /api/v1/loans" in trace["R2"]
     assert trace["R3"] == ["POST /api/v1/loans/{loan_id}/return"]
 

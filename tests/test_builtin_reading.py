@@ -216,3 +216,14 @@ def test_the_people_who_sign_up_sign_in_with_an_email_and_a_password_unless_thro
                                                            ("password_hash", "secret")]
     sso = _entities("# Tool swap\n\nResidents sign in with their Google account and list tools they own.\n", ".md")
     assert sso["resident"].field("email") and not sso["resident"].field("password_hash")
+
+
+def test_a_verb_joined_to_the_verb_just_read_is_a_verb_not_a_thing():
+    """"Users like and comment on posts" once traced R5 to reading a comment; "accepts or rejects" made a table."""
+    from backend_architect.llm.builtin.lexicon import NOT_ENTITIES, VERBS
+    from backend_architect.llm.builtin.phrases import read_phrases
+
+    phrases = read_phrases("users like and comment on posts.", VERBS, NOT_ENTITIES)
+    assert [p.head for p in phrases] == ["users", "posts"] and phrases[1].verb == "comment"
+    rejects = read_phrases("its owner accepts or rejects the request.", VERBS, NOT_ENTITIES)
+    assert [p.head for p in rejects] == ["owner", "request"] and rejects[1].verb == "reject"

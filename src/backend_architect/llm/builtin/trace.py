@@ -117,6 +117,8 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
                 kinds = ["create"]
             if verb in _LOOK_AND_ACT:
                 kinds = [*kinds, "list"]  # "open a ticket", "check a booking": read as well as written
+            if verb == "list" and d.entities[name].offered:
+                kinds = ["create", *kinds]  # "residents list tools they are happy to lend": they put them up
             add(name, kinds)
         # "Customers pay by card", "students ... submit their work": a transaction whose object is no entity
         # still makes its record.
