@@ -20,6 +20,7 @@ def test_the_access_cell_names_the_owner_column_and_who_reaches_every_row_beside
     assert access_cell(_ep("GET", "/tools")) == "signed in"
     assert access_cell(_ep("POST", "/invoices", roles=["admin"])) == "admin"
     assert access_cell(_ep("GET", "/loans", owner_scope="resident_id")) == "own rows (`resident_id`)"
+    assert access_cell(_ep("PATCH", "/residents", owner_scope="id")) == "own record (`id`)"
     both = _ep("GET", "/invoices/{invoice_id}", owner_scope="resident_id", roles=["resident", "admin"])
     assert access_cell(both) == "own rows (`resident_id`); every row: admin"
 

@@ -61,7 +61,7 @@ def access_cell(ep: Endpoint) -> str:
     named = ", ".join(ep.roles + ep.scopes)
     if not ep.owner_scope:
         return named or "signed in"
-    own = f"own rows (`{ep.owner_scope}`)"
+    own = "own record (`id`)" if ep.owner_scope == "id" else f"own rows (`{ep.owner_scope}`)"
     beside = _beside_owner(ep)
     return f"{own}; every row: {', '.join(beside)}" if beside else own
 
