@@ -175,7 +175,8 @@ def access_for(plan: PlanView, name: str, managers: list[str]) -> Access:
         # of the loan it is about. Only the admin (or the system) writes them; a notification's reader marks it
         # read and dismisses it.
         owner = path_owner(plan, name)
-        readers = ([owner] if owner in plan.roles else []) + operators
+        # Roles name who may call: the owner's role and the staff's, or none (then the owner scope alone decides)
+        readers = [owner, *operators] if owner in plan.roles else []
         inbox = d.entities[name].field("read_at") is not None
         return Access(False, scope, scope, [], [] if inbox else operators, scope if inbox else None,
                       read_roles=readers, create_roles=operators)
