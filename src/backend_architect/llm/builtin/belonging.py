@@ -142,7 +142,7 @@ def _request_fields(model: EntityModel, corpus: str) -> None:
                          FieldModel(name="damage_note", kind="text", required=False)]
 
 
-def account_fields(name: str, corpus: str) -> list[FieldModel]:
+def account_fields(corpus: str) -> list[FieldModel]:
     """What the people who sign up hold when the brief gives them no fields: an email to sign in with and a
     password hash, unless they sign in through another system (SSO), and a name others see."""
     specs = ["email: email unique", "full_name"] + ([] if _SSO.search(corpus) else ["password_hash: secret"])

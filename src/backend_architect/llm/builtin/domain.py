@@ -140,7 +140,7 @@ def read_domain(brief: Brief) -> Domain:
     key_money_records(sentences, entities, actor, tenant, shortener)
     for name, model in entities.items():
         if name == actor and model.inferred and not model.fields:
-            model.fields = account_fields(name, corpus)  # the people who sign up sign in with something
+            model.fields = account_fields(corpus)  # the people who sign up sign in with something
         if not model.fields and model.inferred and len(model.parents) < 2:
             model.fields = [FieldModel(name="name"), FieldModel(name="description", kind="text", required=False)]
         if not model.context:
