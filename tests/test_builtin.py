@@ -47,6 +47,12 @@ requirements:
   - Operators define alert rules per device and receive alerts.
 non_functional: {peak_rps: 5000, daily_active_users: 2000, data_retention_years: 2}
 """,
+    "tool-swap.md": b"""# Tool swap for a housing co-op
+
+Residents list tools they are happy to lend. A neighbour asks to borrow one for a few days and the
+owner says yes or no. Items are returned, checked and sometimes reported damaged. Invoices are paid
+monthly; reminders are sent when a loan is late. About 300 residents, one volunteer developer.
+""",
 }
 
 

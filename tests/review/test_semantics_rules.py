@@ -150,3 +150,36 @@ def test_an_exclusion_written_in_ddl_counts():
     assert found(Bundle(data=schema_), "schema-no-overlap") == []
     assert schema_.table("reservations").exclusions[0].elements == ["room_id WITH =",
                                                                     "tstzrange(starts_at, ends_at) WITH &&"]
+
+
+RESIDENTS = table("residents", col("email", "text", unique=True), col("password_hash", "text"))
+LOANS = table("loans", col("resident_id", fk="residents"), col("due_at", "timestamptz"))
+
+
+def test_an_invoice_keyed_to_no_one_is_an_error_and_one_keyed_to_its_payer_or_through_its_record_is_not():
+    """The co-op's first design: invoices with an amount and a status, and no key to the resident they bill."""
+    lone = table("invoices", col("number", "text"), col("amount_due", "numeric(12,2)", check="amount_due >= 0"))
+    [finding] = found(bundle(data=schema(RESIDENTS, LOANS, lone)), "schema-money-record-owner")
+    assert finding.location == "invoices" and finding.severity == "error"
+    assert "invoices.resident_id REFERENCES residents" in finding.message
+    keyed = table("invoices", col("resident_id", fk="residents"), col("number", "text"))
+    settles = table("payments", col("loan_id", fk="loans"), col("amount", "numeric(12,2)", check="amount >= 0"))
+    assert found(bundle(data=schema(RESIDENTS, LOANS, keyed, settles)), "schema-money-record-owner") == []
+
+
+def test_a_money_table_is_nobodys_only_when_no_one_signs_in_or_its_description_says_so():
+    lone = table("invoices", col("number", "text"))
+    nobody_signs_in = table("tools", col("name", "text"))
+    assert found(bundle(data=schema(nobody_signs_in, lone)), "schema-money-record-owner") == []
+    own = table("payouts", col("amount", "numeric(12,2)", check="amount >= 0"),
+                description="the platform's own payouts to its bank, nobody's personal record")
+    sales = table("transactions", col("amount", "numeric(12,2)", check="amount >= 0"))  # a sale is nobody's bill
+    assert found(bundle(data=schema(RESIDENTS, own, sales)), "schema-money-record-owner") == []
+
+
+def test_a_reminder_keyed_to_no_one_is_a_warning_and_one_about_a_loan_is_not():
+    lone = table("reminders", col("sent_at", "timestamptz"))
+    [finding] = found(bundle(data=schema(RESIDENTS, LOANS, lone)), "schema-notice-owner")
+    assert finding.location == "reminders" and finding.severity == "warning"
+    about = table("reminders", col("loan_id", fk="loans"), col("sent_at", "timestamptz"))
+    assert found(bundle(data=schema(RESIDENTS, LOANS, about)), "schema-notice-owner") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..spec import Design
 from .mermaid import er_diagram, service_flowchart
 from .sections import (
+    access_cell,
     capacity_section,
     cell as _cell,
     code_list as _list,
@@ -82,7 +83,7 @@ def render_markdown(design: Design) -> str:
             add("| Method | Path | Summary | Access | Responses |\n| --- | --- | --- | --- | --- |")
             for ep in resource.endpoints:
                 statuses = ", ".join(str(r.status) for r in ep.responses)
-                access = "public" if not ep.auth_required else ", ".join(ep.roles + ep.scopes) or "signed in"
+                access = access_cell(ep)
                 add(f"| {ep.method} | `{api.base_path}{ep.path}` | {_cell(ep.summary)}"
                     f"{' (deprecated)' if ep.deprecated else ''} | {access} | {statuses} |")
             add("")

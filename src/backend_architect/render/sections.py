@@ -4,7 +4,7 @@ does not apply or was not produced, rather than leaving it out."""
 from __future__ import annotations
 
 from ..spec import Design
-from ..spec.api import ApiSpecification
+from ..spec.api import ApiSpecification, Endpoint
 from ..spec.data import DatabaseSchema
 from ..spec.services import ServiceArchitecture
 from .mermaid import saga_sequence
@@ -44,6 +44,28 @@ def capacity_section(design: Design) -> list[str]:
     return out
 
 
+def _beside_owner(ep: Endpoint) -> list[str]:
+    """The roles an owner-scoped operation names besides the owner's own (admin, beside resident on
+    resident_id): they reach every row, the owner only their own."""
+    if not ep.owner_scope or not ep.roles:
+        return []
+    owner = ep.owner_scope.rsplit(".", 1)[-1].removesuffix("_id")
+    return [r for r in ep.roles if r != owner]
+
+
+def access_cell(ep: Endpoint) -> str:
+    """Who may call an operation, in the endpoint tables: public, the roles, the owner's own rows (and who
+    reaches every row beside them), or any signed-in caller."""
+    if not ep.auth_required:
+        return "public"
+    named = ", ".join(ep.roles + ep.scopes)
+    if not ep.owner_scope:
+        return named or "signed in"
+    own = "own record (`id`)" if ep.owner_scope == "id" else f"own rows (`{ep.owner_scope}`)"
+    beside = _beside_owner(ep)
+    return f"{own}; every row: {', '.join(beside)}" if beside else own
+
+
 def security_section(api: ApiSpecification) -> list[str]:
     out: list[str] = []
     v = api.versioning
@@ -75,8 +97,11 @@ def security_section(api: ApiSpecification) -> list[str]:
     scoped = [f"`{ep.key}` (`{ep.owner_scope}`)" for ep in api.endpoints() if ep.owner_scope]
     if scoped:
         # What OWASP API1 asks a design to say: which rows a caller reaches, checked against which column.
+        beside = sorted({r for ep in api.endpoints() for r in _beside_owner(ep)})
+        also = (f"; {', '.join(beside)}, named beside an owner scope, reach{'es' if len(beside) == 1 else ''} "
+                "every row") if beside else ""
         out.append(f"Owner-scoped operations (a caller reaches only the rows whose owner column is theirs; another "
-                   f"owner's row answers 404): {'; '.join(scoped)}.")
+                   f"owner's row answers 404{also}): {'; '.join(scoped)}.")
     if api.rate_limits:
         out.append("\n**Rate limiting.** Over a limit the API answers `429` with `Retry-After`, `RateLimit` and "
                    "`RateLimit-Policy` headers.\n")

@@ -57,6 +57,7 @@ PEOPLE = {
     "athlete", "artist", "musician", "photographer", "writer", "designer", "engineer", "manager", "planner",
     "coordinator", "supervisor", "lead", "director", "officer", "representative", "rep", "specialist",
     "restaurant", "shop", "store", "merchant", "provider", "supplier", "carrier", "hotel", "clinic", "school",
+    "resident", "neighbour", "neighbor", "borrower", "lender",
 }
 ANONYMOUS = {"visitor", "guest", "anyone", "everyone", "public", "anybody", "somebody", "someone", "people"}
 _STOP = {"a", "an", "the", "their", "his", "her", "its", "our", "your", "my", "of", "for", "with", "and", "or",

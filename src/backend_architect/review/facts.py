@@ -26,7 +26,8 @@ __all__ = ["Facts", "facts", "is_privileged", "roles_of", "snake"]
 _VERSION = re.compile(r"^(v\d+(\.\d+)*|api|rest|public|internal)$", re.I)
 PRINCIPAL_NAMES = {"user", "customer", "account", "member", "employee", "patient", "student", "client", "buyer",
                    "subscriber", "player", "driver", "rider", "guest", "person", "profile", "seller", "author",
-                   "doctor", "teacher", "owner", "shopper", "traveler", "traveller", "passenger", "staff_member"}
+                   "doctor", "teacher", "owner", "shopper", "traveler", "traveller", "passenger", "staff_member",
+                   "resident"}
 TENANT_NAMES = {"organization", "organisation", "org", "tenant", "workspace", "company", "team", "account_group"}
 CREDENTIAL_COLUMNS = {"password_hash", "password", "hashed_password", "password_digest", "encrypted_password"}
 OWNER_COLUMNS = {"owner_id", "user_id", "created_by", "creator_id", "author_id", "tenant_id", "organization_id",

@@ -109,6 +109,61 @@ def table_reachable(bundle: Bundle) -> Found:
                            "(a lost relationship?) or say in its description why it stands alone")
 
 
+# A person's money (what they are billed, pay or are paid) and what is sent to them: rows of one person.
+_MONEY = {"invoice", "bill", "statement", "receipt", "payment", "charge", "refund", "payout", "payslip",
+          "credit_note", "remittance", "disbursement", "chargeback"}
+_NOTICES = {"reminder", "notification", "alert", "notice", "digest"}
+_NOBODYS = re.compile(r"nobody's|no one's|not personal|(business|company|platform|operator)'s own|internal", re.I)
+
+
+def _ownerless(bundle: Bundle, kinds: set[str]) -> Iterator[tuple[str, str, str]]:
+    """(table, kind, the people table) for each table of these kinds that no foreign-key chain (nor an owner
+    column) ties to the people who sign in or to a tenant. Silent when nobody signs in: then no row has an
+    owner to be scoped to."""
+    data = bundle.data
+    if data is None:
+        return
+    f = facts(bundle)
+    people = sorted(t.name for t in data.tables if singular(t.name) in f.principals)
+    if not people:
+        return
+    for table in data.tables:
+        name = singular(table.name)
+        kind = name.rsplit("_", 1)[-1] if name.rsplit("_", 1)[-1] in kinds else (name if name in kinds else None)
+        if kind is None or name in f.owner_path or _derived(table) or _NOBODYS.search(table.description or ""):
+            continue
+        yield table.name, kind, people[0]
+
+
+@rule("schema-money-record-owner", "error", "cross",
+      "OWASP API1 2023 broken object-level authorization: an invoice, payment or payout is one person's money; a "
+      "table of them with no key to that person (directly or through the record it settles) cannot be scoped "
+      "to its owner, so every signed-in caller reaches every row.",
+      on_emit=("data",))
+def money_record_owner(bundle: Bundle) -> Found:
+    """Money records (invoices, payments, payouts) belong to a person"""
+    for table, kind, people in _ownerless(bundle, _MONEY):
+        person = singular(people)
+        yield table, (f"{table} rows are a person's money but belong to no one: no foreign key leads from {table} "
+                      f"to {people} (the people who sign in) or to a tenant, so no operation can scope a {kind} to "
+                      f"its owner and any signed-in caller reaches every one. Key each row to the person it bills "
+                      f"or pays ({table}.{person}_id REFERENCES {people}), or to the record it settles "
+                      f"(payments.order_id → orders.customer_id); or say in its description that it is nobody's "
+                      "(the business's own)")
+
+
+@rule("schema-notice-owner", "warning", "cross",
+      "OWASP API1 2023: a reminder or notification is sent to someone; keyed to no one, it is readable by every "
+      "signed-in caller or by no one.",
+      on_emit=("data",))
+def notice_owner(bundle: Bundle) -> Found:
+    """Reminders and notifications are keyed to their recipient or to what they are about"""
+    for table, kind, people in _ownerless(bundle, _NOTICES):
+        yield table, (f"{table} are sent to someone but keyed to no one: relate each {kind} to the record it is "
+                      f"about (reminders.loan_id, whose borrower reads it) or to its recipient "
+                      f"({table}.{singular(people)}_id REFERENCES {people})")
+
+
 def _derived(table: object) -> bool:
     description = getattr(table, "description", "") or ""
     return description.startswith(PARTITION_OF) or description == ELSEWHERE

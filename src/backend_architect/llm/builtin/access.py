@@ -16,7 +16,7 @@ from .words import STAFF, is_person
 if TYPE_CHECKING:
     from .plan import PlanView
 
-__all__ = ["set_later", "CALLER_KEYS", "Access", "access_for", "caller_column", "is_privileged", "client_status_values", "owner_path", "principals", "server_owned"]
+__all__ = ["set_later", "CALLER_KEYS", "Access", "access_for", "caller_column", "is_privileged", "client_status_values", "owner_path", "principals", "server_owned", "system_written", "ISSUED"]
 
 _PRINCIPAL_EXTRA = {"account", "profile"}
 # Status values only the server decides (a payment succeeded, an order shipped): never a client's to set.
@@ -27,6 +27,12 @@ _SERVER_STATUS = {"paid", "shipped", "delivered", "succeeded", "success", "faile
 _SERVER_FIELD = re.compile(r"^(total|subtotal|grand_total|amount_due|balance|unit_price)$|^total_|_total$|_count$")
 _VISITOR = re.compile(r"\b(visitors?|guests?|anyone|anonymous|public|without (an account|signing|logging|sign))")
 _READ_WORDS = re.compile(r"\b(browse|see|view|read|search|find|list|look|scroll|explore|discover)")
+
+
+# What the operator issues to a person (an invoice, a payout) and what the system sends them (a reminder): when no one
+# in the brief writes it, its person reads it and no one who signs up creates, changes or deletes it.
+ISSUED = {"invoice", "bill", "statement", "receipt", "payout", "payslip", "credit_note", "remittance", "disbursement"}
+_SENT = {"reminder", "notification", "alert", "notice", "digest"}
 
 
 # Role names an ordinary caller never has (the review's reading of x-roles): these may list everyone.
@@ -46,8 +52,8 @@ def caller_column(plan: PlanView, name: str) -> str | None:
     d = plan.domain
     entity = d.entities[name]
     people = principals(plan)
-    if name in people:
-        return None
+    if name in people or system_written(plan, name):
+        return None  # an admin issuing an invoice names whose it is
     owners = [p for p, _ in entity.parents if p in people and p not in entity.takers]
     # Who creates it ("doctors write prescriptions"), else the signed-in actor's rows, else the one person a
     # row can belong to ("drivers register their vehicles").
@@ -98,17 +104,47 @@ def owner_path(plan: PlanView, name: str) -> list[str] | None:
     return None
 
 
+def system_written(plan: PlanView, name: str) -> bool:
+    """Nobody in the brief writes it: "invoices are paid monthly", "reminders are sent when a loan is late". The
+    person it belongs to reads it; the system or an admin writes it. A tenant's records keep the tenant's rules,
+    and what a person creates ("a freelancer creates invoices") is theirs to write."""
+    d = plan.domain
+    entity = d.entities[name]
+    if name.split("_")[-1] not in ISSUED | _SENT or d.tenant or entity.creator in principals(plan):
+        return False
+    path = owner_path(plan, name)
+    return bool(path) and path != ["id"]
+
+
+def path_owner(plan: PlanView, name: str) -> str | None:
+    """The person an owner path ends at (reminder → loan_id.resident_id → resident)."""
+    d = plan.domain
+    current = name
+    for column in owner_path(plan, name) or []:
+        parent = next((p for p, _ in d.entities[current].parents if p in d.entities
+                       and column in d.entities[current].key_columns(p)), None)
+        if parent is None:
+            return None
+        current = parent
+    return current if current in principals(plan) else None
+
+
 class Access:
-    """The authorization of one entity's operations."""
+    """The authorization of one entity's operations. `read_roles`: beside an owner scope, the roles that read
+    every row (an admin reads every invoice, a resident their own); `create_roles`, when creating is not
+    `write_roles`' (the system sends a notification, its reader marks it read)."""
 
     def __init__(self, public_read: bool, list_scope: str | None, item_scope: str | None, list_roles: list[str],
-                 write_roles: list[str], write_scope: str | None):
+                 write_roles: list[str], write_scope: str | None, read_roles: list[str] | None = None,
+                 create_roles: list[str] | None = None):
         self.public_read = public_read
         self.list_scope = list_scope
         self.item_scope = item_scope
         self.list_roles = list_roles
         self.write_roles = write_roles
         self.write_scope = write_scope
+        self.read_roles = read_roles or []
+        self.create_roles = write_roles if create_roles is None else create_roles
 
 
 def _visitor_reads(plan: PlanView, name: str) -> bool:
@@ -128,10 +164,22 @@ def access_for(plan: PlanView, name: str, managers: list[str]) -> Access:
     path = owner_path(plan, name)
     scope = ".".join(path) if path else None
     privileged = [r for r in managers if r != d.actor] or ([plan.privileged_role] if plan.privileged_role else [])
+    operators = [r for r in managers if r != d.actor] or ([plan.operator_role] if plan.operator_role else [])
     if name in people:
-        # A person's own record: they read and change it; listing everyone is for staff.
-        staff = [r for r in privileged if is_privileged(r)]
+        # A person's own record: they read and change it; listing everyone is for staff (and the admin who bills
+        # the people who sign up picks whom from them).
+        staff = [r for r in (operators if name == d.actor else privileged) if is_privileged(r)]
         return Access(False, None if staff else "id", "id", staff, [], "id")
+    if path and system_written(plan, name) and operators:
+        # An invoice is read by the resident it bills and by the admin who issues it; a reminder by the borrower
+        # of the loan it is about. Only the admin (or the system) writes them; a notification's reader marks it
+        # read and dismisses it.
+        owner = path_owner(plan, name)
+        # Roles name who may call: the owner's role and the staff's, or none (then the owner scope alone decides)
+        readers = [owner, *operators] if owner in plan.roles else []
+        inbox = d.entities[name].field("read_at") is not None
+        return Access(False, scope, scope, [], [] if inbox else operators, scope if inbox else None,
+                      read_roles=readers, create_roles=operators)
     if path:
         # The caller's rows: a customer sees and changes their own orders. What its owner offers to others (tools
         # a resident lends) is browsed by every signed-in person and changed only by its owner.
@@ -186,9 +234,9 @@ def endpoint_access(acc: Access, op: str) -> dict[str, Any]:
         if acc.public_read:
             return {"auth_required": False}
         scope = acc.list_scope if op == "list" else acc.item_scope
-        roles = acc.list_roles if op == "list" and scope is None else []
+        roles = acc.list_roles if op == "list" and scope is None else (acc.read_roles if scope else [])
         return {"auth_required": True, "owner_scope": scope, "roles": roles}
     if op == "create":
-        return {"auth_required": True, "roles": acc.write_roles}
+        return {"auth_required": True, "roles": acc.create_roles}
     return {"auth_required": True, "owner_scope": acc.write_scope if not acc.write_roles else None,
             "roles": acc.write_roles}

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .access import (access_for, caller_column, client_status_values, endpoint_access, managers_by_entity,
-                     owner_path, server_owned, set_later)
+from .access import (ISSUED, access_for, caller_column, client_status_values, endpoint_access, managers_by_entity,
+                     owner_path, server_owned, set_later, system_written)
+from .approvals import request_endpoints
 
 if TYPE_CHECKING:
     from .plan import PlanView
@@ -37,14 +38,14 @@ def _ledger_writes(plan: PlanView, name: str, entity: Any, eps: list[dict[str, A
     del ops["delete"]
     eps[:] = [ep for ep in eps if ep["method"] != "DELETE"]
     status = entity.field("status")
-    staff = plan.privileged_role
+    staff = plan.privileged_role or (plan.operator_role if system_written(plan, name) else None)
     patch = next(ep for ep in eps if ep["method"] == "PATCH")
     if not (staff and status):
         eps.remove(patch)
         del ops["update"]
         return
     patch.update({"auth_required": True, "roles": [staff], "owner_scope": None,
-                  "summary": f"Move a {name.replace('_', ' ')} to another status (staff)"})
+                  "summary": f"Move a {name.replace('_', ' ')} to another status ({staff})"})
     update = next(x for x in schemas if x["name"] == patch["request_schema"])
     update["properties"] = [{"name": "status", "type": "string", "required": True, "enum": status.enum_values,
                              "description": "the status it moves to; every other field is fixed once written"}]
@@ -175,8 +176,10 @@ def plan_api(plan: PlanView) -> dict[str, Any]:
         plan.endpoints_by_entity[name] = {"list": f"GET {path}", "create": f"POST {path}",
                                           "get": f"GET {path}/{{{pid}}}", "update": f"PATCH {path}/{{{pid}}}",
                                           "delete": f"DELETE {path}/{{{pid}}}"}
-        if is_ledger(name):
-            _ledger_writes(plan, name, entity, eps, schemas)
+        if is_ledger(name) or (name.split("_")[-1] in ISSUED and system_written(plan, name)):
+            _ledger_writes(plan, name, entity, eps, schemas)  # an issued invoice is voided, never deleted
+        if entity.decider:
+            request_endpoints(plan, name, entity, eps, schemas)
         resources.append({"name": plan.tables[name].replace("_", "-"), "endpoints": eps,
                           "description": f"{cls} resources"})
     for child, entity in d.entities.items():

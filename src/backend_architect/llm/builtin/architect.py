@@ -195,10 +195,21 @@ class Plan:
         return "staff" if word == "staff" else ("admin" if word.startswith("admin") else word.rstrip("s"))
 
     @property
+    def operator_role(self) -> str | None:
+        """Who issues the invoices and sends the reminders no one in the brief writes: the staff it names, else an
+        admin (a co-op's treasurer), never the people they bill. Only those records get it: a brief that names no
+        staff keeps its other writes as they were."""
+        from .access import system_written
+
+        if self.privileged_role:
+            return self.privileged_role
+        return "admin" if any(system_written(self, n) for n in self.domain.entities) else None
+
+    @property
     def roles(self) -> list[str]:
         first = self.domain.actor or "user"
         return list(dict.fromkeys([first, *self.domain.roles]
-                                  + ([self.privileged_role] if self.privileged_role else [])))
+                                  + ([self.operator_role] if self.operator_role else [])))
 
     # --- services and traceability: see services.py -------------------------------------------
 

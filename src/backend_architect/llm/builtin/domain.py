@@ -14,54 +14,14 @@ from dataclasses import dataclass, field
 from ...inputs.brief import Brief
 from .lexicon import ACTORS, LEXICON, NOT_ENTITIES, TENANTS, TRANSACTION_FIELDS, VERBS, lexicon_for
 from .attributes import value_columns
+from .belonging import account_fields, key_money_records, owner_decisions
+from .entities import EntityModel, FieldModel, guess_kind, parse_field  # noqa: F401 - read here, used by callers
 from .phrases import read_phrases
 from .words import (EVENT_LIKE, NOMINAL, OWNING_VERBS, PERSONS, RELATIONAL, STAFF, VALUE_HEADS, _plural, _GENERIC_TRANSACTIONS, _OBJECT_PREPS,  # noqa: F401
                     _TAKING_VERBS, _candidates, _canonical, _plural, _sentences, _singular_head, _snake, is_person,
                     nominal_for, plural, singular)
 
 __all__ = ["Domain", "EntityModel", "FieldModel", "Join", "read_domain", "plural", "singular"]
-
-
-@dataclass
-class FieldModel:
-    name: str
-    kind: str = "string"  # string text email url int decimal money bool timestamp date enum secret
-    unique: bool = False
-    required: bool = True
-    enum_values: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if self.kind == "enum" and not self.enum_values:
-            self.enum_values = ["active", "inactive"]
-
-
-@dataclass
-class EntityModel:
-    name: str
-    fields: list[FieldModel] = field(default_factory=list)
-    parents: list[tuple[str, bool]] = field(default_factory=list)  # (parent entity, composition?)
-    context: str = ""
-    inferred: bool = True
-    notes: str = ""
-    # Declared `x_id` fields: column -> the entity it references (follower_id -> user).
-    fk_columns: dict[str, str] = field(default_factory=dict)
-    creator: str | None = None  # the person whose requirement creates it ("doctors write prescriptions")
-    takers: set[str] = field(default_factory=set)  # people set on it later ("the driver accepts the trip")
-    source: str = ""  # the sentence an inferred entity was read from
-    # Offered by its owner to others ("tools they are happy to lend", "items they sell"): others browse it.
-    offered: bool = False
-
-    def field(self, name: str) -> FieldModel | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-    def key_columns(self, parent: str) -> list[str]:
-        """The foreign-key columns that reference `parent`: declared ones (follower_id, followee_id), else
-        `parent_id`."""
-        return [c for c, p in self.fk_columns.items() if p == parent] or [f"{parent}_id"]
-
-    def add_parent(self, parent: str, composition: bool = False) -> None:
-        if parent != self.name and parent not in [p for p, _ in self.parents]:
-            self.parents.append((parent, composition))
 
 
 @dataclass
@@ -83,61 +43,6 @@ class Domain:
     corpus: str = ""
     roles: list[str] = field(default_factory=list)  # the people who act, first the one who signs up
     questions: list[str] = field(default_factory=list)  # what the reading could not settle  # the brief's words, lower-cased: title, summary, requirements, constraints
-
-
-def parse_field(spec: str) -> FieldModel | None:
-    """The brief's field mini-language: `name[: type] [unique] [?]`, type one of string, text, email, url,
-    int, decimal, money, bool, timestamp, date, secret, enum(a, b), or `ref Entity` (handled by the caller)."""
-    text = spec.strip()
-    if not text:
-        return None
-    name_part, _, type_part = text.partition(":")
-    name = _snake(name_part)
-    if not name or not re.match(r"^[a-z_]", name):
-        return None
-    type_part = type_part.strip().lower()
-    optional = type_part.endswith("?") or "optional" in type_part or name_part.strip().endswith("?")
-    unique = "unique" in type_part
-    enum_match = re.search(r"enum\s*\(([^)]*)\)", type_part)
-    if enum_match:
-        values = [_snake(v) for v in enum_match.group(1).split(",") if _snake(v)]
-        return FieldModel(name=name, kind="enum", unique=False, required=not optional, enum_values=values)
-    words = re.sub(r"[?]|unique|optional|required", " ", type_part).split()
-    kind = _KINDS.get(words[0], words[0]) if words else guess_kind(name)
-    if kind not in _KIND_SET:
-        kind = guess_kind(name)
-    return FieldModel(name=name, kind=kind, unique=unique, required=not optional)
-
-
-_KINDS = {"str": "string", "varchar": "string", "integer": "int", "number": "decimal", "float": "decimal",
-          "numeric": "decimal", "boolean": "bool", "datetime": "timestamp", "timestamptz": "timestamp",
-          "uri": "url", "password": "secret", "currency": "money", "price": "money"}
-_KIND_SET = {"string", "text", "email", "url", "int", "decimal", "money", "bool", "timestamp", "date", "enum",
-             "secret", "uuid"}
-
-
-def guess_kind(name: str) -> str:
-    if name.endswith("_at") or name in {"timestamp", "time"}:
-        return "timestamp"
-    if name.endswith("date") or name in {"birthday", "date_of_birth"}:
-        return "date"
-    if "email" in name:
-        return "email"
-    if name.endswith(("_hash", "password", "secret", "token")):
-        return "secret"
-    if re.search(r"(price|amount|total|cost|fee|balance|salary|budget)", name):
-        return "money"
-    if re.search(r"(count|quantity|qty|stock|rating|age|position|capacity|size|duration|minutes|seconds)", name):
-        return "int"
-    if name.startswith(("is_", "has_")) or name in {"active", "enabled", "verified", "published"}:
-        return "bool"
-    if re.search(r"(url|website|avatar|link)$", name):
-        return "url"
-    if name in {"description", "body", "content", "notes", "bio", "summary", "text", "comment", "message"}:
-        return "text"
-    if name in {"status", "state"}:
-        return "enum"
-    return "string"
 
 
 def _lexicon_fields(name: str, lexicon: dict[str, tuple[str, list[str], list[str]]] = LEXICON) -> list[FieldModel]:
@@ -231,7 +136,11 @@ def read_domain(brief: Brief) -> Domain:
                 is_person(model.creator)):
             # "Readers comment on posts": a comment is the reader's, not the first actor's the brief names
             model.parents = [(p, comp) for p, comp in model.parents if p != actor]
-    for model in entities.values():
+    sentences = list(dict.fromkeys(_sentences(texts)))
+    key_money_records(sentences, entities, actor, tenant, shortener)
+    for name, model in entities.items():
+        if name == actor and model.inferred and not model.fields:
+            model.fields = account_fields(corpus)  # the people who sign up sign in with something
         if not model.fields and model.inferred and len(model.parents) < 2:
             model.fields = [FieldModel(name="name"), FieldModel(name="description", kind="text", required=False)]
         if not model.context:
@@ -242,6 +151,7 @@ def read_domain(brief: Brief) -> Domain:
             entities[parent].parents = [(p, c) for p, c in entities[parent].parents if p != model.name or c]
     for owner, column, kind in value_columns(texts, entities, shortener):
         entities[owner].fields.append(FieldModel(name=column, kind=kind))
+    owner_decisions(sentences, entities, actor)
     features = set()
     if re.search(r"redirect", corpus):
         features.add("redirect")
@@ -313,6 +223,8 @@ def _resolve_declared_keys(entities: dict[str, EntityModel], actor: str | None) 
 
 # What is sent about something else: it keys what it is about.
 _NOTICES = {"reminder", "notification", "alert", "notice", "email", "digest"}
+# "reminders are sent when a loan is late": the clause after the notice says what it is about.
+_WHEN = re.compile(r"^\W*(?:[a-z]+ ){0,3}?(?:when|whenever|once|if|as soon as)\b")
 # "tools they own", "tools they are happy to lend", "items they want to sell": the thing is the subject's. Only its
 # owner lends, sells, shares or offers a thing.
 _OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:already )?(?:(?:are|is|am) (?:happy|"
@@ -320,7 +232,7 @@ _OWNED_AFTER = re.compile(r"^\W*(?:that |which )?(?:they|he|she|we|you|i) (?:alr
                           r"(?:own|make|made|build|built|write|wrote|create|created|grow|grew|lend|lent|sell|sold|share|"
                           r"shared|offer|offered|rent out|rented out|donate|donated)\b")
 _OFFERING = re.compile(r"\b(?:lend|lent|sell|sold|share|shared|offer|offered|rent out|rented out|donate|donated)$")
-_PRONOUN = re.compile(r"\b(?:one|it|them)\b")
+_PRONOUN = re.compile(r"\b(?:one|it|them|an? item|the item)\b")  # "borrow an item": one of the things named
 
 
 def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | None, tenant: str | None,
@@ -343,9 +255,11 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
         first_object: str | None = None
         for index, (ph, name) in enumerate(zip(phrases, names)):
             about = names[index + 1] if index + 1 < len(phrases) else None
-            if name and about and name.split("_")[-1] in _NOTICES and not is_person(about) and phrases[
-                    index + 1].prep in {"before", "after", "about"}:
-                entities[name].add_parent(about)  # "reminders are sent before a loan is due": a loan's reminder
+            if name and about and name.split("_")[-1] in _NOTICES and not is_person(about) and (
+                    phrases[index + 1].prep in {"before", "after", "about"} or _WHEN.match(
+                        sentence[ph.position + len(" ".join(ph.words)):phrases[index + 1].position])):
+                # "reminders are sent before a loan is due", "... when a loan is late": a loan's reminder
+                entities[name].add_parent(about)
             if name is None or ph.role == "subject":
                 continue
             model = entities[name]
@@ -357,6 +271,8 @@ def _relate_phrases(text: str, entities: dict[str, EntityModel], actor: str | No
                         ph.verb in OWNING_VERBS or ph.verb in _TAKING_VERBS or ph.possessive or ph.verb == "keep"
                         or after):
                     catalog = name in LEXICON and not LEXICON[name][2]
+                    if catalog and subject == actor and ph.verb in OWNING_VERBS and model.creator is None:
+                        model.creator = subject  # "a freelancer creates invoices": theirs to write, not issued
                     if not (catalog and subject == actor):
                         model.add_parent(subject)
                         model.offered = model.offered or bool(after and _OFFERING.search(after.group(0)))

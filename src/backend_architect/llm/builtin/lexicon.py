@@ -100,6 +100,8 @@ TRANSACTION_FIELDS: dict[str, list[str]] = {
     "bid": ["amount: money"],
     "application": ["status: enum(submitted, accepted, rejected, withdrawn)", "notes: text?"],
     "vote": ["value: int"],
+    # a notice the system sends about another record (a late loan), when it is due and when it went out
+    "reminder": ["kind: enum(due_soon, overdue)", "scheduled_for: timestamp", "sent_at: timestamp?"],
 }
 
 

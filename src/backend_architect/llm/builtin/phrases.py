@@ -262,6 +262,8 @@ def read_phrases(sentence: str, verbs: set[str], not_nouns: set[str]) -> list[Ph
                 # "by card or bank transfer": one more noun; "for hours and uploads a backlog": a verb
                 and not (phrases[-1].prep and "NOUN" in readings and nxt not in DET and nxt not in PRON))
             or (word.endswith("ing") and "VERB" in readings and (nxt in DET or nxt in PRON))  # "containing many"
+            # "the owner accepts or rejects the request": a verb joined to the verb just read, not a noun "rejects"
+            or (prev in {"and", "or"} and verb_at == i - 2 and "VERB" in readings and (_vbz(word) or _base_verb(word)))
             or (prev in SUBJECT_PRON and "VERB" in readings and (_vbz(word) or _base_verb(word)))
             or (i and _plural(prev) and noun_like(prev) and _base_verb(word)
                 and (nxt == "" or nxt in _PUNCT or nxt in PREP or nxt in CONJ))  # "how long tickets wait."

@@ -34,4 +34,5 @@ class PlanView(Protocol):
     graphql: dict[str, Any] | None
     services: dict[str, Any]
     privileged_role: str | None
+    operator_role: str | None
     roles: list[str]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .belonging import decides, returns
 from .words import EVENT_LIKE, NOMINAL, VALUE_HEADS, _canonical, _sentences, _singular_head, nominal_for
 from .lexicon import NOT_ENTITIES, VERBS
 from .phrases import lemma, read_phrases
@@ -116,6 +117,8 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
                 kinds = ["create"]
             if verb in _LOOK_AND_ACT:
                 kinds = [*kinds, "list"]  # "open a ticket", "check a booking": read as well as written
+            if verb == "list" and d.entities[name].offered:
+                kinds = ["create", *kinds]  # "residents list tools they are happy to lend": they put them up
             add(name, kinds)
         # "Customers pay by card", "students ... submit their work": a transaction whose object is no entity
         # still makes its record.
@@ -138,6 +141,13 @@ def operations_for(plan: PlanView, text: str) -> list[str]:
             target = next((n for n in reversed(before) if n in d.entities), None)
             if kinds and target:
                 add(target, kinds)
+    for name in d.entities:
+        # "the owner says yes or no", "items are returned and checked": the thing's owner acts on the request
+        ops = eps.get(name, {})
+        if "decide" in ops and decides(name, lowered):
+            found += [ops["decide"], ops["owner_list"]]
+        if "return" in ops and returns(lowered):
+            found.append(ops["return"])
     if not found and read_asked and eps:
         # "Managers see attendance reports": a report names no table; it reads the records it sums up, the
         # transactions (bookings, orders, loans), else the table that most others hang off.
