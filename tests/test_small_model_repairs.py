@@ -708,3 +708,16 @@ def test_for_a_small_model_a_declared_field_and_the_no_overlap_constraint_are_ad
     assert [e.values for e in state.data.enums if e.name == "equipment_kind"] == [["projector", "camera"]]
     assert [x.name for x in tables["bookings"].exclusions] == ["bookings_no_overlap"]
     assert "equipment.kind added (brief-declared-fields)" in outcome.summary
+
+
+def test_a_list_schema_the_model_names_is_a_list_of_its_tables_schema(knowledge):
+    """equipment-booking run 5: `GET /equipment` answered 'equipment_list', a schema it never defined."""
+    state = _state(knowledge, ["Users write notes."])
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id"},
+                          _endpoint("POST", "/notes", "createNote", 201)]))
+    api["api_specification"]["resources"][0]["endpoints"][0]["responses"][0]["schema_ref"] = "notes_list"
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    listed = next(e for e in state.api.endpoints() if e.method == "GET").responses[0]
+    assert listed.schema_ref == "Note" and listed.is_list
+    assert "'notes_list' read as the schema Note (a list of it)" in outcome.summary

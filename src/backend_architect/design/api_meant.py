@@ -313,22 +313,28 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
         written = holder[key]
         if not written or written in defined:
             continue
-        found = by_key.get(_key(written))
+        k, listed = _key(written), False
+        if k not in by_key and k not in tables:
+            # 'equipment_list', 'EquipmentList': the equipment's schema, as a list (equipment-booking run 5)
+            base = _key(re.sub(r"(?i)[_ ]?(list|page|collection|array)$", "", written.rsplit("/", 1)[-1]))
+            if base != k and (base in by_key or base in tables):
+                k, listed = base, True
+        found = by_key.get(k)
         error = key == "schema_ref" and isinstance(holder.get("status"), int) and holder["status"] >= 400
-        if found is None and error and _key(written) not in tables:
+        if found is None and error and k not in tables:
             holder[key] = None  # an error's body is RFC 9457 problem details, which the rendering gives every error
             dropped.add(written)
             continue
-        tokens = "token" in _key(written) or (id(holder) in signed_in and key == "schema_ref")
-        if found is None and tokens and not error and _key(written) not in tables:
+        tokens = "token" in k or (id(holder) in signed_in and key == "schema_ref")
+        if found is None and tokens and not error and k not in tables:
             schema = _token_schema(written)
             if schema["name"] not in defined:
                 schemas.append(schema)
                 defined.add(schema["name"])
                 by_key[_key(schema["name"])] = found = schema["name"]
                 derived[schema["name"]] = ["RFC 6749's token response"]
-        if found is None and _key(written) in tables:
-            table = tables[_key(written)]
+        if found is None and k in tables:
+            table = tables[k]
             schema = _derived(table)
             if schema["name"] in defined:  # the PascalCase name is taken by something else: leave it
                 continue
@@ -339,8 +345,12 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
         if found is None:
             continue
         holder[key] = found
+        if listed and key == "schema_ref" and "status" in holder:
+            holder["is_list"] = True
         if found not in derived:
-            renamed[written] = found
+            renamed[written] = found + (" (a list of it)" if listed else "")
+        elif listed:
+            renamed[written] = found + " (a list of it)"
     notes = [f"schema {name} derived from {'the columns of table ' if 'RFC' not in source[0] else ''}{source[0]}"
              f"{' (secrets write-only)' if 'RFC' not in source[0] else ''}, for the references to it"
              for name, source in derived.items()]
