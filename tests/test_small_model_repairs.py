@@ -721,3 +721,8 @@ def test_a_list_schema_the_model_names_is_a_list_of_its_tables_schema(knowledge)
     listed = next(e for e in state.api.endpoints() if e.method == "GET").responses[0]
     assert listed.schema_ref == "Note" and listed.is_list
     assert "'notes_list' read as the schema Note (a list of it)" in outcome.summary
+    from backend_architect.design.api_meant import _wrapped
+
+    assert _wrapped("employee.list.response") == ("employee", True)  # run 6
+    assert _wrapped("BookingResponse") == ("booking", False) and _wrapped("EquipmentList") == ("equipment", True)
+    assert _wrapped("Playlist") == ("playlist", False)  # a word of its own, not a wrapper

@@ -45,6 +45,19 @@ def _key(name: str) -> str:
 
 
 _SIGN_IN = re.compile(r"(^|/)(auth|login|signin|sign-in|sign_in|tokens?)(/|$)", re.I)
+_WRAPPER_WORDS = {"list", "page", "collection", "array", "items", "results", "response", "request", "body", "result",
+                  "item", "dto", "schema", "model", "data", "payload", "output", "input"}
+_LIST_WORDS = {"list", "page", "collection", "array", "items", "results"}
+
+
+def _wrapped(name: str) -> tuple[str, bool]:
+    """The key of the schema a wrapper name stands for, and whether it is a list of it: 'employee.list.response' →
+    ('employee', True), 'BookingResponse' → ('booking', False)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name.rsplit("/", 1)[-1]).lower()) if w]
+    listed = False
+    while len(words) > 1 and words[-1] in _WRAPPER_WORDS:
+        listed = listed or words.pop() in _LIST_WORDS
+    return _key("_".join(words)), listed
 
 
 def _refs(spec: dict[str, Any], signed_in: set[int] | None = None) -> Iterator[tuple[dict[str, Any], str]]:
@@ -315,10 +328,13 @@ def refs_from_tables(raw: dict[str, Any], state: DesignState) -> tuple[dict[str,
             continue
         k, listed = _key(written), False
         if k not in by_key and k not in tables:
-            # 'equipment_list', 'EquipmentList': the equipment's schema, as a list (equipment-booking run 5)
-            base = _key(re.sub(r"(?i)[_ ]?(list|page|collection|array)$", "", written.rsplit("/", 1)[-1]))
+            # 'equipment_list', 'EquipmentList', 'employee.list.response': the table's schema, as a list
+            # (equipment-booking runs 5 and 6)
+            base, listed = _wrapped(written)
             if base != k and (base in by_key or base in tables):
-                k, listed = base, True
+                k = base
+            else:
+                listed = False
         found = by_key.get(k)
         error = key == "schema_ref" and isinstance(holder.get("status"), int) and holder["status"] >= 400
         if found is None and error and k not in tables:
