@@ -724,5 +724,6 @@ def test_a_list_schema_the_model_names_is_a_list_of_its_tables_schema(knowledge)
     from backend_architect.design.api_meant import _wrapped
 
     assert _wrapped("employee.list.response") == ("employee", True)  # run 6
+    assert _wrapped("employee.get.response") == ("employee", False)
     assert _wrapped("BookingResponse") == ("booking", False) and _wrapped("EquipmentList") == ("equipment", True)
     assert _wrapped("Playlist") == ("playlist", False)  # a word of its own, not a wrapper

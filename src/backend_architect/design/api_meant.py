@@ -46,7 +46,8 @@ def _key(name: str) -> str:
 
 _SIGN_IN = re.compile(r"(^|/)(auth|login|signin|sign-in|sign_in|tokens?)(/|$)", re.I)
 _WRAPPER_WORDS = {"list", "page", "collection", "array", "items", "results", "response", "request", "body", "result",
-                  "item", "dto", "schema", "model", "data", "payload", "output", "input"}
+                  "item", "dto", "schema", "model", "data", "payload", "output", "input", "get", "create", "update",
+                  "delete", "patch", "post", "put", "read", "detail", "details", "one", "single", "view"}
 _LIST_WORDS = {"list", "page", "collection", "array", "items", "results"}
 
 
