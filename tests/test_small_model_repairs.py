@@ -727,3 +727,15 @@ def test_a_list_schema_the_model_names_is_a_list_of_its_tables_schema(knowledge)
     assert _wrapped("employee.get.response") == ("employee", False)
     assert _wrapped("BookingResponse") == ("booking", False) and _wrapped("EquipmentList") == ("equipment", True)
     assert _wrapped("Playlist") == ("playlist", False)  # a word of its own, not a wrapper
+
+
+def test_an_operation_id_repeated_in_one_resource_is_named_by_its_method_and_path(knowledge):
+    """equipment-booking run 7: `getEquipment` on GET /equipment and on GET /equipment/{equipment_id}, twice."""
+    state = _state(knowledge, ["Users write notes."])
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "getNote"), "owner_scope": "user_id"},
+                          {**_endpoint("GET", "/notes/{note_id}", "getNote"), "owner_scope": "user_id"},
+                          _endpoint("POST", "/notes", "createNote", 201)]))
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    assert sorted(e.operation_id for e in state.api.endpoints() if e.method == "GET") == ["getNotesByNoteId",
+                                                                                         "listNotes"]

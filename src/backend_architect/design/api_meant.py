@@ -51,6 +51,18 @@ _WRAPPER_WORDS = {"list", "page", "collection", "array", "items", "results", "re
 _LIST_WORDS = {"list", "page", "collection", "array", "items", "results"}
 
 
+def _id_of(method: Any, path: Any) -> str:
+    """listEquipment for GET /equipment, getEquipmentByEquipmentId for GET /equipment/{equipment_id}."""
+    segments = [s for s in str(path).split("/") if s]
+    item = bool(segments) and segments[-1].startswith("{")
+    verb = {"GET": "get" if item else "list", "POST": "create", "PUT": "replace", "PATCH": "update",
+            "DELETE": "delete"}.get(str(method).upper(), str(method).lower())
+    camel = lambda text: "".join(w.capitalize() for w in re.split(r"[^A-Za-z0-9]+", text) if w)  # noqa: E731
+    words = [camel(s) for s in segments if not s.startswith("{")]
+    params = [camel(s.strip("{}")) for s in segments if s.startswith("{")]
+    return verb + "".join(words) + ("By" + "And".join(params) if params else "")
+
+
 def _wrapped(name: str) -> tuple[str, bool]:
     """The key of the schema a wrapper name stands for, and whether it is a list of it: 'employee.list.response' →
     ('employee', True), 'BookingResponse' → ('booking', False)."""
@@ -226,7 +238,12 @@ def shapes_as_meant(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     renamed = [(e, f"{e['operation_id']}{''.join(p.capitalize() for p in re.split(r'[^A-Za-z0-9]+', name) if p)}")
                for name, e in endpoints if e.get("operation_id") in repeated]
     fresh = [new for _, new in renamed]
-    if renamed and len(set(fresh)) == len(fresh) and not set(fresh) & set(ids):
+    if renamed and (len(set(fresh)) != len(fresh) or set(fresh) & set(ids)):
+        # repeated within one resource (equipment-booking run 7: getEquipment on GET /equipment and on GET
+        # /equipment/{id}): each is named by its method and path
+        renamed = [(e, _id_of(e.get("method"), e.get("path"))) for _, e in endpoints
+                   if e.get("operation_id") in repeated]
+        fresh = [new for _, new in renamed]
         for endpoint, new in renamed:
             notes.append(f"operation id {endpoint['operation_id']} of {endpoint.get('method')} {endpoint.get('path')} "
                          f"read as {new}")
