@@ -739,3 +739,18 @@ def test_an_operation_id_repeated_in_one_resource_is_named_by_its_method_and_pat
     assert outcome.ok, outcome.errors
     assert sorted(e.operation_id for e in state.api.endpoints() if e.method == "GET") == ["getNotesByNoteId",
                                                                                          "listNotes"]
+
+
+def test_for_a_small_model_a_public_write_is_signed_in_and_then_scoped_to_its_owner(knowledge):
+    """equipment-booking run 7: bookings written and changed with no token, and every employee public."""
+    state = _state(knowledge, ["Users write notes."])
+    state.drop_unused_at_once = True
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id"},
+                          {**_endpoint("POST", "/notes", "createNote", 201), "auth_required": False},
+                          {**_endpoint("DELETE", "/notes/{note_id}", "deleteNote", 204), "auth_required": False}]))
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    endpoints = {f"{e.method} {e.path}": e for e in state.api.endpoints()}
+    assert endpoints["POST /notes"].auth_required and endpoints["DELETE /notes/{note_id}"].auth_required
+    assert endpoints["DELETE /notes/{note_id}"].owner_scope == "user_id"  # the second round
+    assert "DELETE /notes/{note_id}: auth_required True (authz-write-public)" in outcome.summary

@@ -215,8 +215,13 @@ def _emit_api(args: EmitApiSpec, state: DesignState) -> ToolOutcome:
     errors = check_openapi(openapi_document(api))
     findings = artifact_findings("api", api, data=state.data, brief=state.brief, services=state.services)
     applied: list[str] = []
-    if state.drop_unused_at_once and not errors and any(f.fix for f in findings if f.severity == "error"):
-        api, applied = applied_fixes([f for f in findings if f.severity == "error"], api)
+    for _ in range(3):  # a fix may open the next (signed in, then scoped to the owner): three rounds at most
+        if not state.drop_unused_at_once or errors or not any(f.fix for f in findings if f.severity == "error"):
+            break
+        api, more = applied_fixes([f for f in findings if f.severity == "error"], api)
+        if not more:
+            break
+        applied += more
         findings = artifact_findings("api", api, data=state.data, brief=state.brief, services=state.services)
     review_errors, noted = _said("api", api, findings)
     if applied:

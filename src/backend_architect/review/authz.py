@@ -177,7 +177,8 @@ def sensitive_public(bundle: Bundle) -> Found:
             continue  # the brief lets anyone read it: a public short link, a public catalog
         yield op.ptr + "/security", (
             f"{op.label} is public (security: []), yet {_sensitive_kind(f, table, props)}: anyone can read them. "
-            "Require authentication, and scope it to the owner (x-owner-scope) or restrict it to a role (x-roles)")
+            "Require authentication, and scope it to the owner (x-owner-scope) or restrict it to a role (x-roles)"), {
+            "auth_required": True}
 
 
 @rule("authz-write-public", "error", "cross",
@@ -193,7 +194,8 @@ def write_public(bundle: Bundle) -> Found:
             continue  # sign-up: POST /customers creates the caller's own account
         yield op.ptr + "/security", (
             f"{op.label} is public (security: []): anyone can write {table or 'it'} without signing in. Require "
-            "authentication; only sign-up (POST to the account collection) and sign-in may be public")
+            "authentication; only sign-up (POST to the account collection) and sign-in may be public"), {
+            "auth_required": True}
 
 
 _SIGN_UP_IN = re.compile(r"^(login|log-in|log_in|signin|sign-in|sign_in|signup|sign-up|sign_up|register|"
