@@ -754,3 +754,23 @@ def test_for_a_small_model_a_public_write_is_signed_in_and_then_scoped_to_its_ow
     assert endpoints["POST /notes"].auth_required and endpoints["DELETE /notes/{note_id}"].auth_required
     assert endpoints["DELETE /notes/{note_id}"].owner_scope == "user_id"  # the second round
     assert "DELETE /notes/{note_id}: auth_required True (authz-write-public)" in outcome.summary
+
+
+def test_for_a_small_model_the_index_an_access_pattern_names_is_made(knowledge):
+    """equipment-booking run 8: `get_equipment_by_status` served by `idx_equipment_status`, an index it never
+    wrote, twice running."""
+    from backend_architect.spec.as_meant import copied_indexes
+
+    raw = {"tables": [{"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                                        {"name": "status", "type": "text"}]}],
+           "access_patterns": [
+               {"name": "get_equipment_by_status", "table": "equipment", "index": "idx_equipment_status",
+                "query": "SELECT * FROM equipment WHERE status = $1"},
+               {"name": "by_colour", "table": "equipment", "index": "idx_equipment_colour",
+                "query": "SELECT * FROM equipment WHERE colour = $1"}]}
+    fixed, notes = copied_indexes(raw, small=True)
+    assert fixed["tables"][0]["indexes"] == [{"name": "idx_equipment_status", "columns": ["status"],
+                                              "reason": "serves the access pattern get_equipment_by_status"}]
+    assert "equipment.idx_equipment_status on (status) added: the access pattern get_equipment_by_status names it" \
+        in notes  # no column colour: left for validation to name
+    assert "indexes" not in copied_indexes(raw)[0]["tables"][0]  # a larger model is told

@@ -108,7 +108,38 @@ def copied_indexes(data: Any, small: bool = False) -> tuple[Any, list[str]]:
     notes += _per_table_index_names(data["tables"], patterns)
     notes += _inline_enums(data)
     notes += _implied_references(data["tables"])
+    if small:
+        notes += _indexes_patterns_name(data["tables"], patterns)
     return data, notes
+
+
+def _indexes_patterns_name(tables: list[Any], patterns: list[dict[str, Any]]) -> list[str]:
+    """For a small model: an access pattern naming an index the table does not have (`idx_equipment_status`,
+    `WHERE status = $1`), twice running in equipment-booking run 8, gets that index on the column its name and
+    its query both name."""
+    by_name = {t["name"]: t for t in tables if isinstance(t, dict) and isinstance(t.get("name"), str)}
+    notes = []
+    for p in patterns:
+        table, name, query = by_name.get(p.get("table")), p.get("index"), p.get("query")
+        if table is None or not isinstance(name, str) or not isinstance(query, str):
+            continue
+        columns = [c for c in _items(table.get("columns")) if isinstance(c, dict) and isinstance(c.get("name"), str)]
+        indexes = table.setdefault("indexes", []) if isinstance(table.get("indexes", []), list) else None
+        if indexes is None or any(isinstance(i, dict) and i.get("name") == name for i in indexes):
+            continue
+        implied = {pg_object_name(table["name"], None, "pkey")} | {
+            pg_object_name(table["name"], c["name"], "key") for c in columns if c.get("unique") is True}
+        if name in implied:
+            continue
+        named = [c["name"] for c in columns if re.search(rf"(^|_){re.escape(c['name'])}(_|$)",
+                                                         name.lower().replace(table["name"], ""))
+                 and re.search(rf"\b{re.escape(c['name'])}\b\s*(=|<|>|in\b|between\b)", query, re.I)]
+        if not named:
+            continue
+        column = max(named, key=len)
+        indexes.append({"name": name, "columns": [column], "reason": f"serves the access pattern {p.get('name')}"})
+        notes.append(f"{table['name']}.{name} on ({column}) added: the access pattern {p.get('name')} names it")
+    return notes
 
 
 # The brief's field notation (`email: email unique`, `password_hash: secret`, `serial_number: string`), which the
