@@ -774,3 +774,16 @@ def test_for_a_small_model_the_index_an_access_pattern_names_is_made(knowledge):
     assert "equipment.idx_equipment_status on (status) added: the access pattern get_equipment_by_status names it" \
         in notes  # no column colour: left for validation to name
     assert "indexes" not in copied_indexes(raw)[0]["tables"][0]  # a larger model is told
+
+
+def test_an_access_pattern_sent_twice_is_kept_once_or_renamed():
+    """equipment-booking run 9: two patterns whose names, cut at 63 characters, came out the same, twice running."""
+    from backend_architect.spec.as_meant import copied_indexes
+
+    pattern = {"name": "by_status", "table": "equipment", "index": "equipment_pkey",
+               "query": "SELECT * FROM equipment WHERE id = $1"}
+    raw = {"tables": [{"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
+           "access_patterns": [pattern, dict(pattern), {**pattern, "query": "SELECT id FROM equipment WHERE id = $1"}]}
+    fixed, notes = copied_indexes(raw)
+    assert [p["name"] for p in fixed["access_patterns"]] == ["by_status", "by_status_2"]
+    assert "access pattern by_status sent twice: once kept" in notes

@@ -90,7 +90,8 @@ def copied_indexes(data: Any, small: bool = False) -> tuple[Any, list[str]]:
         return data, []
     data = copy.deepcopy(data)
     patterns = [p for p in _items(data.get("access_patterns")) if isinstance(p, dict)]
-    notes = _brief_types(data["tables"]) + _surrogate_keys(data["tables"], small)
+    notes = _brief_types(data["tables"]) + _surrogate_keys(data["tables"], small) + _repeated_patterns(data)
+    patterns = [p for p in _items(data.get("access_patterns")) if isinstance(p, dict)]
     for table in data["tables"]:
         if not isinstance(table, dict) or not isinstance(table.get("indexes"), list):
             continue
@@ -155,6 +156,34 @@ def _brief_types(tables: list[Any]) -> list[str]:
             if isinstance(kind, str) and kind.strip().lower() in _BRIEF_TEXT_TYPES:
                 column["type"] = "text"
                 notes.append(f"{table.get('name')}.{column.get('name')} is text (the brief's {kind.strip()!r})")
+    return notes
+
+
+def _repeated_patterns(data: dict[str, Any]) -> list[str]:
+    """An access pattern sent twice (equipment-booking run 9: names cut at 63 characters came out the same): the
+    same query again is left out; another query under the same name gets a name of its own."""
+    patterns = data.get("access_patterns")
+    if not isinstance(patterns, list):
+        return []
+    seen: dict[str, Any] = {}
+    kept, notes = [], []
+    for p in patterns:
+        name = p.get("name") if isinstance(p, dict) else None
+        if not isinstance(name, str):
+            kept.append(p)
+            continue
+        if name in seen and seen[name].get("query") == p.get("query"):
+            notes.append(f"access pattern {name} sent twice: once kept")
+            continue
+        if name in seen:
+            n = 2
+            while f"{name[:60]}_{n}" in seen:
+                n += 1
+            p["name"] = f"{name[:60]}_{n}"
+            notes.append(f"access pattern {name} sent twice with another query: the second is {p['name']}")
+        seen[p["name"]] = p
+        kept.append(p)
+    data["access_patterns"] = kept
     return notes
 
 
