@@ -244,6 +244,7 @@ def shapes_as_meant(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         renamed = [(e, _id_of(e.get("method"), e.get("path"))) for _, e in endpoints
                    if e.get("operation_id") in repeated]
         fresh = [new for _, new in renamed]
+    if renamed and len(set(fresh)) == len(fresh) and not set(fresh) & set(ids):
         for endpoint, new in renamed:
             notes.append(f"operation id {endpoint['operation_id']} of {endpoint.get('method')} {endpoint.get('path')} "
                          f"read as {new}")
