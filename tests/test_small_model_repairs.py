@@ -787,23 +787,3 @@ def test_an_access_pattern_sent_twice_is_kept_once_or_renamed():
     fixed, notes = copied_indexes(raw)
     assert [p["name"] for p in fixed["access_patterns"]] == ["by_status", "by_status_2"]
     assert "access pattern by_status sent twice: once kept" in notes
-
-
-def test_for_a_small_model_what_filters_on_a_column_the_table_lacks_is_left_out():
-    """equipment-booking run 10: equipment queried by employee_id, then an index on it, a column it does not have."""
-    from backend_architect.spec.as_meant import copied_indexes
-
-    raw = {"tables": [{"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
-                                                        {"name": "status", "type": "text"}],
-                       "indexes": [{"name": "equipment_idx_employee_id", "columns": ["employee_id"], "reason": "r"},
-                                   {"name": "equipment_idx_status", "columns": ["status"], "reason": "r"}]}],
-           "access_patterns": [
-               {"name": "by_employee", "table": "equipment", "index": "equipment_idx_employee_id",
-                "query": "SELECT * FROM equipment WHERE employee_id = $1"},
-               {"name": "by_status", "table": "equipment", "index": "equipment_idx_status",
-                "query": "SELECT * FROM equipment WHERE status = $1 ORDER BY id"}]}
-    fixed, notes = copied_indexes(raw, small=True)
-    assert [p["name"] for p in fixed["access_patterns"]] == ["by_status"]
-    assert [i["name"] for i in fixed["tables"][0]["indexes"]] == ["equipment_idx_status"]
-    assert "access pattern by_employee left out: equipment has no column employee_id" in notes
-    assert len(copied_indexes(raw)[0]["access_patterns"]) == 2  # a larger model is told

@@ -110,51 +110,8 @@ def copied_indexes(data: Any, small: bool = False) -> tuple[Any, list[str]]:
     notes += _inline_enums(data)
     notes += _implied_references(data["tables"])
     if small:
-        notes += _unservable(data)
-        patterns = [p for p in _items(data.get("access_patterns")) if isinstance(p, dict)]
         notes += _indexes_patterns_name(data["tables"], patterns)
     return data, notes
-
-
-_FILTERED = re.compile(r"\b([a-z_][a-z0-9_]*)\s*(=|<|>|\bin\b|\bbetween\b)", re.I)
-
-
-def _unservable(data: dict[str, Any]) -> list[str]:
-    """For a small model: an index on a column its table does not have, and an access pattern whose query filters
-    on one (equipment-booking run 10: equipment by employee_id, then an index on it), are left out: no query of
-    that table can use them."""
-    by_name = {t["name"]: t for t in data["tables"] if isinstance(t, dict) and isinstance(t.get("name"), str)}
-    notes = []
-    for table in by_name.values():
-        names = {c.get("name") for c in _items(table.get("columns")) if isinstance(c, dict)}
-        indexes = table.get("indexes")
-        if isinstance(indexes, list):
-            kept = [i for i in indexes if not isinstance(i, dict) or all(
-                str(c).split()[0] in names for c in _items(i.get("columns")) if str(c).strip()
-                and re.fullmatch(r"[a-z_][a-z0-9_]*(\s+(asc|desc))?", str(c).strip(), re.I))]
-            notes += [f"{table['name']}.{i.get('name')} left out: it indexes a column the table does not have"
-                      for i in indexes if i not in kept]
-            table["indexes"] = kept
-    patterns = data.get("access_patterns")
-    if isinstance(patterns, list):
-        kept = []
-        for p in patterns:
-            table = by_name.get(p.get("table")) if isinstance(p, dict) else None
-            query = p.get("query") if isinstance(p, dict) else None
-            if table is None or not isinstance(query, str) or " join " in query.lower():
-                kept.append(p)
-                continue
-            names = {str(c.get("name")).lower() for c in _items(table.get("columns")) if isinstance(c, dict)}
-            where = query.lower().split(" where ", 1)[1] if " where " in query.lower() else ""
-            missing = sorted({m.group(1) for m in _FILTERED.finditer(where)
-                              if m.group(1) not in names and not m.group(1).startswith("$")} - {"and", "or", "not"})
-            if missing:
-                notes.append(f"access pattern {p.get('name')} left out: {table['name']} has no column "
-                             f"{', '.join(missing)}")
-                continue
-            kept.append(p)
-        data["access_patterns"] = kept
-    return notes
 
 
 def _indexes_patterns_name(tables: list[Any], patterns: list[dict[str, Any]]) -> list[str]:
