@@ -538,7 +538,7 @@ def test_rows_a_requirement_calls_a_persons_own_lead_to_the_person(knowledge):
 
 def test_a_persons_own_profile_is_their_own_row():
     from backend_architect.review.bundle import Bundle
-    from backend_architect.review.conformance import owned_rows
+    from backend_architect.review.ownership import owned_rows
     from backend_architect.spec.data import DatabaseSchema
 
     brief = Brief.model_validate({"title": "Notes", "requirements": ["Users update their profile."]})
@@ -668,7 +668,7 @@ def test_signing_in_with_their_email_is_not_about_rows_they_own():
     """equipment-booking run 3: "Employees log in with their company email and password" asked for an
     employee_id on a table of companies."""
     from backend_architect.review.bundle import Bundle
-    from backend_architect.review.conformance import owned_rows
+    from backend_architect.review.ownership import owned_rows
     from backend_architect.spec.data import DatabaseSchema
 
     brief = Brief.model_validate({"title": "Booking", "requirements": [

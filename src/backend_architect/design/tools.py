@@ -104,11 +104,14 @@ def _stale(errors: list[str]) -> str:
 def _review(kind: str, subject: Any, state: DesignState) -> tuple[list[str], str]:
     """The review rules over an emitted artifact: errors go back to the model to repair; warnings are
     named in the acceptance (and land in review.json), so the model may improve them but need not."""
+    return _said(kind, subject, _findings(kind, subject, state))
+
+
+def _findings(kind: str, subject: Any, state: DesignState) -> list[Any]:
     from ..review.report import artifact_findings
 
-    findings = artifact_findings(kind, subject, data=state.data, brief=state.brief, api=state.api,
-                                 services=state.services)
-    return _said(kind, subject, findings)
+    return artifact_findings(kind, subject, data=state.data, brief=state.brief, api=state.api,
+                             services=state.services)
 
 
 def _said(kind: str, subject: Any, findings: list[Any]) -> tuple[list[str], str]:
@@ -141,13 +144,9 @@ def _finish_review(args: FinishDesign, state: DesignState) -> list[str]:
     return lines
 
 
-def _schema_fixes_applied(schema: Any, state: DesignState) -> tuple[Any, list[str]]:
+def _schema_fixes_applied(schema: Any, findings: list[Any]) -> tuple[Any, list[str]]:
     """The small-model policy, as for the API: the columns the review gives ready to send are added, and said. A
     column the rule names (the owner's key of "users list their links") is the expert's choice."""
-    from ..review.report import artifact_findings
-
-    findings = artifact_findings("data", schema, data=state.data, brief=state.brief, api=state.api,
-                                 services=state.services)
     fixes = [f for f in findings if f.severity == "error" and f.fix and "database_schema" in f.fix]
     if not fixes:
         return schema, []
@@ -185,9 +184,10 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
         dropped += "; " + "; ".join(quoted)
     errors = check_sql(sql_statements(schema))
     errors += _check_access(schema)
-    review_errors, noted = _review("data", schema, state)
+    findings = _findings("data", schema, state)
+    review_errors, noted = _said("data", schema, findings)
     if state.drop_unused_at_once and not errors and review_errors:
-        schema, applied = _schema_fixes_applied(schema, state)
+        schema, applied = _schema_fixes_applied(schema, findings)
         if applied:
             errors = check_sql(sql_statements(schema)) + _check_access(schema)
             review_errors, noted = _review("data", schema, state)

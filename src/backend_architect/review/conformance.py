@@ -14,6 +14,7 @@ from typing import Any
 
 from .bundle import Bundle
 from .engine import rule
+from ..spec.words import a as _a
 from .english import READ, WRITE, Reading, singular, verb_kind
 from .facts import Facts, facts, is_privileged, literal_segments, request_schema, roles_of, snake
 from .openapi_index import Operation
@@ -222,7 +223,7 @@ def requirement_served(bundle: Bundle) -> Found:
                 op.method in _FITS[k] and _actor_fits(op, reading, f.roles, k, f.principals) for k in reading.kinds)]
             also = sorted({f"{op.method.upper()} {op.path}" for op in serving})
             hint = f" (these would: {', '.join(also[:4])})" if also and traced is not None else ""
-            message = (f"requirement {req.id} ({_short(req.text)}) is not served{where}: " + "; ".join(missing)
+            message = (f"requirement {req.id} ({short(req.text)}) is not served{where}: " + "; ".join(missing)
                        + f". Trace it to an operation that does it{hint}, or add one; or, if the design cannot serve "
                        f"it, an open question that begins '{req.id} … is not served' and asks how it should be")
             if also and traced is not None:
@@ -232,7 +233,7 @@ def requirement_served(bundle: Bundle) -> Found:
                 yield f"traceability/{req.id}", message
 
 
-_SIGN_IN = re.compile(r"(sign|log)([\s_-]*(up|in|on|out))?|register|authenticate|login|logout|signup", re.I)
+SIGN_IN = re.compile(r"(sign|log)([\s_-]*(up|in|on|out))?|register|authenticate|login|logout|signup", re.I)
 
 
 def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
@@ -243,7 +244,7 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
     ones found, scoped to the caller's own rows where the table has an owner: a model that is told so adds it
     in the API phase, not at finish, where the API is no longer offered."""
     for f, req, reading in _people_requirements(bundle):
-        if all(_SIGN_IN.fullmatch(v) for v in reading.verbs):
+        if all(SIGN_IN.fullmatch(v) for v in reading.verbs):
             continue  # signing up and in is the auth endpoints' work, not an operation on the people's table
         ops = _ops_for_nouns(bundle, f, reading)
         if not ops:
@@ -263,7 +264,7 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                 if "redirect" in reading.verbs and not any(str(s).startswith("3") for s in op.responses()):
                     fix["responses"] = [{"status": 302, "description": "Found: Location is the target"},
                                         {"status": 404, "description": "Not found"}]
-                yield op.ptr, (f"requirement {req.id} ({_short(req.text)}) is for {_a(reading.actor or 'caller')}, "
+                yield op.ptr, (f"requirement {req.id} ({short(req.text)}) is for {_a(reading.actor or 'caller')}, "
                                f"without signing in, but {op.label} requires a token: make it public"
                                + (" and answer 302 with the Location" if "responses" in fix else "")), fix
                 continue
@@ -280,7 +281,7 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                 collection = f"{base}/{name}"
             verbs = ", ".join(v for v in reading.verbs if verb_kind(v) == kind)
             endpoint: dict[str, object] = {"method": "GET" if kind == READ else "POST", "path": collection,
-                                           "summary": _short(req.text),
+                                           "summary": short(req.text),
                                            "responses": [{"status": 200 if kind == READ else 201,
                                                           "description": "OK" if kind == READ else "Created"}]}
             if kind == READ and reading.anonymous:
@@ -292,7 +293,7 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
             elif table and f.owned(table) and f.owner_path[table] != ["id"]:
                 endpoint["owner_scope"] = ".".join(f.owner_path[table])
             yield f"traceability/{req.id}", (
-                f"requirement {req.id} ({_short(req.text)}) has no operation that can serve it: no {kind} operation "
+                f"requirement {req.id} ({short(req.text)}) has no operation that can serve it: no {kind} operation "
                 f"({'GET' if kind == READ else 'POST/PUT/PATCH'}) on {', '.join(sorted({o.label for o in ops})[:3])} "
                 f"for '{verbs}'; add one"), {"add_endpoint": endpoint, "beside": [beside.method, beside.path]}
 
@@ -313,77 +314,10 @@ def _who(op: Operation) -> str:
     return "only " + ", ".join(roles) if roles else "any signed-in caller"
 
 
-def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeio" else "a ") + noun
 
 
-def _short(text: str) -> str:
+def short(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
-
-
-_SELF_NOUNS = {"profile", "account", "password", "email", "setting", "detail", "data", "information", "name",
-               "preference", "credential", "avatar", "address", "photo", "picture"}
-
-
-@rule("brief-owned-rows", "error", "cross",
-      "Brief conformance (OWASP API1 2023): rows a requirement calls a person's own ('users list their links') "
-      "lead to that person by a foreign key; without one no query finds them and no endpoint can scope to them.",
-      on_emit=("data",))
-def owned_rows(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
-    """A person's own rows lead to the person"""
-    if bundle.brief is None or bundle.data is None:
-        return
-    f = facts(bundle)
-    owners = f.principals | f.tenants
-    said: set[str] = set()
-    for req in bundle.brief.requirements:
-        reading = f.readings.get(req.id)
-        own = [n for n in (reading.own_nouns if reading is not None and reading.person else []) if n not in _SELF_NOUNS]
-        principal = reading.actor if reading is not None and reading.actor in f.principals else (
-            next(iter(f.principals)) if len(f.principals) == 1 else None)
-        if not own or reading is None or principal is None or all(_SIGN_IN.fullmatch(v) for v in reading.verbs):
-            continue  # "Employees log in with their company email": their own credentials, on their own row
-        people = next(t for t in f.tables if singular(t) == principal)
-        things = [t for t in f.tables if singular(t) not in owners]
-        named = [t for t in things if singular(t) in own or len(t.split("_")) > 1 and
-                 {singular(w) for w in t.split("_")} <= set(reading.nouns)]
-        if named:
-            lacking = [t for t in named if not f.owned(singular(t))]
-        elif things and not any(f.owned(singular(t)) for t in things):
-            # "their links" names no table: the table at the top of the unowned ones (clicks lead to short_urls)
-            tops = [t for t in things if not any(c.references is not None and c.references.table in things
-                                                 and c.references.table != t for c in f.tables[t].columns)]
-            lacking = tops if len(tops) == 1 else []
-            if not lacking:
-                yield people, (f"requirement {req.id} ({_short(req.text)}) is about {_a(reading.actor or principal)}'s "
-                               f"own {', '.join(own)}, but no table leads to {people} by a foreign key: add "
-                               f"{principal}_id (references {people}) to the table of {', '.join(own)}"), {}
-                continue
-        else:
-            continue
-        for table in lacking:
-            if table in said:
-                continue
-            said.add(table)
-            key = f"{principal}_id"
-            kind, pk = _key_of(f.tables[people])
-            column = {"name": key, "type": kind, "not_null": True,
-                      "references": {"table": people, "column": pk, "on_delete": "cascade"},
-                      "description": f"the {principal} whose row it is"}
-            index = {"name": f"{table}_{key}_idx", "columns": [key], "reason": f"indexes the foreign key {key}: "
-                     f"a {principal}'s own {table}"}
-            yield table, (f"requirement {req.id} ({_short(req.text)}) is about {_a(reading.actor or principal)}'s own "
-                          f"{', '.join(own)}, but {table} has no foreign key leading to {people}: no query can find "
-                          f"{_a(principal)}'s rows; add {key}"), {
-                "database_schema": {"tables": [{"name": table, "columns": [column], "indexes": [index]}]}}
-
-
-def _key_of(table: Any) -> tuple[str, str]:
-    """(the type a reference to the table has, the column it references)."""
-    pk = [c for c in table.columns if c.primary_key]
-    kind = pk[0].type.lower() if len(pk) == 1 else "uuid"
-    return {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}.get(kind, kind), \
-        (pk[0].name if len(pk) == 1 else "id")
 
 
 @rule("brief-child-with-parent", "error", "cross",

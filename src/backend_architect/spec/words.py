@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["singular"]
+__all__ = ["a", "singular"]
 
 _IRREGULAR = {"people": "people", "staff": "staff", "data": "data", "media": "media", "news": "news",
               "series": "series", "status": "status", "address": "address", "analysis": "analysis", "bus": "bus",
@@ -26,3 +26,8 @@ def singular(word: str) -> str:
         if tail.endswith(suffix) and not tail.endswith("ss") and not tail.endswith("us") and len(tail) > 3:
             return head + tail[: -len(suffix)] + repl
     return word
+
+
+def a(noun: str) -> str:
+    """'an invoice', 'a tool': the indefinite article by the first letter (no 'a invoice' in a summary)."""
+    return ("an " if noun[:1].lower() in "aeio" else "a ") + noun

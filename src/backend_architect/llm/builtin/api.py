@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .access import (ISSUED, access_for, caller_column, client_status_values, endpoint_access, managers_by_entity,
                      owner_path, server_owned, set_later, system_written)
+from ...spec.words import a
 from .approvals import request_endpoints
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def _ledger_writes(plan: PlanView, name: str, entity: Any, eps: list[dict[str, A
         del ops["update"]
         return
     patch.update({"auth_required": True, "roles": [staff], "owner_scope": None,
-                  "summary": f"Move a {name.replace('_', ' ')} to another status ({staff})"})
+                  "summary": f"Move {a(name.replace('_', ' '))} to another status ({staff})"})
     update = next(x for x in schemas if x["name"] == patch["request_schema"])
     update["properties"] = [{"name": "status", "type": "string", "required": True, "enum": status.enum_values,
                              "description": "the status it moves to; every other field is fixed once written"}]
@@ -150,7 +151,7 @@ def plan_api(plan: PlanView) -> dict[str, Any]:
                            {"status": 400, "description": "Invalid filter or cursor", "schema_ref": "Problem"},
                            *read_errors]},
             {"method": "POST", "path": path, "operation_id": f"create{cls}",
-             "summary": "Sign up" if signup else f"Create a {name.replace('_', ' ')}",
+             "summary": "Sign up" if signup else f"Create {a(name.replace('_', ' '))}",
              "request_schema": f"{cls}Create",
              **({"auth_required": False} if signup else endpoint_access(acc, "create")),
              "responses": [{"status": 201, "description": "Created", "schema_ref": cls},
@@ -162,13 +163,13 @@ def plan_api(plan: PlanView) -> dict[str, Any]:
              "responses": [{"status": 200, "description": "Found", "schema_ref": cls},
                            {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *read_errors]},
             {"method": "PATCH", "path": f"{path}/{{{pid}}}", "operation_id": f"update{cls}",
-             "parameters": [id_param], "summary": f"Update a {name.replace('_', ' ')}",
+             "parameters": [id_param], "summary": f"Update {a(name.replace('_', ' '))}",
              "request_schema": f"{cls}Update", **endpoint_access(acc, "update"),
              "responses": [{"status": 200, "description": "Updated", "schema_ref": cls},
                            {"status": 404, "description": "Not found", "schema_ref": "Problem"},
                            {"status": 422, "description": "Invalid fields", "schema_ref": "Problem"}, *errors]},
             {"method": "DELETE", "path": f"{path}/{{{pid}}}", "operation_id": f"delete{cls}",
-             "parameters": [id_param], "summary": f"Delete a {name.replace('_', ' ')}",
+             "parameters": [id_param], "summary": f"Delete {a(name.replace('_', ' '))}",
              **endpoint_access(acc, "delete"),
              "responses": [{"status": 204, "description": "Deleted"},
                            {"status": 404, "description": "Not found", "schema_ref": "Problem"}, *errors]},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ...spec.words import a
 from .lexicon import LEXICON
 from .trace import operations_for
 
@@ -187,7 +188,7 @@ def _sagas(plan: PlanView, services: dict[str, dict[str, Any]]) -> list[dict[str
             owner, other = services[entity.context]["name"], services[child.context]["name"]
             sagas.append({
                 "name": f"{name}-{child_name}".replace("_", "-"),
-                "description": f"Create a {name.replace('_', ' ')} and settle its {child_name.replace('_', ' ')} "
+                "description": f"Create {a(name.replace('_', ' '))} and settle its {child_name.replace('_', ' ')} "
                                "across two services without a distributed transaction",
                 "coordination": "orchestration", "orchestrator": owner,
                 "steps": [
