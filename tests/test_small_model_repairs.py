@@ -787,3 +787,82 @@ def test_an_access_pattern_sent_twice_is_kept_once_or_renamed():
     fixed, notes = copied_indexes(raw)
     assert [p["name"] for p in fixed["access_patterns"]] == ["by_status", "by_status_2"]
     assert "access pattern by_status sent twice: once kept" in notes
+
+
+def _recorded_schema(name: str, nth: int) -> dict:
+    """The arguments of the model's nth answer in a committed recording (a real model's own schema)."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "recordings" / name
+    answers = [json.loads(line)["body"] for line in path.read_text().splitlines() if '"response"' in line[:40]]
+    message = answers[nth]["choices"][0]["message"]
+    return json.loads(message.get("content") or message["tool_calls"][0]["function"]["arguments"])["arguments"]
+
+
+def test_for_a_small_model_a_pattern_on_a_column_its_table_lacks_waits_for_the_reviews_column(knowledge):
+    """url-shortener run 17's schema as the 1.5B model wrote it: `list_user_urls` reads url by user_id through
+    idx_url_user_id, neither of which url had; brief-owned-rows adds url.user_id and its index, which then
+    serve the pattern (before, the name's `id` made url_pkey serve it). `get_user_clicks` filters click on a
+    user_id click never gets: left out, and said."""
+    from backend_architect.inputs.brief import load_brief
+    from pathlib import Path
+
+    args = _recorded_schema("qwen2.5-coder-1.5b-url-shortener-stop23.jsonl", 2)
+    brief = load_brief(Path(__file__).parent.parent / "examples" / "briefs" / "url-shortener.yaml").brief
+    state = DesignState(brief=brief, knowledge=knowledge)
+    state.drop_unused_at_once = True
+    outcome = default_registry().call("emit_database_schema", json.dumps(args), state)
+    assert outcome.ok, outcome.errors
+    patterns = {p.name: p for p in state.data.access_patterns}
+    assert patterns["list_user_urls"].index == "url_user_id_idx" and "get_user_clicks" not in patterns
+    assert "access pattern list_user_urls kept: url.user_id added, url_user_id_idx serves it" in outcome.summary
+    assert "access pattern get_user_clicks left out: click has no column user_id" in outcome.summary
+    assert state.set_aside == []
+
+
+def test_a_pattern_whose_query_names_a_column_its_table_lacks_is_an_error_for_a_larger_model():
+    from backend_architect.design.access import check_access
+    from backend_architect.spec.data import DatabaseSchema
+
+    import pytest
+
+    # idx_url_user_id names user_id: it is not the primary key's index, whatever its `_id` says
+    with pytest.raises(ValueError, match="url has no index 'idx_url_user_id'"):
+        DatabaseSchema.model_validate({"tables": [
+            {"name": "url", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
+            "access_patterns": [{"name": "list_user_urls", "table": "url", "index": "idx_url_user_id",
+                                 "query": "SELECT * FROM url WHERE user_id = $1"}]})
+    schema = DatabaseSchema.model_validate({"tables": [
+        {"name": "url", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
+        "access_patterns": [{"name": "by_id", "table": "url", "index": "idx_url_id",
+                             "query": "SELECT count(*) AS n FROM url WHERE id = $1 AND user_id = $2 ORDER BY n"}]})
+    assert schema.access_patterns[0].index == "url_pkey"  # idx_url_id is the key's
+    assert check_access(schema) == ["access pattern by_id: url has no column user_id (its columns: id); add the "
+                                    "column or query the table that has it"]
+
+
+def test_for_a_small_model_keys_of_every_column_give_way_to_id_and_the_brief_types_come_back(knowledge):
+    """equipment-booking run 10's schema, as the 1.5B model wrote it (stopped after three repairs of an index on a
+    column equipment lacks): employee keyed by an `email uuid`, equipment by all four of its columns, booking by
+    all five of its; access patterns on equipment filtering by booking's columns. Now accepted at the first
+    attempt: id keys, the references they let through, the email text and the serial number unique as the
+    brief declares them, no overlapping bookings of one item, and the patterns equipment cannot serve left out."""
+    from backend_architect.inputs.brief import load_brief
+    from pathlib import Path
+
+    args = json.loads((Path(__file__).parent / "fixtures" / "recordings" /
+                       "qwen2.5-coder-1.5b-equipment-booking-run10-schema.json").read_text())
+    brief = load_brief(Path(__file__).parent.parent / "examples" / "briefs" / "equipment-booking.yaml").brief
+    state = DesignState(brief=brief, knowledge=knowledge)
+    state.drop_unused_at_once = True
+    outcome = default_registry().call("emit_database_schema", json.dumps(args), state)
+    assert outcome.ok, outcome.errors
+    tables = {t.name: t for t in state.data.tables}
+    assert all(t.primary_key() == ["id"] for t in tables.values())
+    assert tables["employee"].column("email").type == "text" and tables["employee"].column("email").unique
+    assert tables["equipment"].column("serial_number").unique
+    assert tables["booking"].column("equipment_id").references.table == "equipment"
+    assert tables["booking"].exclusions[0].elements[0] == "equipment_id WITH ="  # the item, not the employee
+    assert all("employee_id" not in p.query for p in state.data.access_patterns if p.table == "equipment")
+    assert "access pattern get_equipment_by_employee left out: equipment has no column employee_id" in outcome.summary
+    assert "employee.email changed (brief-declared-types)" in outcome.summary

@@ -48,6 +48,30 @@ def test_declared_fields_present_or_renamed_are_not_reported():
     assert found(bundle(brief_=SOCIAL, data=data), "brief-declared-fields") == []
 
 
+def test_a_declared_field_of_another_kind_of_type_or_not_unique_is_named_with_its_column_fixed():
+    """equipment-booking run 10: `email uuid` for the brief's `email: email unique`, and a serial number that was
+    part of a four-column key, unique no more once the key gave way to id."""
+    shop = brief(["Staff add equipment."], [("Equipment", ["serial_number: string unique", "price: money",
+                                                           "starts_at: timestamp", "name"]),
+                                            ("User", ["email: email unique"])])
+    data = schema(table("users", col("email", "uuid", unique=True)),
+                  table("equipment", col("serial_number", "text"), col("price", "integer"),
+                        col("starts_at", "text"), col("name", "uuid")))
+    found_ = {f.location: f for f in found(bundle(brief_=shop, data=data), "brief-declared-types")}
+    assert set(found_) == {"users.email", "equipment.serial_number", "equipment.starts_at"}  # cents and an untyped
+    email = found_["users.email"]                                                             # field are left alone
+    assert "of type text, not uuid" in email.message
+    assert email.fix == {"database_schema": {"tables": [{"name": "users", "columns": [
+        {"name": "email", "type": "text", "unique": True, "not_null": True}]}]}}
+    serial = found_["equipment.serial_number"].fix["database_schema"]["tables"][0]["columns"][0]
+    assert serial["unique"] is True and serial["type"] == "text"
+    assert found_["equipment.starts_at"].fix["database_schema"]["tables"][0]["columns"][0]["type"] == "timestamptz"
+    right = schema(table("users", col("email", "varchar(320)", unique=True)),
+                   table("equipment", col("serial_number", "text", unique=True), col("price", "numeric(12,2)"),
+                         col("starts_at", "timestamptz"), col("name", "text")))
+    assert found(bundle(brief_=shop, data=right), "brief-declared-types") == []
+
+
 def test_declared_fields_are_checked_against_api_schemas_without_a_schema():
     spec = api({"follows": [ep("GET", "/follows", resp="Follow", many=True)]}, {"Follow": ["name", "description"]})
     [finding] = [f for f in found(bundle(brief_=SOCIAL, api_=spec), "brief-declared-fields")][:1]

@@ -48,6 +48,9 @@ class DesignState:
     # A small model (profiles.py) takes minutes per repair and rarely declares the query an index serves: its
     # unexplained indexes are dropped at first sight, and the acceptance says so.
     drop_unused_at_once: bool = False
+    # A small model's access patterns on columns their table lacks, set aside by the schema's prepare step: kept
+    # when the review's fixes add the column (url.user_id, "users list their links"), else left out, and said.
+    set_aside: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
     # Optional tools given up after their repairs ran out: tried, so finish_design does not remind of them.
     given_up: set[str] = field(default_factory=set)
 

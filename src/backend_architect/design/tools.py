@@ -157,9 +157,44 @@ def _schema_fixes_applied(schema: Any, findings: list[Any]) -> tuple[Any, list[s
         fixed = type(schema).model_validate(data)
     except ValueError:
         return schema, []
-    said = [f"{t['name']}.{item['name']} added ({f.rule_id})" for f in fixes
-            for t in f.fix["database_schema"]["tables"] for item in [*t.get("columns", []), *t.get("exclusions", [])]]
+    had = {(t.name, c.name) for t in schema.tables for c in t.columns}
+    said = [f"{t['name']}.{item['name']} {'changed' if (t['name'], item['name']) in had else 'added'} ({f.rule_id})"
+            for f in fixes for t in f.fix["database_schema"]["tables"]
+            for item in [*t.get("columns", []), *t.get("exclusions", [])]]
     return fixed, said
+
+
+def _set_aside_patterns(schema: Any, set_aside: list[tuple[dict[str, Any], list[str]]]
+                        ) -> tuple[Any, list[tuple[str, str]], list[tuple[str, str]]]:
+    """A small model's patterns set aside for the columns their table lacked (repair.py): kept, with the index that
+    leads with such a column, when the review's fixes added it; else left out, with the column named."""
+    from .access import missing_columns
+
+    kept: list[tuple[str, str]] = []
+    left: list[tuple[str, str]] = []
+    added: list[dict[str, Any]] = []
+    for pattern, lacked in set_aside:
+        name = str(pattern.get("name"))
+        table = next((t for t in schema.tables if t.name == pattern.get("table")), None)
+        if table is None:
+            continue
+        lacking = missing_columns(pattern["query"], table)
+        index = None if lacking else next((i for i in table.indexes if i.column_names()[0] in lacked), None)
+        if lacking:
+            left.append((name, f"{table.name} has no column {', '.join(lacking)}; query the table that has it"))
+        elif index is None or name in {q.name for q in schema.access_patterns} | {q["name"] for q in added}:
+            left.append((name, f"no index of {table.name} leads with {', '.join(lacked)}"))
+        else:
+            added.append({**pattern, "index": index.name})
+            kept.append((name, f"{table.name}.{', '.join(lacked)} added, {index.name} serves it"))
+    if not added:
+        return schema, [], left
+    data = schema.model_dump(mode="json", exclude_defaults=True)
+    data["access_patterns"] = [*data.get("access_patterns", []), *added]
+    try:
+        return type(schema).model_validate(data), kept, left
+    except ValueError as exc:
+        return schema, [], left + [(str(p.get("name")), f"not valid ({exc})") for p in added]
 
 
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
@@ -192,10 +227,17 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
             errors = check_sql(sql_statements(schema)) + _check_access(schema)
             review_errors, noted = _review("data", schema, state)
             noted += "; applied what the review asked: " + "; ".join(applied)
+    if state.set_aside and not errors:
+        schema, kept, left = _set_aside_patterns(schema, state.set_aside)
+        if kept:
+            errors = check_sql(sql_statements(schema)) + _check_access(schema)
+            review_errors, noted = _review("data", schema, state)
+        noted += "".join(f"; access pattern {p} kept: {how}" for p, how in kept)
+        noted += "".join(f"; access pattern {p} left out: {why}" for p, why in left)
     noted += dropped
     if errors or review_errors:
         return failure("emit_database_schema", errors + review_errors)
-    state.data, state.finish = schema, None
+    state.data, state.finish, state.set_aside = schema, None, []
     stale = _stale(cross_check(state.brief, state.api, schema, state.services))
     scaling = schema.scaling
     extra = (f", {len(schema.access_patterns)} access patterns"

@@ -105,6 +105,54 @@ def declared_fields(bundle: Bundle) -> Found:
                                                   f"schema {name} has no property {field}")
 
 
+# A type's family, to compare a brief's field with its column: a brief's `money` may be integer cents.
+_FAMILIES = (("text", r"text|varchar.*|character varying.*|char.*|character.*|citext|string|email|url|secret|phone"),
+             ("number", r"int.*|smallint|bigint|serial|bigserial|numeric.*|decimal.*|real|double.*|float.*|money|number"),
+             ("boolean", r"bool(ean)?"), ("timestamp", r"timestamp.*|timestamptz|datetime"), ("date", r"date"),
+             ("uuid", r"uuid"))
+
+
+def _family(kind: str) -> str | None:
+    kind = re.sub(r"\s+", " ", kind.strip().lower().rstrip("?"))
+    return next((name for name, pattern in _FAMILIES if re.fullmatch(pattern, kind)), None)
+
+
+@rule("brief-declared-types", "error", "cross",
+      "Brief conformance: a field the brief types (`email: email unique`, `starts_at: timestamp`) keeps that kind "
+      "of type and its uniqueness in its column; an email stored as uuid, or a serial number that may repeat, is "
+      "not the field the brief declared.", on_emit=("data",))
+def declared_types(bundle: Bundle) -> Found:
+    """Every typed field of the brief's entities has a column of that kind, unique where declared"""
+    brief, data = bundle.brief, bundle.data
+    if brief is None or data is None or not brief.entities:
+        return
+    tables = {singular(t.name): t for t in data.tables}
+    for entity in brief.entities:
+        table = tables.get(singular(snake(entity.name)))
+        for spec in entity.fields if table is not None else []:
+            column = table.column(_field_name(spec))
+            if column is None or ":" not in spec:
+                continue
+            words = re.sub(r"\(.*\)", "", spec.split(":", 1)[1]).lower().split()
+            declared = _family(words[0]) if words else None
+            written = _family(column.type)
+            fix: dict[str, Any] = {}
+            if declared and written and declared != written:
+                fix["type"] = _declared_column(table.name, column.name, spec, set())["tables"][0]["columns"][0]["type"]
+            unique = column.unique or column.primary_key or table.primary_key() == [column.name] or any(
+                i.unique and i.column_names() == [column.name] for i in table.indexes)
+            if "unique" in words and not unique:
+                fix["unique"] = True
+            if not fix:
+                continue
+            said = " and ".join(([f"of type {fix['type']}, not {column.type}"] if "type" in fix else [])
+                                + (["unique"] if "unique" in fix else []))
+            yield f"{table.name}.{column.name}", (
+                f"the brief declares {entity.name}.{column.name} as {spec.split(':', 1)[1].strip()}: make the column "
+                f"{said}"), {"database_schema": {"tables": [{"name": table.name,
+                                                             "columns": [{**column.model_dump(mode="json", exclude_defaults=True), **fix}]}]}}
+
+
 def _actor_fits(op: Operation, reading: Reading, roles: set[str], kind: str,
                 principals: frozenset[str] | set[str] = frozenset()) -> bool:
     public = op.op.get("security") == []

@@ -137,11 +137,18 @@ def _indexes_patterns_name(tables: list[Any], patterns: list[dict[str, Any]]) ->
                  and re.search(rf"\b{re.escape(c['name'])}\b\s*(=|<|>|in\b|between\b)", query, re.I)]
         if not named:
             continue
+        filtered = {m.group(1).lower() for m in _FILTERED.finditer(query)} - _SQL_WORDS
+        if filtered - {c["name"] for c in columns}:
+            continue  # `WHERE status = $1 AND employee_id = $2` on equipment, which has no employee_id (run 10)
         column = max(named, key=len)
         indexes.append({"name": name, "columns": [column], "reason": f"serves the access pattern {p.get('name')}"})
         notes.append(f"{table['name']}.{name} on ({column}) added: the access pattern {p.get('name')} names it")
     return notes
 
+
+# A column a query compares (`status = $1`, `starts_at < $2`, `kind IN (…)`), and words that read as one.
+_FILTERED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*(?:=|<>|!=|<=|>=|<|>|\bin\b|\bbetween\b|\blike\b|\bis\b)", re.I)
+_SQL_WORDS = {"and", "or", "not", "where", "select", "from", "limit", "offset", "by", "null", "true", "false", "now"}
 
 # The brief's field notation (`email: email unique`, `password_hash: secret`, `serial_number: string`), which the
 # 1.5B model wrote as column types: PostgreSQL has none of these types.
@@ -199,6 +206,16 @@ def _surrogate_keys(tables: list[Any], small: bool = False) -> list[str]:
         if not isinstance(columns, list) or not columns:
             continue
         keys = [c for c in columns if isinstance(c, dict) and c.get("primary_key") is True]
+        if small and len(keys) > 1 and not all(str(k.get("name", "")).endswith("_id") for k in keys) and \
+                not any(isinstance(c, dict) and c.get("name") == "id" for c in columns):
+            # equipment (name, kind, serial_number, status) and booking (employee_id, …, status), both keyed on
+            # every column in run 10: a key that changes with the row's status is no identity. A key of
+            # references only (a join table's) stays.
+            for key in keys:
+                key["primary_key"] = False
+            notes.append(f"{table.get('name')}'s key of {len(keys)} columns "
+                         f"({', '.join(str(k.get('name')) for k in keys)}) gives way to id")
+            keys = []
         if small and len(keys) == 1 and keys[0].get("name") != "id" and isinstance(keys[0].get("name"), str) and \
                 not any(isinstance(c, dict) and c.get("name") == "id" for c in columns):
             key = keys[0]
@@ -345,6 +362,9 @@ def _fold_name(value: Any) -> Any:
     return value
 
 
+_INDEX_WORDS = {"idx", "ix", "index", "key", "unique", "uniq", "uk", "pk", "pkey", "by", "on", "lookup"}
+
+
 def index_by_column(table: Any, pattern: Any) -> str | None:
     """The one index that leads with the column a misnamed index names (`idx_code` when the index on code is
     `links_code_key`, `idx_id` for the primary key), or None when that is not one index."""
@@ -364,6 +384,12 @@ def index_by_column(table: Any, pattern: Any) -> str | None:
         return None
     meant = max(named_columns, key=len)
     if [c for c in named_columns if len(c) == len(meant) and c != meant]:
+        return None
+    # Every word of the name is the table's, an index word, or a column's: `idx_url_user_id` on url, which has no
+    # user_id, names user_id, not the primary key `id` (the 1.5B model's pattern, url-shortener run 17).
+    said = {w for c in named_columns for w in c.split("_")} | set(table.name.split("_")) | {
+        singular(w) for w in table.name.split("_")} | _INDEX_WORDS
+    if [w for w in re.split(r"[^a-z0-9]+", named) if w and w not in said]:
         return None
     found = leading.get(meant, [])
     return found[0] if len(found) == 1 else None
