@@ -866,3 +866,15 @@ def test_for_a_small_model_keys_of_every_column_give_way_to_id_and_the_brief_typ
     assert all("employee_id" not in p.query for p in state.data.access_patterns if p.table == "equipment")
     assert "access pattern get_equipment_by_employee left out: equipment has no column employee_id" in outcome.summary
     assert "employee.email changed (brief-declared-types)" in outcome.summary
+
+
+def test_a_scope_no_scheme_declares_that_is_a_role_is_read_as_the_role(knowledge):
+    """equipment-booking run 11: `"scopes": ["user"]` on its bookings, roles [admin, user], no scope declared;
+    the run stopped to repair it."""
+    state = _state(knowledge, ["Users write notes."])
+    note = {**_endpoint("POST", "/notes", "createNote", 201), "auth_required": True, "scopes": ["user"]}
+    outcome = default_registry().call("emit_api_spec", json.dumps(_api(("notes", [note]))), state)
+    assert outcome.ok, outcome.errors
+    [endpoint] = state.api.endpoints()
+    assert endpoint.scopes == [] and endpoint.roles == ["user"]
+    assert "POST /notes: user read as a role, not a scope" in outcome.summary

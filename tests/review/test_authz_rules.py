@@ -148,6 +148,20 @@ def test_the_person_a_caller_chooses_is_not_a_server_owned_field():
     assert owned(["patient_id", "doctor_id"]) == ["patient_id"]
 
 
+def test_rows_owned_through_a_parent_read_with_the_persons_own_rows_are_theirs_only():
+    """url-shortener: "Users can list their links and see click counts per link": the clicks of their links, so
+    `GET /clicks/{id}` open to any signed-in user reads other people's clicks (the 1.5B model's run 17)."""
+    data = schema(table("users", col("password_hash", "text")), table("links", col("user_id", fk="users")),
+                  table("clicks", col("link_id", fk="links"), col("country", "text")))
+    shortener = brief(["Users can list their links and see click counts per link."])
+    spec = api({"clicks": [ep("GET", "/clicks/{click_id}", resp="Click")]},
+               {"Click": ["id:string:uuid:ro", "country"]}, ["user"])
+    [finding] = found(bundle(brief_=shortener, data=data, api_=spec), "authz-owner-scope")
+    assert "link_id.user_id" in finding.message and finding.fix == {"owner_scope": "link_id.user_id"}
+    everyone = brief(["Users see the click counts of every link."])
+    assert found(bundle(brief_=everyone, data=data, api_=spec), "authz-owner-scope") == []
+
+
 def test_without_roles_the_owner_key_is_the_callers_even_when_another_person_key_is_left_out():
     """orders(customer_id, courier_id), POST /orders taking customer_id: a customer could order for another."""
     data = schema(table("customers", col("password_hash", "text")), table("couriers", col("password_hash", "text")),

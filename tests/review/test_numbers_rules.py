@@ -55,6 +55,19 @@ def test_instance_counts_without_the_claimed_headroom_are_reported():
     assert found(bundle(capacity=BIG, performance=plan(redis=ONE_REDIS, app=APP_OK)), "numbers-instance-headroom") == []
 
 
+def test_a_read_heavy_tight_latency_load_without_a_cache_layer_is_reported():
+    """url-shortener: 4,000 req/s, 100 reads a write, p99 50 ms; the 1.5B model's plan (run 17) had no cache."""
+    shortener = brief(["Anyone following a short link is redirected."], peak_rps=4000, read_write_ratio="100:1",
+                      latency_p99_ms=50)
+    db_only = plan(redis=ONE_REDIS, app=APP_OK, caching=[{"name": "pg", "layer": "database", "what": "buffers",
+                                                          "ttl_seconds": 0, "invalidation": "none"}])
+    [finding] = found(bundle(brief_=shortener, performance=db_only), "numbers-read-cache")
+    assert "3,960 reads a second" in finding.message and "p99 50 ms" in finding.message
+    assert found(bundle(brief_=shortener, performance=plan(redis=ONE_REDIS, app=APP_OK)), "numbers-read-cache") == []
+    booking = brief(["Employees book equipment."], peak_rps=5, read_write_ratio="5:1", latency_p99_ms=500)
+    assert found(bundle(brief_=booking, performance=db_only), "numbers-read-cache") == []  # 4 reads a second
+
+
 def test_event_consumers_without_a_broker_are_reported():
     missing = services("orders", "billing", events=["order.placed"], subscribed={"billing": ["order.placed"]})
     [finding] = found(bundle(services_=missing), "numbers-broker-for-events")

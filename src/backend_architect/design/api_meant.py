@@ -249,7 +249,20 @@ def shapes_as_meant(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             notes.append(f"operation id {endpoint['operation_id']} of {endpoint.get('method')} {endpoint.get('path')} "
                          f"read as {new}")
             endpoint["operation_id"] = new
+    auth = spec.get("authentication") if isinstance(spec.get("authentication"), dict) else {}
+    roles = {r for r in auth.get("roles", []) if isinstance(r, str)} if isinstance(auth.get("roles"), list) else set()
+    declared = {s.get("name") for scheme in auth.get("schemes", []) if isinstance(scheme, dict)
+                for s in scheme.get("scopes", []) if isinstance(s, dict)} if isinstance(auth.get("schemes"), list) \
+        else set()
     for _, endpoint in endpoints:
+        scopes = endpoint.get("scopes")
+        as_roles = [s for s in scopes if s in roles and s not in declared] if isinstance(scopes, list) else []
+        if as_roles:
+            # equipment-booking run 11: `"scopes": ["user"]` with roles [admin, user] and no scope declared
+            endpoint["scopes"] = [s for s in scopes if s not in as_roles]
+            endpoint["roles"] = [*[r for r in endpoint.get("roles") or [] if r not in as_roles], *as_roles]
+            notes.append(f"{endpoint.get('method')} {endpoint.get('path')}: {', '.join(as_roles)} read as a role, "
+                         "not a scope (authentication.roles has it; no scheme declares it)")
         replacement = endpoint.get("replacement")
         if isinstance(replacement, str) and not _ENDPOINT_REF.match(replacement.strip()):
             # not an endpoint at all: the 1.5B model copied "owner_scope / x-owner-scope: id" from an error here

@@ -118,7 +118,8 @@ def _said(kind: str, subject: Any, findings: list[Any]) -> tuple[list[str], str]
     failed = [f for f in findings if f.severity == "error"]
     errors = api_review_lines(failed, subject) if kind == "api" else [
         f"{f.rule_id} at {f.location}: {f.message}"
-        + (". Corrected, send: " + json.dumps(f.fix, ensure_ascii=False) if f.fix and "database_schema" in f.fix
+        + (". Corrected, send: " + json.dumps(f.fix, ensure_ascii=False) if f.fix and ("database_schema" in f.fix
+                                                                                        or "performance" in f.fix)
            else "") for f in failed]
     warnings = sorted({f.rule_id for f in findings if f.severity == "warning"})
     noted = f"; review warnings: {', '.join(warnings)}" if warnings else ""
@@ -323,13 +324,35 @@ def _estimate(args: EstimateCapacity, state: DesignState) -> ToolOutcome:
 
 
 def _emit_performance(args: EmitPerformancePlan, state: DesignState) -> ToolOutcome:
+    from ..review.report import artifact_findings
+
     plan = args.performance
     errors = cross_check(state.brief, state.api, state.data, state.services, performance=plan)
     if errors:
         return failure("emit_performance_plan", errors)
+    findings = artifact_findings("performance", plan, data=state.data, brief=state.brief, api=state.api,
+                                 services=state.services, capacity=state.capacity)
+    applied = ""
+    fixes = [f for f in findings if f.severity == "error" and f.fix and "performance" in f.fix]
+    if state.drop_unused_at_once and fixes:  # the small-model policy, as for the schema: the expert's cache
+        data = plan.model_dump(mode="json", exclude_defaults=True)
+        for f in fixes:
+            data = merge_draft(data, f.fix["performance"])
+        try:
+            plan = type(plan).model_validate(data)
+        except ValueError:
+            pass
+        else:
+            applied = "; applied what the review asked: " + "; ".join(
+                f"cache {c['name']} added ({f.rule_id})" for f in fixes for c in f.fix["performance"]["caching"])
+            findings = artifact_findings("performance", plan, data=state.data, brief=state.brief, api=state.api,
+                                         services=state.services, capacity=state.capacity)
+    review_errors, noted = _said("performance", plan, findings)
+    if review_errors:
+        return failure("emit_performance_plan", review_errors)
     state.performance, state.finish = plan, None
     return success("emit_performance_plan", f"accepted: {len(plan.caching)} cache layers, {len(plan.scaling)} "
-                    f"scaling rules, {len(plan.bottlenecks)} bottlenecks", "performance")
+                    f"scaling rules, {len(plan.bottlenecks)} bottlenecks" + noted + applied, "performance")
 
 
 def _record_decisions(args: RecordDecisions, state: DesignState) -> ToolOutcome:

@@ -113,7 +113,11 @@ def _shared(f: Facts, table: str | None) -> bool:
     if table is None:
         return False
     names = {table, table.rsplit("_", 1)[-1]}
-    return any(r.person and names & r.nouns_of(READ) and not names & set(r.own_nouns) for r in f.readings.values())
+    # Rows owned through a parent, read in a requirement about the person's own rows ("list their links and see
+    # click counts per link"): the clicks of their links, not everyone's.
+    through_parent = len(f.owner_path.get(table, [])) > 1
+    return any(r.person and names & r.nouns_of(READ) and not names & set(r.own_nouns)
+               and not (through_parent and r.own_nouns) for r in f.readings.values())
 
 
 def _reads_private(f: Facts, table: str | None, props: set[str]) -> bool:

@@ -92,6 +92,61 @@ def cache_split(bundle: Bundle) -> Found:
                   f"(e.g. Redis Cluster, {max(2, int(figure.value // ONE_NODE_GB) + 1)}+ primaries, keys by hash slot)")
 
 
+READ_HEAVY_QPS = 1_000  # reads a second past which one PostgreSQL primary serving every read is the bottleneck
+READ_HEAVY_RATIO = 10  # reads per write: most reads repeat, so a cache's hit ratio is high
+
+
+def _peak_reads(bundle: Bundle) -> float | None:
+    if bundle.capacity is not None:
+        try:
+            return bundle.capacity.value("peak_read_qps")
+        except KeyError:
+            pass
+    nf = bundle.brief.non_functional if bundle.brief is not None else None
+    if nf is None or nf.peak_rps is None or nf.read_write_ratio is None:
+        return None
+    return nf.peak_rps * nf.read_write_ratio / (1 + nf.read_write_ratio)
+
+
+@rule("numbers-read-cache", "error", "cross",
+      "Capacity (Google SRE book, ch. 22; Kleppmann DDIA ch. 1): a read-heavy load at a tight latency target is "
+      "served from a cache; thousands of repeated reads a second sent to the database cost the p99 and the "
+      "replicas a cache would spare.", on_emit=("performance",))
+def read_cache(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """A read-heavy load with a tight latency target has a cache layer"""
+    nf = bundle.brief.non_functional if bundle.brief is not None else None
+    if bundle.performance is None or nf is None or nf.read_write_ratio is None:
+        return
+    reads = _peak_reads(bundle)
+    if reads is None or reads < READ_HEAVY_QPS or nf.read_write_ratio < READ_HEAVY_RATIO:
+        return
+    if nf.latency_p99_ms is not None and nf.latency_p99_ms > 500:
+        return
+    if any(c.layer in ("cdn", "gateway", "application") for c in bundle.performance.caching):
+        return
+    p99 = f", p99 {nf.latency_p99_ms:g} ms" if nf.latency_p99_ms else ""
+    yield "performance/caching", (f"{reads:,.0f} reads a second at peak ({nf.read_write_ratio:g} reads per "
+                                  f"write{p99}) and no cache layer: add an application (Redis) or CDN cache for "
+                                  "the hottest reads, keyed by what they look up, invalidated on write"), {
+        "performance": {"caching": [_hot_reads_cache(bundle)]}}
+
+
+def _hot_reads_cache(bundle: Bundle) -> dict[str, object]:
+    """The cache an expert adds first: the API's reads of one row by its key, the public ones (a redirect, a
+    product page) first, in Redis with delete-on-write."""
+    api = bundle.api
+    reads = [op for op in api.operations if op.method == "get" and op.path.rstrip("/").endswith("}")] if api else []
+    reads.sort(key=lambda op: (op.op.get("security") != [], len(op.path)))
+    endpoints = [f"GET {op.path}" for op in reads[:3]]
+    key = "v1:" + ":".join(re.sub(r"^api$|^v\d+$", "", s) for s in reads[0].path.strip("/").split("/")
+                           if re.sub(r"^api$|^v\d+$", "", s)) if reads else "v1:{table}:{id}"
+    return {"name": "hot-reads", "layer": "application",
+            "what": "rows read by their key" + (f" ({', '.join(endpoints)})" if endpoints else ""),
+            "technology": "Redis 7", "key_pattern": key, "ttl_seconds": 300,
+            "invalidation": "delete the key when the row is written; the TTL bounds what a missed delete serves",
+            "stampede_protection": "request coalescing (one loader per key) and TTL jitter", "endpoints": endpoints}
+
+
 def _target(text: str) -> float | None:
     for match in re.finditer(r"(\d{1,3}(?:\.\d+)?)\s*%", text):
         value = float(match.group(1))

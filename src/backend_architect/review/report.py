@@ -56,7 +56,7 @@ def _in_loop(findings: list[Finding]) -> list[Finding]:
 
 
 def artifact_findings(kind: str, subject: Any, *, data: Any = None, brief: Any = None, api: Any = None,
-                      services: Any = None) -> list[Finding]:
+                      services: Any = None, capacity: Any = None) -> list[Finding]:
     """The rules of one artifact as it is emitted (the API as its rendered OpenAPI document), plus the cross
     rules that artifact can break with what is accepted so far: the brief-aware rules registered `on_emit` for
     it (authorization on the API, schema semantics and declared fields on the schema, the broker on the
@@ -64,8 +64,8 @@ def artifact_findings(kind: str, subject: Any, *, data: Any = None, brief: Any =
     from ..render.openapi import openapi_document
     from .engine import RULES
 
-    own = run_rules(kind, subject) if kind != "api" else []  # type: ignore[arg-type]
-    bundle = Bundle(brief=brief, data=data, services=services)
+    own = run_rules(kind, subject) if kind not in ("api", "performance") else []  # type: ignore[arg-type]
+    bundle = Bundle(brief=brief, data=data, services=services, capacity=capacity)
     if kind == "api":
         bundle.openapi = openapi_document(subject)
         assert bundle.api is not None
@@ -74,6 +74,8 @@ def artifact_findings(kind: str, subject: Any, *, data: Any = None, brief: Any =
         bundle.data = subject
     elif kind == "services":
         bundle.services = subject
+    elif kind == "performance":
+        bundle.performance = subject
     if bundle.openapi is None and api is not None:
         bundle.openapi = openapi_document(api)
     cross = [r.id for r in RULES.values() if r.artifact == "cross" and kind in r.on_emit]
