@@ -878,3 +878,32 @@ def test_a_scope_no_scheme_declares_that_is_a_role_is_read_as_the_role(knowledge
     [endpoint] = state.api.endpoints()
     assert endpoint.scopes == [] and endpoint.roles == ["user"]
     assert "POST /notes: user read as a role, not a scope" in outcome.summary
+
+
+def test_for_a_small_model_what_it_did_not_trace_is_traced_to_the_operations_that_serve_it(knowledge):
+    """equipment-booking run 12 traced R1 only, and twice sent the same again; the staff's write it lacked is
+    added restricted to the staff role, and the manager's requirement traced to it."""
+    brief = Brief.model_validate({"title": "Office", "requirements": [
+        "Employees browse equipment.", "The office manager adds equipment."]})
+    state = DesignState(brief=brief, knowledge=knowledge)
+    state.drop_unused_at_once = True
+    schema = {"tables": [
+        {"name": "employees", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "password_hash", "type": "text"}]},
+        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "name", "type": "text"}]}]}
+    registry = default_registry()
+    assert registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state).ok
+    api = _api(("equipment", [_endpoint("GET", "/equipment", "listEquipment")]))
+    api["api_specification"]["authentication"]["roles"] = ["user", "admin"]
+    outcome = registry.call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    added = next(e for e in state.api.endpoints() if e.method == "POST")
+    assert added.roles == ["admin"]  # the manager's, not every signed-in employee's
+    state.services = None
+    from backend_architect.design.services_meant import finish_as_meant
+
+    raw, notes = finish_as_meant({"traceability": [{"requirement_id": "R1", "endpoints": ["GET /equipment"]}]}, state)
+    traced = {i["requirement_id"]: i["endpoints"] for i in raw["traceability"]}
+    assert traced["R2"] == ["POST /api/v1/equipment"]
+    assert "R2 traced to POST /api/v1/equipment: the operations that serve it (it was not traced)" in notes

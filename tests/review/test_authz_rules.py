@@ -162,6 +162,25 @@ def test_rows_owned_through_a_parent_read_with_the_persons_own_rows_are_theirs_o
     assert found(bundle(brief_=everyone, data=data, api_=spec), "authz-owner-scope") == []
 
 
+def test_writes_the_brief_gives_only_to_staff_are_restricted_to_a_privileged_role():
+    """equipment-booking run 12: `POST /equipment` open to every signed-in employee, where the brief has the
+    office manager add, edit and retire equipment."""
+    data = schema(table("employees", col("password_hash", "text")), table("equipment", col("name", "text")),
+                  table("bookings", col("employee_id", fk="employees"), col("equipment_id", fk="equipment")))
+    office = brief(["Employees book an item for a time slot.", "The office manager adds, edits and retires equipment."])
+    spec = api({"equipment": [ep("POST", "/equipment", body="Equipment", resp="Equipment"),
+                              ep("PATCH", "/equipment/{equipment_id}", body="Equipment", resp="Equipment",
+                                 roles=("admin",))],
+                "bookings": [ep("POST", "/bookings", body="Booking", resp="Booking")]},
+               {"Equipment": ["id:string:uuid:ro", "name"], "Booking": ["id:string:uuid:ro", "equipment_id"]},
+               ["user", "admin"])
+    [finding] = found(bundle(brief_=office, data=data, api_=spec), "authz-staff-writes")
+    assert finding.location.endswith("equipment/post") and finding.fix == {"roles": ["admin"]}
+    assert "manager" in finding.message
+    shared = brief(["Employees add equipment they bring.", "The office manager retires equipment."])
+    assert found(bundle(brief_=shared, data=data, api_=spec), "authz-staff-writes") == []
+
+
 def test_without_roles_the_owner_key_is_the_callers_even_when_another_person_key_is_left_out():
     """orders(customer_id, courier_id), POST /orders taking customer_id: a customer could order for another."""
     data = schema(table("customers", col("password_hash", "text")), table("couriers", col("password_hash", "text")),

@@ -28,7 +28,8 @@ from .access import check_access as _check_access, quote_reserved, unused_indexe
 from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
-from .repair import api_review_lines, applied_fixes, describe_validation, merge_draft, schema_as_written
+from .repair import (api_review_lines, applied_fixes, describe_validation, merge_draft, performance_as_written,
+                     schema_as_written)
 from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
 from .state import DesignState  # re-exported: the tools and their callers share it
 
@@ -442,7 +443,7 @@ def default_registry() -> ToolRegistry:
         Tool("emit_performance_plan", "Emit the performance plan: cache layers (what, where, TTL, invalidation, "
              "stampede protection), load balancing, scaling per component, monitoring (SLOs, RED and USE metrics, "
              "alerts) and bottlenecks in the order they bind, using the figures from estimate_capacity.",
-             EmitPerformancePlan, _emit_performance),
+             EmitPerformancePlan, _emit_performance, prepare=performance_as_written),
         Tool("record_decisions", "Record architecture decisions (MADR): for each significant choice the context, "
              "drivers, at least two considered options with pros and cons, the chosen option and its "
              "consequences. Call again to add or replace decisions by title.", RecordDecisions, _record_decisions),

@@ -15,7 +15,7 @@ from typing import Any
 
 from .bundle import Bundle
 from .engine import rule
-from .english import READ, singular, verb_kind
+from .english import READ, WRITE, singular, verb_kind
 from .facts import Facts, facts, is_privileged, literal_segments, request_schema, response_properties, roles_of
 from .openapi_index import ApiIndex, Operation, pointer
 
@@ -260,6 +260,33 @@ def owner_scope(bundle: Bundle) -> Found:
         yield op.ptr, (f"{op.label} lets {who} {what} {table} row, not only their own: scope it to the owner "
                        f"(owner_scope / x-owner-scope: {path}, checked against the caller) or restrict it to a "
                        f"privileged role (x-roles){also}"), fix
+
+
+def _names(table: str) -> set[str]:
+    return {table, singular(table), table.rsplit("_", 1)[-1], singular(table.rsplit("_", 1)[-1])}
+
+
+@rule("authz-staff-writes", "error", "cross",
+      "OWASP API5 2023 broken function-level authorization: what the brief has only staff write (\"the office "
+      "manager adds, edits and retires equipment\") is restricted to a privileged role, not open to every "
+      "signed-in user.", on_emit=("api",))
+def staff_writes(bundle: Bundle) -> Found:
+    """Writes the brief gives only to staff are restricted to a privileged role"""
+    if bundle.brief is None:
+        return
+    for api, f, op in _resource_operations(bundle):
+        if op.method not in WRITES or _public(op) or _roles(op) or _owner_scoped(op):
+            continue
+        table = f.table_of(op)
+        if not table or table in f.principals:
+            continue
+        writers = [r for r in f.readings.values() if r.person and _names(table) & r.nouns_of(WRITE)]
+        if not writers or not all(r.actor and is_privileged(r.actor) for r in writers):
+            continue
+        role = next((r for r in sorted(f.roles) if is_privileged(r)), "admin")
+        actors = ", ".join(sorted({str(r.actor) for r in writers}))
+        yield op.ptr, (f"{op.label} lets any signed-in caller write {table}, which the brief has only the {actors} "
+                       f"write: restrict it to {role} (x-roles)"), {"roles": [role]}
 
 
 @rule("authz-role-consistency", "error", "cross",

@@ -20,7 +20,7 @@ from .facts import Facts, facts, is_privileged, literal_segments, request_schema
 from .openapi_index import Operation
 from .semantics import association_pairs
 
-__all__ = ["unserved_on_emit"]
+__all__ = ["serving_operations", "unserved_on_emit"]
 
 Found = Iterator[tuple[Any, ...]]  # (location, message) or (location, message, fix)
 _FITS = {READ: ("get",), WRITE: ("post", "put", "patch", "delete")}
@@ -172,6 +172,8 @@ def _actor_fits(op: Operation, reading: Reading, roles: set[str], kind: str,
     if any(actor == singular(r) or actor in r or singular(r) in actor for r in allowed):
         return True
     names_a_role = any(actor == singular(r) or actor in r.lower() for r in roles)
+    if not names_a_role and is_privileged(actor):
+        return any(is_privileged(r) for r in allowed)  # "the office manager" in a design whose staff role is admin
     # "Users …" in a design whose roles are customer and staff: the actor is any ordinary caller.
     return not names_a_role and not is_privileged(actor) and any(not is_privileged(r) for r in allowed)
 
@@ -282,6 +284,26 @@ def requirement_served(bundle: Bundle) -> Found:
 
 
 SIGN_IN = re.compile(r"(sign|log)([\s_-]*(up|in|on|out))?|register|authenticate|login|logout|signup", re.I)
+_SIGN_IN_PATH = re.compile(r"auth|login|log-in|signin|sign-in|signup|sign-up|register|session|token", re.I)
+
+
+def serving_operations(bundle: Bundle, requirement_id: str) -> list[str]:
+    """'METHOD /path' (the OpenAPI document's paths) of the operations that would serve a requirement, by the
+    reading brief-requirement-served judges it with: its nouns' operations whose method fits its verbs and that
+    its actor may call; for signing up and in, the public POSTs of the auth endpoints."""
+    if bundle.brief is None or bundle.api is None:
+        return []
+    f = facts(bundle)
+    reading = f.readings.get(requirement_id)
+    if reading is None or not reading.verbs:
+        return []
+    if all(SIGN_IN.fullmatch(v) for v in reading.verbs):
+        ops = [op for op in bundle.api.operations if op.method == "post" and op.op.get("security") == []
+               and _SIGN_IN_PATH.search(op.path)]
+    else:
+        ops = [op for op in _ops_for_nouns(bundle, f, reading) if any(
+            op.method in _FITS[k] and _actor_fits(op, reading, f.roles, k, f.principals) for k in reading.kinds)]
+    return sorted({f"{op.method.upper()} {op.path}" for op in ops})[:6]
 
 
 def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
@@ -338,6 +360,9 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                 endpoint["auth_required"] = False
                 if "redirect" in reading.verbs:
                     endpoint["responses"] = [{"status": 302, "description": "Found: Location is the target"}]
+            elif kind != READ and reading.actor and is_privileged(reading.actor):
+                # "the office manager adds … equipment": staff's, not every signed-in user's
+                endpoint["roles"] = [next((r for r in sorted(f.roles) if is_privileged(r)), "admin")]
             elif table and f.owned(table) and f.owner_path[table] != ["id"]:
                 endpoint["owner_scope"] = ".".join(f.owner_path[table])
             yield f"traceability/{req.id}", (

@@ -132,11 +132,12 @@ def read_cache(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
 
 
 def _hot_reads_cache(bundle: Bundle) -> dict[str, object]:
-    """The cache an expert adds first: the API's reads of one row by its key, the public ones (a redirect, a
-    product page) first, in Redis with delete-on-write."""
+    """The cache an expert adds first: the API's reads of one row by its key, only the public ones (a redirect, a
+    product page) where there are any, in Redis with delete-on-write."""
     api = bundle.api
     reads = [op for op in api.operations if op.method == "get" and op.path.rstrip("/").endswith("}")] if api else []
-    reads.sort(key=lambda op: (op.op.get("security") != [], len(op.path)))
+    public = [op for op in reads if op.op.get("security") == []]
+    reads = sorted(public or reads, key=lambda op: len(op.path))  # a shared cache serves what anyone may read
     endpoints = [f"GET {op.path}" for op in reads[:3]]
     key = "v1:" + ":".join(re.sub(r"^api$|^v\d+$", "", s) for s in reads[0].path.strip("/").split("/")
                            if re.sub(r"^api$|^v\d+$", "", s)) if reads else "v1:{table}:{id}"
