@@ -698,7 +698,8 @@ def test_for_a_small_model_a_declared_field_and_the_no_overlap_constraint_are_ad
             {"name": "ends_at", "type": "timestamptz", "not_null": True}]}]}
     state = DesignState(brief=brief, knowledge=knowledge)
     told = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
-    assert not told.ok and {e.split(" ")[0] for e in told.errors} == {"brief-declared-fields", "schema-no-overlap"}
+    assert not told.ok and {e.split(" ")[0] for e in told.errors} == {"brief-declared-fields", "brief-declared-types",
+                                                                      "schema-no-overlap"}  # serial_number nullable
     assert all(" send: " in e for e in told.errors)
     state.drop_unused_at_once = True
     outcome = default_registry().call("emit_database_schema", json.dumps({"database_schema": schema}), state)
@@ -907,3 +908,46 @@ def test_for_a_small_model_what_it_did_not_trace_is_traced_to_the_operations_tha
     traced = {i["requirement_id"]: i["endpoints"] for i in raw["traceability"]}
     assert traced["R2"] == ["POST /api/v1/equipment"]
     assert "R2 traced to POST /api/v1/equipment: the operations that serve it (it was not traced)" in notes
+
+
+def test_an_access_pattern_is_of_the_table_its_query_reads(knowledge):
+    """equipment-booking run 13: `"table": "booking"` for `SELECT * FROM equipment WHERE status = $1`."""
+    from types import SimpleNamespace
+
+    from backend_architect.design.repair import schema_as_written
+
+    raw = {"database_schema": {"tables": [
+        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "status", "type": "text"}]},
+        {"name": "booking", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
+        "access_patterns": [{"name": "by_status", "table": "booking", "index": "equipment_pkey",
+                             "query": "SELECT * FROM equipment WHERE status = $1"}]}}
+    fixed, notes = schema_as_written(raw, SimpleNamespace(drop_unused_at_once=False))
+    assert fixed["database_schema"]["access_patterns"][0]["table"] == "equipment"
+    assert "access pattern by_status is of equipment, the table its query reads (not booking)" in notes
+
+
+def test_for_a_small_model_a_schema_named_after_a_table_and_more_is_the_tables(knowledge):
+    """equipment-booking run 13: `equipment.status.response` for GET /equipment/{id}/status, no such schema."""
+    state = _state(knowledge, ["Users write notes."])
+    endpoint = {**_endpoint("GET", "/notes/{note_id}/body", "getNoteBody"),
+                "responses": [{"status": 200, "description": "OK", "schema_ref": "notes.body.response"}]}
+    api = json.dumps(_api(("notes", [endpoint])))
+    assert not default_registry().call("emit_api_spec", api, state).ok  # a larger model is told
+    state.drop_unused_at_once = True
+    outcome = default_registry().call("emit_api_spec", api, state)
+    assert outcome.ok, outcome.errors
+    assert state.api.endpoints()[0].responses[0].schema_ref == "Note"
+
+
+def test_for_a_small_model_a_horizontal_scaling_rule_without_a_trigger_gets_one():
+    from types import SimpleNamespace
+
+    from backend_architect.design.repair import performance_as_written
+
+    raw = {"performance": {"scaling": [{"component": "api", "direction": "horizontal", "reason": "load"},
+                                       {"component": "db", "direction": "vertical", "reason": "one node"}]}}
+    fixed, notes = performance_as_written(raw, SimpleNamespace(drop_unused_at_once=True))
+    assert [r.get("trigger") for r in fixed["performance"]["scaling"]] == ["CPU > 60 % for 5 min", None]
+    assert notes == ["scaling of api: trigger 'CPU > 60 % for 5 min' (none was given)"]
+    assert performance_as_written(raw, SimpleNamespace(drop_unused_at_once=False)) == (raw, [])

@@ -70,6 +70,12 @@ def test_a_declared_field_of_another_kind_of_type_or_not_unique_is_named_with_it
                    table("equipment", col("serial_number", "text", unique=True), col("price", "numeric(12,2)"),
                          col("starts_at", "timestamptz"), col("name", "text")))
     assert found(bundle(brief_=shop, data=right), "brief-declared-types") == []
+    # equipment-booking run 12: every booking column nullable; a field the brief does not mark optional is NOT NULL
+    optional = brief(["Staff add equipment."], [("Equipment", ["name", "notes?"])])
+    loose = schema(table("equipment", col("name", "text", null=True), col("notes", "text", null=True)))
+    [finding] = found(bundle(brief_=optional, data=loose), "brief-declared-types")
+    assert finding.location == "equipment.name" and "NOT NULL" in finding.message
+    assert finding.fix["database_schema"]["tables"][0]["columns"][0]["not_null"] is True
 
 
 def test_declared_fields_are_checked_against_api_schemas_without_a_schema():

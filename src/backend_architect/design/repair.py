@@ -238,6 +238,7 @@ def schema_as_written(raw: dict[str, Any], state: Any) -> tuple[dict[str, Any], 
 
     small = bool(getattr(state, "drop_unused_at_once", False))
     schema, notes = copied_indexes(raw.get("database_schema"), small=small)
+    notes += _tables_queried(schema)
     if small:
         notes += _on_missing_columns(schema, state)
     return ({**raw, "database_schema": schema} if notes or getattr(state, "set_aside", None) else raw), notes
@@ -261,6 +262,26 @@ def performance_as_written(raw: dict[str, Any], state: Any) -> tuple[dict[str, A
             rule["trigger"] = DEFAULT_TRIGGER
             notes.append(f"scaling of {rule.get('component')}: trigger {DEFAULT_TRIGGER!r} (none was given)")
     return ({**raw, "performance": {**plan, "scaling": rules}} if notes else raw), notes
+
+
+def _tables_queried(schema: Any) -> list[str]:
+    """An access pattern whose query reads one table of the schema, not the one it names (equipment-booking run
+    13: `"table": "booking"`, `SELECT * FROM equipment WHERE …`): its table is the one its query reads."""
+    from .access import query_columns
+
+    if not isinstance(schema, dict) or not isinstance(schema.get("access_patterns"), list):
+        return []
+    tables = {t.get("name") for t in schema.get("tables") or [] if isinstance(t, dict)}
+    notes = []
+    for p in schema["access_patterns"]:
+        if not isinstance(p, dict) or not isinstance(p.get("query"), str) or p.get("table") not in tables:
+            continue
+        read = query_columns(p["query"])
+        if read is not None and len(read[0]) == 1 and p["table"] not in read[0] and read[0] <= tables:
+            [table] = read[0]
+            notes.append(f"access pattern {p.get('name')} is of {table}, the table its query reads (not {p['table']})")
+            p["table"] = table
+    return notes
 
 
 def _on_missing_columns(schema: Any, state: Any) -> list[str]:

@@ -223,7 +223,7 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     errors += _check_access(schema)
     findings = _findings("data", schema, state)
     review_errors, noted = _said("data", schema, findings)
-    if state.drop_unused_at_once and not errors and review_errors:
+    if state.drop_unused_at_once and review_errors:  # whatever else is wrong: the repair is then about that alone
         schema, applied = _schema_fixes_applied(schema, findings)
         if applied:
             errors = check_sql(sql_statements(schema)) + _check_access(schema)

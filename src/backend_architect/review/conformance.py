@@ -119,8 +119,9 @@ def _family(kind: str) -> str | None:
 
 @rule("brief-declared-types", "error", "cross",
       "Brief conformance: a field the brief types (`email: email unique`, `starts_at: timestamp`) keeps that kind "
-      "of type and its uniqueness in its column; an email stored as uuid, or a serial number that may repeat, is "
-      "not the field the brief declared.", on_emit=("data",))
+      "of type and its uniqueness in its column, and one it does not mark optional (`notes?`) is NOT NULL; an "
+      "email stored as uuid, a serial number that may repeat or a booking with no start is not the field the "
+      "brief declared.", on_emit=("data",))
 def declared_types(bundle: Bundle) -> Found:
     """Every typed field of the brief's entities has a column of that kind, unique where declared"""
     brief, data = bundle.brief, bundle.data
@@ -131,9 +132,9 @@ def declared_types(bundle: Bundle) -> Found:
         table = tables.get(singular(snake(entity.name)))
         for spec in entity.fields if table is not None else []:
             column = table.column(_field_name(spec))
-            if column is None or ":" not in spec:
+            if column is None:
                 continue
-            words = re.sub(r"\(.*\)", "", spec.split(":", 1)[1]).lower().split()
+            words = re.sub(r"\(.*\)", "", spec.split(":", 1)[1]).lower().split() if ":" in spec else []
             declared = _family(words[0]) if words else None
             written = _family(column.type)
             fix: dict[str, Any] = {}
@@ -143,14 +144,16 @@ def declared_types(bundle: Bundle) -> Found:
                 i.unique and i.column_names() == [column.name] for i in table.indexes)
             if "unique" in words and not unique:
                 fix["unique"] = True
+            if not (column.not_null or column.primary_key or "?" in spec):
+                fix["not_null"] = True  # `status: enum(booked, cancelled)`: a booking has one; `notes?` may not
             if not fix:
                 continue
             said = " and ".join(([f"of type {fix['type']}, not {column.type}"] if "type" in fix else [])
-                                + (["unique"] if "unique" in fix else []))
+                                + (["unique"] if "unique" in fix else []) + (["NOT NULL"] if "not_null" in fix else []))
             yield f"{table.name}.{column.name}", (
-                f"the brief declares {entity.name}.{column.name} as {spec.split(':', 1)[1].strip()}: make the column "
-                f"{said}"), {"database_schema": {"tables": [{"name": table.name,
-                                                             "columns": [{**column.model_dump(mode="json", exclude_defaults=True), **fix}]}]}}
+                f"the brief declares {entity.name}.{column.name} ({spec.strip()}): make the column {said}"), {
+                    "database_schema": {"tables": [{"name": table.name, "columns": [
+                        {**column.model_dump(mode="json", exclude_defaults=True), **fix}]}]}}
 
 
 def _actor_fits(op: Operation, reading: Reading, roles: set[str], kind: str,
