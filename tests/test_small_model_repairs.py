@@ -951,3 +951,69 @@ def test_for_a_small_model_a_horizontal_scaling_rule_without_a_trigger_gets_one(
     assert [r.get("trigger") for r in fixed["performance"]["scaling"]] == ["CPU > 60 % for 5 min", None]
     assert notes == ["scaling of api: trigger 'CPU > 60 % for 5 min' (none was given)"]
     assert performance_as_written(raw, SimpleNamespace(drop_unused_at_once=False)) == (raw, [])
+
+
+def test_finish_leaves_out_events_the_design_does_not_have(knowledge):
+    """equipment-booking run 14 traced every requirement to the event 'None' of a design with no events."""
+    from backend_architect.design.services_meant import finish_as_meant
+
+    state = _state(knowledge, ["Users write notes."])
+    raw, notes = finish_as_meant({"traceability": [{"requirement_id": "R1", "events": ["None"]}]}, state)
+    assert raw["traceability"][0]["events"] == [] and "R1: 'None' left out, no events of the design" in notes
+
+
+def test_for_a_small_model_the_gateway_and_services_owning_no_table_give_way_to_modules(knowledge):
+    """equipment-booking run 12: `api-gateway` as a service owning every table (its description the knowledge
+    base's), beside an order-service and a payment-service owning none, for an office's equipment bookings."""
+    from backend_architect.design.services_meant import services_as_meant
+
+    state = _state(knowledge, ["Users write notes."])
+    state.drop_unused_at_once = True
+    copied = {"name": "order-service", "kind": "service", "description": "orders", "responsibilities": ["orders"],
+              "owned_tables": [], "endpoints": ["POST /api/v1/notes"]}
+    raw = {"microservices": {"style": "modular_monolith", "rationale": "r", "services": [
+        {"name": "api-gateway", "kind": "service", "description": "the gateway", "responsibilities": ["routing"],
+         "owned_tables": ["users", "notes"], "endpoints": []}, copied,
+        {**copied, "name": "payment-service", "endpoints": []}],
+        "infrastructure": {"api_gateway": {"name": "gw", "technology": "Envoy", "routes": [
+            {"path_prefix": "/api/v1/orders", "service": "order-service"}]}}}}
+    fixed, notes = services_as_meant(raw, state)
+    services = fixed["microservices"]["services"]
+    assert [(s["name"], s["owned_tables"]) for s in services] == [("users", ["users"]), ("notes", ["notes"])]
+    assert "service 'api-gateway' left out: the gateway is infrastructure.api_gateway, not a service; what it " \
+        "listed goes to the modules of its tables" in notes
+    assert "service 'payment-service' left out: it owns no table of the design" in notes
+    assert fixed["microservices"]["infrastructure"]["api_gateway"]["routes"] == []
+
+
+def test_for_a_small_model_a_monoliths_parts_are_modules_and_no_events_need_no_broker(knowledge):
+    """equipment-booking run 14: services with no kind (so `service`) in a modular monolith, and Kafka with no
+    events, for a two-person team's office tool."""
+    from backend_architect.design.services_meant import services_as_meant
+
+    state = _state(knowledge, ["Users write notes."])
+    state.drop_unused_at_once = True
+    raw = {"microservices": {"style": "modular_monolith", "rationale": "r", "services": [
+        {"name": "notes", "description": "notes", "responsibilities": ["notes"], "owned_tables": ["notes"]},
+        {"name": "users", "description": "users", "responsibilities": ["users"], "owned_tables": ["users"]}],
+        "infrastructure": {"message_broker": "Kafka"}}}
+    fixed, notes = services_as_meant(raw, state)
+    assert [s["kind"] for s in fixed["microservices"]["services"]] == ["module", "module"]
+    assert fixed["microservices"]["infrastructure"]["message_broker"] is None
+    assert "message broker 'Kafka' left out: the design publishes no events" in notes
+
+
+def test_for_a_small_model_a_requirement_traced_to_every_endpoint_keeps_those_that_serve_it(knowledge):
+    """equipment-booking run 14 traced each of its five requirements to all ten endpoints."""
+    from backend_architect.design.services_meant import finish_as_meant
+
+    state = _state(knowledge, ["Users write notes.", "Users list their notes."])
+    state.drop_unused_at_once = True
+    api = _api(("notes", [{**_endpoint("GET", "/notes", "listNotes"), "owner_scope": "user_id"},
+                          _endpoint("POST", "/notes", "createNote", 201)]))
+    assert default_registry().call("emit_api_spec", json.dumps(api), state).ok
+    every = ["GET /api/v1/notes", "POST /api/v1/notes"]
+    raw, notes = finish_as_meant({"traceability": [{"requirement_id": "R1", "endpoints": every},
+                                                   {"requirement_id": "R2", "endpoints": every}]}, state)
+    assert [i["endpoints"] for i in raw["traceability"]] == [["POST /api/v1/notes"], ["GET /api/v1/notes"]]
+    assert "R1 traced to POST /api/v1/notes, the endpoints that serve it (1 other left out)" in notes

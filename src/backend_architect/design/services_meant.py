@@ -46,7 +46,9 @@ def services_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str
     fixed = copy.deepcopy(raw)
     notes = _endpoints_meant(fixed["microservices"], state) + _invented(fixed["microservices"], state)
     if state.drop_unused_at_once:
+        notes += _serving_nothing(fixed["microservices"])
         notes += _modules_for_unowned(fixed["microservices"], state)
+        notes += _monolith_as_one(fixed["microservices"])
     out = fixed["microservices"]["services"]
     claims: dict[str, list[int]] = {}
     for n, service in enumerate(out):
@@ -119,6 +121,8 @@ def finish_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, 
     known = {"tables": {t.name for t in state.data.tables} if state.data else None,
              "services": {s.name for s in state.services.services} if state.services else None,
              "access_patterns": {p.name for p in state.data.access_patterns} if state.data else None,
+             # equipment-booking run 14 traced every requirement to the event "None" of a design with none
+             "events": {e.name for e in state.services.events} if state.services else set(),
              # no GraphQL schema, no GraphQL field: the 1.5B model traced R3 to the description's "Query.products"
              "graphql_fields": state.graphql_fields() or set()}
     notes: list[str] = []
@@ -140,7 +144,32 @@ def finish_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, 
                              "design")
     if state.drop_unused_at_once:
         notes += _untraced_traced(fixed["traceability"], state)
+        notes += _traced_to_what_serves(fixed["traceability"], state)
     return (fixed, notes) if notes else (raw, [])
+
+
+def _traced_to_what_serves(items: list[Any], state: DesignState) -> list[str]:
+    """For a small model: an item traced to more endpoints than serve its requirement keeps those that do
+    (equipment-booking run 14 traced each of the five requirements to all ten endpoints)."""
+    from ..render.openapi import openapi_document
+    from ..review.bundle import Bundle
+    from ..review.conformance import serving_operations
+
+    if state.api is None:
+        return []
+    bundle = Bundle(openapi=openapi_document(state.api), data=state.data, services=state.services, brief=state.brief)
+    notes = []
+    for item in items:
+        endpoints = item.get("endpoints") if isinstance(item, dict) else None
+        if not isinstance(endpoints, list) or len(endpoints) < 2:
+            continue
+        serving, _ = endpoint_refs_meant(serving_operations(bundle, str(item.get("requirement_id"))), state.api, "")
+        kept = [e for e in endpoints if e in serving]
+        if kept and len(kept) < len(endpoints):
+            item["endpoints"] = kept
+            notes.append(f"{item.get('requirement_id')} traced to {', '.join(kept)}, the endpoints that serve it "
+                         f"({len(endpoints) - len(kept)} other{'s' if len(endpoints) - len(kept) > 1 else ''} left out)")
+    return notes
 
 
 def _untraced_traced(items: list[Any], state: DesignState) -> list[str]:
@@ -241,6 +270,49 @@ def _invented(arch: dict[str, Any], state: DesignState) -> list[str]:
     return notes
 
 
+def _serving_nothing(arch: dict[str, Any]) -> list[str]:
+    """The small-model policy: the gateway written as a service that owns every table (equipment-booking run 12,
+    its description the knowledge base's), and services that own no table (run 12's order-service and
+    payment-service for an equipment booking tool) are left out; their tables and endpoints go to a module per
+    table (_modules_for_unowned). Gateway routes to them go too."""
+    kept, notes = [], []
+    for service in arch["services"]:
+        name = str(service.get("name")) if isinstance(service, dict) else ""
+        if isinstance(service, dict) and "gateway" in re.split(r"[-_ ]+", name.lower()):
+            notes.append(f"service {name!r} left out: the gateway is infrastructure.api_gateway, not a service; "
+                         "what it listed goes to the modules of its tables")
+        elif isinstance(service, dict) and isinstance(service.get("owned_tables"), list) and \
+                not service["owned_tables"]:
+            notes.append(f"service {name!r} left out: it owns no table of the design")
+        else:
+            kept.append(service)
+    if len(kept) == len(arch["services"]):
+        return []
+    arch["services"] = kept
+    names = {s.get("name") for s in kept if isinstance(s, dict)}
+    gateway = arch.get("infrastructure", {}).get("api_gateway") if isinstance(arch.get("infrastructure"), dict) else None
+    if isinstance(gateway, dict) and isinstance(gateway.get("routes"), list):
+        gateway["routes"] = [r for r in gateway["routes"] if not isinstance(r, dict) or r.get("service") in names]
+    return notes
+
+
+def _monolith_as_one(arch: dict[str, Any]) -> list[str]:
+    """The small-model policy: in a modular monolith each part is a module, and with no events there is no broker
+    to run (equipment-booking run 14: services `equipment` and `booking`, and Kafka, for a two-person team's
+    office tool with no events)."""
+    notes = []
+    if arch.get("style") == "modular_monolith":
+        for service in arch["services"]:
+            if isinstance(service, dict) and service.get("kind", "service") == "service":
+                service["kind"] = "module"
+                notes.append(f"{service.get('name')} is a module of the modular monolith")
+    infra = arch.get("infrastructure")
+    if isinstance(infra, dict) and infra.get("message_broker") and not arch.get("events"):
+        notes.append(f"message broker {infra['message_broker']!r} left out: the design publishes no events")
+        infra["message_broker"] = None
+    return notes
+
+
 def _modules_for_unowned(arch: dict[str, Any], state: DesignState) -> list[str]:
     """The small-model policy: a table no service owns gets a module of its own, and the acceptance says so. Run 14
     was given those modules ready to send and resent its copied services three times."""
@@ -279,7 +351,7 @@ def _modules(state: DesignState, unowned: list[str], listed: set[str], names: se
             for ep in state.api.endpoints():
                 key = f"{ep.method} {state.api.base_path}{ep.path}"
                 segments = [p for p in ep.path.split("/") if p and not p.startswith("{")]
-                if key not in listed and segments and segments[0] in (table, singular(table), table.replace("_", "-")):
+                if key not in listed and segments and singular(segments[0].replace("-", "_")) == singular(table):
                     endpoints.append(key)
         name = table.replace("_", "-")
         if name in names:
