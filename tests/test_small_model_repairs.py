@@ -1017,3 +1017,28 @@ def test_for_a_small_model_a_requirement_traced_to_every_endpoint_keeps_those_th
                                                    {"requirement_id": "R2", "endpoints": every}]}, state)
     assert [i["endpoints"] for i in raw["traceability"]] == [["POST /api/v1/notes"], ["GET /api/v1/notes"]]
     assert "R1 traced to POST /api/v1/notes, the endpoints that serve it (1 other left out)" in notes
+
+
+def test_a_requirement_that_edits_rows_needs_a_change_operation_not_only_a_create(knowledge):
+    """equipment-booking run 15: "The office manager adds, edits and retires equipment" with only POST
+    /equipment. A larger model is told; a small model gets `PATCH /equipment/{id}`, the staff's."""
+    brief = Brief.model_validate({"title": "Office", "requirements": [
+        "Employees browse equipment.", "The office manager adds, edits and retires equipment."]})
+    state = DesignState(brief=brief, knowledge=knowledge)
+    schema = {"tables": [
+        {"name": "employees", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "password_hash", "type": "text"}]},
+        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "name", "type": "text"}]}]}
+    registry = default_registry()
+    assert registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state).ok
+    api = _api(("equipment", [_endpoint("GET", "/equipment", "listEquipment"),
+                              {**_endpoint("POST", "/equipment", "createEquipment", 201), "roles": ["admin"]}]))
+    api["api_specification"]["authentication"]["roles"] = ["user", "admin"]
+    told = registry.call("emit_api_spec", json.dumps(api), state)
+    assert not told.ok and any("no change operation (PUT/PATCH)" in e and "'edit, retire'" in e for e in told.errors)
+    state.drop_unused_at_once = True
+    outcome = registry.call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    patch = next(e for e in state.api.endpoints() if e.method == "PATCH")
+    assert patch.path == "/equipment/{id}" and patch.roles == ["admin"] and patch.operation_id == "updateEquipment"

@@ -449,7 +449,7 @@ def _added(fix: dict[str, Any], api: Any) -> dict[str, Any] | None:
                     endpoint["path"] = path[len(api.base_path):]
                 words = re.findall(r"[A-Za-z0-9]+", resource.name)
                 verb = ("get" if str(endpoint["path"]).endswith("}") else "list") if endpoint["method"] == "GET" \
-                    else "create"
+                    else {"PATCH": "update", "PUT": "replace", "DELETE": "delete"}.get(str(endpoint["method"]), "create")
                 endpoint = {"method": endpoint.pop("method"), "path": endpoint.pop("path"),
                             "operation_id": verb + "".join(w[:1].upper() + w[1:] for w in words), **endpoint}
                 return {"resources": [{"name": resource.name, "endpoints": [endpoint]}]}

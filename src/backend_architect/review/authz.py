@@ -217,7 +217,10 @@ def sign_in_public(bundle: Bundle) -> Found:
         return
     for op in api.operations:
         segments = [s for s in literal_segments(op.path) if not s.startswith("{")]
-        if op.method != "post" or not segments or not _SIGN_UP_IN.match(segments[-1]) or _public(op):
+        # RFC 6749's token endpoint (`POST /auth/tokens`, `/oauth/token`) takes credentials or a refresh token too
+        token = segments[-1].lower() in ("token", "tokens") and any(
+            s.lower() in ("auth", "oauth", "oauth2") for s in segments[:-1]) if segments else False
+        if op.method != "post" or not segments or not (_SIGN_UP_IN.match(segments[-1]) or token) or _public(op):
             continue
         fix: dict[str, Any] = {"auth_required": False}
         if op.op.get("x-roles"):

@@ -286,6 +286,10 @@ def requirement_served(bundle: Bundle) -> Found:
                 yield f"traceability/{req.id}", message
 
 
+# Verbs that change a row the requirement's nouns name: they need PUT or PATCH on it, not only a POST.
+_CHANGE = {"edit", "update", "change", "modify", "rename", "retire", "archive", "deactivate", "reactivate",
+           "reschedule", "approve", "reject", "assign", "reassign", "close", "reopen", "correct", "amend", "revise"}
+
 SIGN_IN = re.compile(r"(sign|log)([\s_-]*(up|in|on|out))?|register|authenticate|login|logout|signup", re.I)
 _SIGN_IN_PATH = re.compile(r"auth|login|log-in|signin|sign-in|signup|sign-up|register|session|token", re.I)
 
@@ -341,7 +345,8 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                                f"without signing in, but {op.label} requires a token: make it public"
                                + (" and answer 302 with the Location" if "responses" in fix else "")), fix
                 continue
-            if fitting:
+            changes = [v for v in reading.verbs if v in _CHANGE] if kind == WRITE else []
+            if fitting and (not changes or any(o.method in ("put", "patch") for o in ops)):
                 continue
             beside = next((op for op in ops if f.owned(f.table_of(op))), ops[0])
             table = f.table_of(beside)
@@ -357,6 +362,11 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                                            "summary": short(req.text),
                                            "responses": [{"status": 200 if kind == READ else 201,
                                                           "description": "OK" if kind == READ else "Created"}]}
+            if fitting:
+                # "adds, edits and retires equipment" with only POST /equipment: editing and retiring change a row
+                verbs = ", ".join(changes)
+                endpoint.update({"method": "PATCH", "path": f"{collection}/{{id}}",
+                                 "responses": [{"status": 200, "description": "OK"}]})
             if kind == READ and reading.anonymous:
                 # anyone, signed in or not, reads one row by its public key: "anyone following a short link"
                 endpoint["path"] = f"{collection}/{{{_public_key(f, table)}}}"
@@ -368,10 +378,12 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                 endpoint["roles"] = [next((r for r in sorted(f.roles) if is_privileged(r)), "admin")]
             elif table and f.owned(table) and f.owner_path[table] != ["id"]:
                 endpoint["owner_scope"] = ".".join(f.owner_path[table])
+            what = "PUT/PATCH" if fitting else "GET" if kind == READ else "POST/PUT/PATCH"
             yield f"traceability/{req.id}", (
-                f"requirement {req.id} ({short(req.text)}) has no operation that can serve it: no {kind} operation "
-                f"({'GET' if kind == READ else 'POST/PUT/PATCH'}) on {', '.join(sorted({o.label for o in ops})[:3])} "
-                f"for '{verbs}'; add one"), {"add_endpoint": endpoint, "beside": [beside.method, beside.path]}
+                f"requirement {req.id} ({short(req.text)}) has no operation that can serve it: no "
+                f"{'change' if fitting else kind} operation ({what}) on "
+                f"{', '.join(sorted({o.label for o in ops})[:3])} for '{verbs}'; add one"), {
+                    "add_endpoint": endpoint, "beside": [beside.method, beside.path]}
 
 
 def _public_key(f: Facts, table: str | None) -> str:
