@@ -1042,3 +1042,46 @@ def test_a_requirement_that_edits_rows_needs_a_change_operation_not_only_a_creat
     assert outcome.ok, outcome.errors
     patch = next(e for e in state.api.endpoints() if e.method == "PATCH")
     assert patch.path == "/equipment/{id}" and patch.roles == ["admin"] and patch.operation_id == "updateEquipment"
+
+
+def test_an_endpoint_the_api_has_is_not_asked_for_again(knowledge):
+    """url-shortener run 18: "Users can shorten a URL" names no table `short_urls` (its nouns are url, expiry,
+    date), so the review found only `GET /short_urls/{code}/expiry` and asked to add `POST /short_urls`, which
+    the API had: the model could never satisfy it."""
+    from backend_architect.render.openapi import openapi_document
+    from backend_architect.review.bundle import Bundle
+    from backend_architect.review.conformance import unserved_on_emit
+    from backend_architect.spec.api import ApiSpecification
+    from backend_architect.spec.data import DatabaseSchema
+
+    brief = Brief.model_validate({"title": "Links", "requirements": [
+        "Users can shorten a URL and optionally set an expiry date."]})
+    data = DatabaseSchema.model_validate({"tables": [
+        SCHEMA["tables"][0],
+        {"name": "short_urls", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                           {"name": "user_id", "type": "uuid", "references": {"table": "users"}},
+                                           {"name": "code", "type": "text", "unique": True}]}]})
+    api = ApiSpecification.model_validate(_api(("short_urls", [
+        _endpoint("POST", "/short_urls", "createShortUrl", 201),
+        _endpoint("GET", "/short_urls/{code}/expiry", "getExpiry")]))["api_specification"])
+    bundle = Bundle(openapi=openapi_document(api), data=data, brief=brief)
+    assert list(unserved_on_emit(bundle)) == []
+    without = ApiSpecification.model_validate(_api(("short_urls", [
+        _endpoint("GET", "/short_urls/{code}/expiry", "getExpiry")]))["api_specification"])
+    [(_, message, fix)] = list(unserved_on_emit(Bundle(openapi=openapi_document(without), data=data, brief=brief)))
+    assert fix["add_endpoint"]["method"] == "POST" and fix["add_endpoint"]["path"] == "/api/v1/short_urls"
+
+
+def test_for_a_small_model_paths_that_differ_only_in_a_parameters_name_are_one(knowledge):
+    """url-shortener run 18: GET /users/{username} and GET /users/{email}; GET /clicks/{referrer} and
+    /clicks/{country}. A server routes them as one path."""
+    state = _state(knowledge, ["Users write notes."])
+    api = _api(("notes", [_endpoint("GET", "/notes/{note_id}", "getNote"), _endpoint("GET", "/notes/{title}", "byTitle"),
+                          _endpoint("DELETE", "/notes/{id}", "deleteNote", 204)]))
+    told = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert not told.ok and any("api-path-ambiguous" in e for e in told.errors)
+    state.drop_unused_at_once = True
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    assert [f"{e.method} {e.path}" for e in state.api.endpoints()] == ["GET /notes/{note_id}", "DELETE /notes/{note_id}"]
+    assert "GET /notes/{title} left out: it is GET /notes/{note_id} with another parameter name" in outcome.summary

@@ -61,6 +61,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         doc({"/things/{thing_id}": {"get": op()}}),
         doc({"/things/{thing_id}": {"parameters": [ID], "get": op()}})),
     "api-path-no-trailing-slash": (doc({"/things/": {"get": op()}}), doc({"/things": {"get": op()}})),
+    "api-path-ambiguous": (  # url-shortener run 18: GET /users/{username} beside GET /users/{email}
+        doc({"/things/{thing_id}": {"get": op(parameters=[ID])},
+             "/things/{name}": {"get": op(operationId="byName", parameters=[{**ID, "name": "name"}])}}),
+        doc({"/things/{thing_id}": {"get": op(parameters=[ID])},
+             "/things/by-name/{name}": {"get": op(operationId="byName", parameters=[{**ID, "name": "name"}])}})),
     "api-path-no-verbs": (doc({"/createThing": {"post": op("201")}}), doc({"/things": {"post": op("201")}})),
     "api-path-plural-resources": (
         doc({"/thing/{thing_id}": {"get": op(parameters=[ID])}}),

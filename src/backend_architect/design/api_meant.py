@@ -162,7 +162,45 @@ def api_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, Any
     raw, more = refs_from_tables(raw, state)
     notes += more
     raw, more = secrets_write_only(raw, state)
-    return raw, notes + more
+    notes += more
+    if getattr(state, "drop_unused_at_once", False):
+        raw, more = _one_path_per_shape(raw)
+        notes += more
+    return raw, notes
+
+
+def _one_path_per_shape(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """For a small model: paths that differ only in a parameter's name are one path (url-shortener run 18 wrote
+    GET /users/{username} and GET /users/{email}, and GET /clicks/{user_id}, /{referrer} and /{country}): a later
+    endpoint of the same method on it is left out, another method's takes the first path's spelling."""
+    spec = raw.get("api_specification")
+    if not isinstance(spec, dict) or not isinstance(spec.get("resources"), list):
+        return raw, []
+    raw = copy.deepcopy(raw)
+    notes: list[str] = []
+    first: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for resource in raw["api_specification"]["resources"]:
+        if not isinstance(resource, dict) or not isinstance(resource.get("endpoints"), list):
+            continue
+        kept = []
+        for ep in resource["endpoints"]:
+            path, method = (ep.get("path"), str(ep.get("method", "")).upper()) if isinstance(ep, dict) else (None, "")
+            if not isinstance(path, str):
+                kept.append(ep)
+                continue
+            shape = re.sub(r"\{[^}/]*\}", "{}", path.rstrip("/"))
+            spelled = first.setdefault(shape, path)
+            if (method, shape) in seen:
+                notes.append(f"{method} {path} left out: it is {method} {spelled} with another parameter name")
+                continue
+            seen.add((method, shape))
+            if spelled != path:
+                notes.append(f"{method} {path} read as {method} {spelled} (one path, one parameter name)")
+                ep["path"] = spelled
+            kept.append(ep)
+        resource["endpoints"] = kept
+    return (raw, notes) if notes else (raw, [])
 
 
 _CREDENTIAL_SCHEMA = re.compile(r"connection|credential|login|token|secret|api_?key", re.I)

@@ -161,6 +161,22 @@ def _path_items(api: ApiIndex) -> list[str]:
     return [str(p) for p in paths] if isinstance(paths, dict) else []
 
 
+@rule("api-path-ambiguous", "error", "api",
+      "OpenAPI 3.1 §4.8.8 (Paths Object): templated paths that differ only in their parameters' names are "
+      "identical, and a server cannot route them apart (`/users/{username}` and `/users/{email}`).")
+def ambiguous_paths(api: ApiIndex) -> Found:
+    """No two paths differ only in their parameters' names"""
+    first: dict[str, str] = {}
+    for path in _path_items(api):
+        shape = re.sub(r"\{[^}/]*\}", "{}", path.rstrip("/"))
+        if shape in first:
+            yield pointer("paths", path), (f"path {path} is {first[shape]} with another parameter name: a server "
+                                           "cannot tell them apart; keep one, or add a literal segment "
+                                           "(/users/by-email/{email})")
+        else:
+            first[shape] = path
+
+
 @rule("api-path-no-trailing-slash", "warning", "api",
       "Spectral path-keys-no-trailing-slash; Zalando #136 (avoid trailing slashes).")
 def no_trailing_slash(api: ApiIndex) -> Found:
