@@ -158,6 +158,13 @@ def test_rows_owned_through_a_parent_read_with_the_persons_own_rows_are_theirs_o
                {"Click": ["id:string:uuid:ro", "country"]}, ["user"])
     [finding] = found(bundle(brief_=shortener, data=data, api_=spec), "authz-owner-scope")
     assert "link_id.user_id" in finding.message and finding.fix == {"owner_scope": "link_id.user_id"}
+    # run 19: the clicks also carry a user_id of their own; they still hang from the user's links
+    clicker = schema(table("users", col("password_hash", "text")), table("links", col("user_id", fk="users")),
+                     table("clicks", col("link_id", fk="links"), col("user_id", fk="users")))
+    listed = api({"clicks": [ep("GET", "/clicks", resp="Click", many=True)]},
+                 {"Click": ["id:string:uuid:ro", "country"]}, ["user"])
+    [finding] = found(bundle(brief_=shortener, data=clicker, api_=listed), "authz-owner-scope")
+    assert finding.fix == {"owner_scope": "user_id"}
     everyone = brief(["Users see the click counts of every link."])
     assert found(bundle(brief_=everyone, data=data, api_=spec), "authz-owner-scope") == []
 

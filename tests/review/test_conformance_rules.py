@@ -212,6 +212,13 @@ def test_rows_a_requirement_calls_the_persons_own_must_lead_to_the_person():
     owned = schema(users, table("short_urls", col("user_id", fk="users"), col("code", "text", unique=True)),
                    table("clicks", col("short_url_id", fk="short_urls")))
     assert found(bundle(brief_=LINKS, data=owned), "brief-owned-rows") == []
+    # url-shortener run 19: clicks carry a user_id (the clicker's) and short_urls none; the links are still not
+    # the user's. A table of the user's own that hangs from no unowned one (bookmarks) satisfies the noun.
+    clicker = schema(users, table("short_urls", col("code", "text", unique=True)),
+                     table("clicks", col("short_url_id", fk="short_urls"), col("user_id", fk="users")))
+    assert [f.location for f in found(bundle(brief_=LINKS, data=clicker), "brief-owned-rows")] == ["short_urls"]
+    bookmarks = schema(users, table("bookmarks", col("user_id", fk="users")), table("tags", col("name", "text")))
+    assert found(bundle(brief_=LINKS, data=bookmarks), "brief-owned-rows") == []
     # A table the requirement names is checked by itself, whatever the others are.
     orders = schema(users, table("customers", col("email", "text"), col("password_hash", "text")),
                     table("orders", col("total", "numeric")), table("order_items", col("order_id", fk="orders")))

@@ -44,10 +44,11 @@ def owned_rows(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
                  {singular(w) for w in t.split("_")} <= set(reading.nouns)]
         if named:
             lacking = [t for t in named if not f.owned(singular(t))]
-        elif things and not any(f.owned(singular(t)) for t in things):
+        elif things and (not any(f.owned(singular(t)) for t in things) or _under_unowned(f, things)):
             # "their links" names no table: the table at the top of the unowned ones (clicks lead to short_urls)
-            tops = [t for t in things if not any(c.references is not None and c.references.table in things
-                                                 and c.references.table != t for c in f.tables[t].columns)]
+            tops = _under_unowned(f, things) or [t for t in things if not any(
+                c.references is not None and c.references.table in things and c.references.table != t
+                for c in f.tables[t].columns)]
             lacking = tops if len(tops) == 1 else []
             if not lacking:
                 yield people, (f"requirement {req.id} ({short(req.text)}) is about {_a(reading.actor or principal)}'s "
@@ -71,6 +72,20 @@ def owned_rows(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
                           f"{', '.join(own)}, but {table} has no foreign key leading to {people}: no query can find "
                           f"{_a(principal)}'s rows; add {key}"), {
                 "database_schema": {"tables": [{"name": table, "columns": [column], "indexes": [index]}]}}
+
+
+def _under_unowned(f: Any, things: list[str]) -> list[str]:
+    """The one unowned table every owned one hangs from: url-shortener run 19 gave clicks a user_id (the clicker's)
+    and short_urls none, for "users list their links and see click counts per link"."""
+    owned = [t for t in things if f.owned(singular(t))]
+    tops = [t for t in things if not f.owned(singular(t)) and not any(
+        c.references is not None and c.references.table in things and c.references.table != t
+        for c in f.tables[t].columns)]
+    if len(tops) != 1 or not owned:
+        return []
+    under = all(any(c.references is not None and c.references.table == tops[0] for c in f.tables[t].columns)
+                for t in owned)
+    return tops if under else []
 
 
 def _key_of(table: Any) -> tuple[str, str]:
