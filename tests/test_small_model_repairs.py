@@ -881,13 +881,8 @@ def test_a_scope_no_scheme_declares_that_is_a_role_is_read_as_the_role(knowledge
     assert "POST /notes: user read as a role, not a scope" in outcome.summary
 
 
-def test_for_a_small_model_what_it_did_not_trace_is_traced_to_the_operations_that_serve_it(knowledge):
-    """equipment-booking run 12 traced R1 only, and twice sent the same again; the staff's write it lacked is
-    added restricted to the staff role, and the manager's requirement traced to it."""
-    brief = Brief.model_validate({"title": "Office", "requirements": [
-        "Employees browse equipment.", "The office manager adds equipment."]})
-    state = DesignState(brief=brief, knowledge=knowledge)
-    state.drop_unused_at_once = True
+def _office(state: DesignState):
+    """employees and equipment, accepted: the registry that accepted them."""
     schema = {"tables": [
         {"name": "employees", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
                                           {"name": "password_hash", "type": "text"}]},
@@ -895,6 +890,17 @@ def test_for_a_small_model_what_it_did_not_trace_is_traced_to_the_operations_tha
                                           {"name": "name", "type": "text"}]}]}
     registry = default_registry()
     assert registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state).ok
+    return registry
+
+
+def test_for_a_small_model_what_it_did_not_trace_is_traced_to_the_operations_that_serve_it(knowledge):
+    """equipment-booking run 12 traced R1 only, and twice sent the same again; the staff's write it lacked is
+    added restricted to the staff role, and the manager's requirement traced to it."""
+    brief = Brief.model_validate({"title": "Office", "requirements": [
+        "Employees browse equipment.", "The office manager adds equipment."]})
+    state = DesignState(brief=brief, knowledge=knowledge)
+    state.drop_unused_at_once = True
+    registry = _office(state)
     api = _api(("equipment", [_endpoint("GET", "/equipment", "listEquipment")]))
     api["api_specification"]["authentication"]["roles"] = ["user", "admin"]
     outcome = registry.call("emit_api_spec", json.dumps(api), state)
@@ -1025,13 +1031,7 @@ def test_a_requirement_that_edits_rows_needs_a_change_operation_not_only_a_creat
     brief = Brief.model_validate({"title": "Office", "requirements": [
         "Employees browse equipment.", "The office manager adds, edits and retires equipment."]})
     state = DesignState(brief=brief, knowledge=knowledge)
-    schema = {"tables": [
-        {"name": "employees", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
-                                          {"name": "password_hash", "type": "text"}]},
-        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
-                                          {"name": "name", "type": "text"}]}]}
-    registry = default_registry()
-    assert registry.call("emit_database_schema", json.dumps({"database_schema": schema}), state).ok
+    registry = _office(state)
     api = _api(("equipment", [_endpoint("GET", "/equipment", "listEquipment"),
                               {**_endpoint("POST", "/equipment", "createEquipment", 201), "roles": ["admin"]}]))
     api["api_specification"]["authentication"]["roles"] = ["user", "admin"]

@@ -146,18 +146,24 @@ def _finish_review(args: FinishDesign, state: DesignState) -> list[str]:
     return lines
 
 
+def _with_fixes(artifact: Any, findings: list[Any], key: str) -> tuple[Any, list[Any]]:
+    """The artifact with the review errors' fixes for it (`fix[key]`, a fragment) merged in, and those findings;
+    None when there are none or the merge does not validate."""
+    fixes = [f for f in findings if f.severity == "error" and f.fix and key in f.fix]
+    data = artifact.model_dump(mode="json", exclude_defaults=True)
+    for f in fixes:
+        data = merge_draft(data, f.fix[key])
+    try:
+        return (type(artifact).model_validate(data) if fixes else None), fixes
+    except ValueError:
+        return None, fixes
+
+
 def _schema_fixes_applied(schema: Any, findings: list[Any]) -> tuple[Any, list[str]]:
     """The small-model policy, as for the API: the columns the review gives ready to send are added, and said. A
     column the rule names (the owner's key of "users list their links") is the expert's choice."""
-    fixes = [f for f in findings if f.severity == "error" and f.fix and "database_schema" in f.fix]
-    if not fixes:
-        return schema, []
-    data = schema.model_dump(mode="json", exclude_defaults=True)
-    for f in fixes:
-        data = merge_draft(data, f.fix["database_schema"])
-    try:
-        fixed = type(schema).model_validate(data)
-    except ValueError:
+    fixed, fixes = _with_fixes(schema, findings, "database_schema")
+    if fixed is None:
         return schema, []
     had = {(t.name, c.name) for t in schema.tables for c in t.columns}
     said = [f"{t['name']}.{item['name']} {'changed' if (t['name'], item['name']) in had else 'added'} ({f.rule_id})"
@@ -334,20 +340,13 @@ def _emit_performance(args: EmitPerformancePlan, state: DesignState) -> ToolOutc
     findings = artifact_findings("performance", plan, data=state.data, brief=state.brief, api=state.api,
                                  services=state.services, capacity=state.capacity)
     applied = ""
-    fixes = [f for f in findings if f.severity == "error" and f.fix and "performance" in f.fix]
-    if state.drop_unused_at_once and fixes:  # the small-model policy, as for the schema: the expert's cache
-        data = plan.model_dump(mode="json", exclude_defaults=True)
-        for f in fixes:
-            data = merge_draft(data, f.fix["performance"])
-        try:
-            plan = type(plan).model_validate(data)
-        except ValueError:
-            pass
-        else:
-            applied = "; applied what the review asked: " + "; ".join(
-                f"cache {c['name']} added ({f.rule_id})" for f in fixes for c in f.fix["performance"]["caching"])
-            findings = artifact_findings("performance", plan, data=state.data, brief=state.brief, api=state.api,
-                                         services=state.services, capacity=state.capacity)
+    fixed, fixes = _with_fixes(plan, findings, "performance") if state.drop_unused_at_once else (None, [])
+    if fixed is not None:  # the small-model policy, as for the schema: the expert's cache
+        plan = fixed
+        applied = "; applied what the review asked: " + "; ".join(
+            f"cache {c['name']} added ({f.rule_id})" for f in fixes for c in f.fix["performance"]["caching"])
+        findings = artifact_findings("performance", plan, data=state.data, brief=state.brief, api=state.api,
+                                     services=state.services, capacity=state.capacity)
     review_errors, noted = _said("performance", plan, findings)
     if review_errors:
         return failure("emit_performance_plan", review_errors)
