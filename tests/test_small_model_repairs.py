@@ -1085,3 +1085,57 @@ def test_for_a_small_model_paths_that_differ_only_in_a_parameters_name_are_one(k
     assert outcome.ok, outcome.errors
     assert [f"{e.method} {e.path}" for e in state.api.endpoints()] == ["GET /notes/{note_id}", "DELETE /notes/{note_id}"]
     assert "GET /notes/{title} left out: it is GET /notes/{note_id} with another parameter name" in outcome.summary
+
+
+def test_the_second_readings_cases_stay_right(knowledge):
+    """What a second reading of this stop's change found, each probed; kept here so it stays fixed."""
+    from types import SimpleNamespace
+
+    from backend_architect.design.access import query_columns
+    from backend_architect.design.repair import schema_as_written
+    from backend_architect.design.services_meant import services_as_meant
+    from backend_architect.spec.data import DatabaseSchema
+
+    # an access pattern moved to the table its query reads gets its index there, not on the table it named
+    raw = {"database_schema": {"tables": [
+        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "status", "type": "text"}]},
+        {"name": "booking", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
+        "access_patterns": [{"name": "by_status", "table": "booking", "index": "idx_equipment_status",
+                             "query": "SELECT * FROM equipment WHERE status = $1"}]}}
+    fixed, _ = schema_as_written(raw, SimpleNamespace(drop_unused_at_once=True, set_aside=[("stale", [])]))
+    schema = DatabaseSchema.model_validate(fixed["database_schema"])
+    assert [i.name for i in schema.tables[0].indexes] == ["idx_equipment_status"] and not schema.tables[1].indexes
+    # the plural of the table and an index word still name the column
+    plural = DatabaseSchema.model_validate({"tables": [
+        {"name": "booking", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                        {"name": "status", "type": "text"}],
+         "indexes": [{"name": "booking_status_ix", "columns": ["status"], "reason": "r"}]}],
+        "access_patterns": [{"name": "p", "table": "booking", "index": "idx_bookings_status_btree",
+                             "query": "SELECT * FROM booking WHERE status = $1"}]})
+    assert plural.access_patterns[0].index == "booking_status_ix"
+    # a full-text query's function alias is no missing column; a query nested too deep is not judged
+    assert query_columns("SELECT * FROM products, plainto_tsquery('english', $1) query WHERE v @@ query") is None
+    assert query_columns("SELECT 1 FROM t WHERE " + "a = 1 AND (" * 600 + "a = 1" + ")" * 600) is None
+    # a service left out is no longer depended on; a payment gateway that owns a table is a service
+    state = _state(knowledge, ["Users write notes."])
+    state.drop_unused_at_once = True
+    arch = {"microservices": {"style": "modular_monolith", "rationale": "r", "services": [
+        {"name": "notes", "description": "d", "responsibilities": ["r"], "owned_tables": ["notes"],
+         "depends_on": ["notifier"]},
+        {"name": "notifier", "description": "d", "responsibilities": ["r"], "owned_tables": []},
+        {"name": "payment-gateway", "description": "d", "responsibilities": ["r"], "owned_tables": ["users"]}]}}
+    out, _ = services_as_meant(arch, state)
+    services = {s["name"]: s for s in out["microservices"]["services"]}
+    assert set(services) == {"notes", "payment-gateway"} and services["notes"]["depends_on"] == []
+    # a renamed path's parameter follows it; roles written as one string are not split into letters
+    api = _api(("notes", [_endpoint("GET", "/notes/{note_id}", "getNote"),
+                          {**_endpoint("DELETE", "/notes/{id}", "deleteNote", 204),
+                           "parameters": [{"name": "id", "location": "path", "required": True}]}]))
+    outcome = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert outcome.ok, outcome.errors
+    delete = next(e for e in state.api.endpoints() if e.method == "DELETE")
+    assert delete.path == "/notes/{note_id}" and [p.name for p in delete.parameters] == ["note_id"]
+    api = _api(("notes", [{**_endpoint("POST", "/notes", "createNote", 201), "roles": "user", "scopes": ["user"]}]))
+    told = default_registry().call("emit_api_spec", json.dumps(api), state)
+    assert not told.ok and "Input should be a valid list" in told.errors[0]

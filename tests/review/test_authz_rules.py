@@ -226,3 +226,23 @@ def test_signing_up_or_in_behind_a_token_is_reported_with_the_fix():
         "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/tokens"}
     login = next(f for f in findings if "login" in f.location)
     assert login.fix == {"auth_required": False, "roles": []}
+
+
+def test_the_comments_of_posts_everyone_reads_are_not_the_readers_own():
+    """A second reading: "their home feed of posts … with the comments on each post" named one of their own
+    nouns, and the comments of everyone's posts became private."""
+    data = schema(table("users", col("password_hash", "text")), table("posts", col("user_id", fk="users")),
+                  table("comments", col("post_id", fk="posts"), col("body", "text")))
+    social = brief(["Users see their home feed of recent posts from the people they follow, with the comments on "
+                    "each post."])
+    spec = api({"comments": [ep("GET", "/posts/{post_id}/comments", resp="Comment", many=True)]},
+               {"Comment": ["id:string:uuid:ro", "body"]}, ["user"])
+    assert found(bundle(brief_=social, data=data, api_=spec), "authz-owner-scope") == []
+
+
+def test_staff_writes_need_a_staff_role_to_restrict_to():
+    data = schema(table("users", col("password_hash", "text")), table("listings", col("title", "text")))
+    agents = brief(["Property managers add listings."])
+    spec = api({"listings": [ep("POST", "/listings", body="Listing", resp="Listing")]},
+               {"Listing": ["id:string:uuid:ro", "title"]}, ["user"])
+    assert found(bundle(brief_=agents, data=data, api_=spec), "authz-staff-writes") == []

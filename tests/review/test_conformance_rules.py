@@ -224,3 +224,23 @@ def test_rows_a_requirement_calls_the_persons_own_must_lead_to_the_person():
                     table("orders", col("total", "numeric")), table("order_items", col("order_id", fk="orders")))
     named = [f.location for f in found(bundle(brief_=LINKS, data=orders), "brief-owned-rows")]
     assert named == ["orders"]
+
+
+def test_a_change_verb_is_served_by_an_action_on_the_row_or_a_retirements_delete():
+    data = schema(table("users", col("password_hash", "text")), table("reviews", col("body", "text")),
+                  table("equipment", col("name", "text")))
+    mods = brief(["Moderators approve reviews.", "The office manager retires equipment."])
+    spec = api({"reviews": [ep("POST", "/reviews/{review_id}/approval", resp="Review", roles=("admin",))],
+                "equipment": [ep("DELETE", "/equipment/{equipment_id}", roles=("admin",)),
+                              ep("GET", "/equipment", resp="Review", many=True)]},
+               {"Review": ["id:string:uuid:ro", "body"]}, ["user", "admin"])
+    from backend_architect.review.conformance import unserved_on_emit
+
+    assert list(unserved_on_emit(bundle(brief_=mods, data=data, api_=spec))) == []
+
+
+def test_a_nullable_key_that_says_on_delete_set_null_is_not_asked_to_be_not_null():
+    shop = brief(["Customers order products."], [("OrderItem", ["product_id"])])
+    data = schema(table("products", col("name", "text")),
+                  table("order_items", col("product_id", fk="products", null=True, on_delete="set null")))
+    assert found(bundle(brief_=shop, data=data), "brief-declared-types") == []

@@ -23,7 +23,7 @@ def query_columns(query: str) -> tuple[set[str], set[str]] | None:
 
     try:
         tree = json.loads(parser.parse_sql_json(query))
-    except ParseError:
+    except (ParseError, RecursionError, ValueError):
         return None
     if len(tree.get("stmts", [])) != 1:
         return None
@@ -38,6 +38,8 @@ def query_columns(query: str) -> tuple[set[str], set[str]] | None:
             continue
         if not isinstance(node, dict):
             continue
+        if "RangeFunction" in node or "RangeSubselect" in node:
+            return None  # `plainto_tsquery(…) query`, `unnest(…) AS t(tag)`: names that are no table's columns
         if "RangeVar" in node and isinstance(node["RangeVar"], dict):
             tables.add(node["RangeVar"].get("relname", ""))
         if "ResTarget" in node and isinstance(node["ResTarget"], dict) and node["ResTarget"].get("name"):

@@ -198,6 +198,10 @@ def _one_path_per_shape(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
             if spelled != path:
                 notes.append(f"{method} {path} read as {method} {spelled} (one path, one parameter name)")
                 ep["path"] = spelled
+                renamed = dict(zip(re.findall(r"\{([^}/]*)\}", path), re.findall(r"\{([^}/]*)\}", spelled)))
+                for param in ep.get("parameters") if isinstance(ep.get("parameters"), list) else []:
+                    if isinstance(param, dict) and param.get("location") == "path" and param.get("name") in renamed:
+                        param["name"] = renamed[param["name"]]
             kept.append(ep)
         resource["endpoints"] = kept
     return (raw, notes) if notes else (raw, [])
@@ -305,7 +309,7 @@ def shapes_as_meant(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     for _, endpoint in endpoints:
         scopes = endpoint.get("scopes")
         as_roles = [s for s in scopes if s in roles and s not in declared] if isinstance(scopes, list) else []
-        if as_roles:
+        if as_roles and isinstance(endpoint.get("roles", []), list):
             # equipment-booking run 11: `"scopes": ["user"]` with roles [admin, user] and no scope declared
             endpoint["scopes"] = [s for s in scopes if s not in as_roles]
             endpoint["roles"] = [*[r for r in endpoint.get("roles") or [] if r not in as_roles], *as_roles]

@@ -237,11 +237,15 @@ def schema_as_written(raw: dict[str, Any], state: Any) -> tuple[dict[str, Any], 
     from ..spec.as_meant import copied_indexes
 
     small = bool(getattr(state, "drop_unused_at_once", False))
-    schema, notes = copied_indexes(raw.get("database_schema"), small=small)
-    notes += _tables_queried(schema)
+    if small:
+        state.set_aside = []
+    written = copy.deepcopy(raw.get("database_schema"))
+    queried = _tables_queried(written)  # before the index steps, which work on each pattern's table
+    schema, notes = copied_indexes(written, small=small)
+    notes = queried + notes
     if small:
         notes += _on_missing_columns(schema, state)
-    return ({**raw, "database_schema": schema} if notes or getattr(state, "set_aside", None) else raw), notes
+    return ({**raw, "database_schema": schema} if notes or (small and state.set_aside) else raw), notes
 
 
 DEFAULT_TRIGGER = "CPU > 60 % for 5 min"
@@ -434,7 +438,10 @@ def applied_fixes(findings: list[Any], api: Any) -> tuple[Any, list[str]]:
                 ep.update(fix)
                 roles += [r for r in fix.get("roles", []) if r not in roles]
     data.setdefault("authentication", {})["roles"] = roles
-    return type(api).model_validate(data), notes
+    try:
+        return type(api).model_validate(data), notes
+    except ValueError:  # a fix that does not fit this API: the errors go to the model as they are
+        return api, []
 
 
 def _added(fix: dict[str, Any], api: Any) -> dict[str, Any] | None:
@@ -450,7 +457,10 @@ def _added(fix: dict[str, Any], api: Any) -> dict[str, Any] | None:
                 words = re.findall(r"[A-Za-z0-9]+", resource.name)
                 verb = ("get" if str(endpoint["path"]).endswith("}") else "list") if endpoint["method"] == "GET" \
                     else {"PATCH": "update", "PUT": "replace", "DELETE": "delete"}.get(str(endpoint["method"]), "create")
-                endpoint = {"method": endpoint.pop("method"), "path": endpoint.pop("path"),
-                            "operation_id": verb + "".join(w[:1].upper() + w[1:] for w in words), **endpoint}
+                op_id = verb + "".join(w[:1].upper() + w[1:] for w in words)
+                taken = {e.operation_id for r in api.resources for e in r.endpoints}
+                op_id = next(f"{op_id}{n or ''}" for n in range(len(taken) + 2) if f"{op_id}{n or ''}" not in taken)
+                endpoint = {"method": endpoint.pop("method"), "path": endpoint.pop("path"), "operation_id": op_id,
+                            **endpoint}
                 return {"resources": [{"name": resource.name, "endpoints": [endpoint]}]}
     return None

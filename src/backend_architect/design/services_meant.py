@@ -278,7 +278,7 @@ def _serving_nothing(arch: dict[str, Any]) -> list[str]:
     kept, notes = [], []
     for service in arch["services"]:
         name = str(service.get("name")) if isinstance(service, dict) else ""
-        if isinstance(service, dict) and "gateway" in re.split(r"[-_ ]+", name.lower()):
+        if isinstance(service, dict) and re.sub(r"[-_ ]+", "", name.lower()) in ("gateway", "apigateway"):
             notes.append(f"service {name!r} left out: the gateway is infrastructure.api_gateway, not a service; "
                          "what it listed goes to the modules of its tables")
         elif isinstance(service, dict) and isinstance(service.get("owned_tables"), list) and \
@@ -290,6 +290,9 @@ def _serving_nothing(arch: dict[str, Any]) -> list[str]:
         return []
     arch["services"] = kept
     names = {s.get("name") for s in kept if isinstance(s, dict)}
+    for service in kept:  # what named a service left out names nothing now
+        if isinstance(service, dict) and isinstance(service.get("depends_on"), list):
+            service["depends_on"] = [d for d in service["depends_on"] if not isinstance(d, str) or d in names]
     gateway = arch.get("infrastructure", {}).get("api_gateway") if isinstance(arch.get("infrastructure"), dict) else None
     if isinstance(gateway, dict) and isinstance(gateway.get("routes"), list):
         gateway["routes"] = [r for r in gateway["routes"] if not isinstance(r, dict) or r.get("service") in names]

@@ -149,14 +149,15 @@ def _finish_review(args: FinishDesign, state: DesignState) -> list[str]:
 def _with_fixes(artifact: Any, findings: list[Any], key: str) -> tuple[Any, list[Any]]:
     """The artifact with the review errors' fixes for it (`fix[key]`, a fragment) merged in, and those findings;
     None when there are none or the merge does not validate."""
-    fixes = [f for f in findings if f.severity == "error" and f.fix and key in f.fix]
-    data = artifact.model_dump(mode="json", exclude_defaults=True)
-    for f in fixes:
-        data = merge_draft(data, f.fix[key])
-    try:
-        return (type(artifact).model_validate(data) if fixes else None), fixes
-    except ValueError:
-        return None, fixes
+    fixed, merged = artifact, []
+    for f in [f for f in findings if f.severity == "error" and f.fix and key in f.fix]:
+        try:  # one by one: a fix that does not validate is left out, not all of them
+            fixed = type(artifact).model_validate(merge_draft(fixed.model_dump(mode="json", exclude_defaults=True),
+                                                              f.fix[key]))
+        except ValueError:
+            continue
+        merged.append(f)
+    return (fixed if merged else None), merged
 
 
 def _schema_fixes_applied(schema: Any, findings: list[Any]) -> tuple[Any, list[str]]:
@@ -190,7 +191,9 @@ def _set_aside_patterns(schema: Any, set_aside: list[tuple[dict[str, Any], list[
         index = None if lacking else next((i for i in table.indexes if i.column_names()[0] in lacked), None)
         if lacking:
             left.append((name, f"{table.name} has no column {', '.join(lacking)}; query the table that has it"))
-        elif index is None or name in {q.name for q in schema.access_patterns} | {q["name"] for q in added}:
+        elif name in {q.name for q in schema.access_patterns} | {q["name"] for q in added}:
+            left.append((name, "another access pattern has its name"))
+        elif index is None:
             left.append((name, f"no index of {table.name} leads with {', '.join(lacked)}"))
         else:
             added.append({**pattern, "index": index.name})
@@ -239,7 +242,8 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
         schema, kept, left = _set_aside_patterns(schema, state.set_aside)
         if kept:
             errors = check_sql(sql_statements(schema)) + _check_access(schema)
-            review_errors, noted = _review("data", schema, state)
+            review_errors, renoted = _review("data", schema, state)
+            noted = renoted + noted[noted.find("; applied what"):] if "; applied what" in noted else renoted
         noted += "".join(f"; access pattern {p} kept: {how}" for p, how in kept)
         noted += "".join(f"; access pattern {p} left out: {why}" for p, why in left)
     noted += dropped

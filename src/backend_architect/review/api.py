@@ -168,8 +168,8 @@ def ambiguous_paths(api: ApiIndex) -> Found:
     """No two paths differ only in their parameters' names"""
     first: dict[str, str] = {}
     for path in _path_items(api):
-        shape = re.sub(r"\{[^}/]*\}", "{}", path.rstrip("/"))
-        if shape in first:
+        shape = re.sub(r"\{[^}/]*\}", "{}", path)
+        if "{" in path and shape in first:
             yield pointer("paths", path), (f"path {path} is {first[shape]} with another parameter name: a server "
                                            "cannot tell them apart; keep one, or add a literal segment "
                                            "(/users/by-email/{email})")

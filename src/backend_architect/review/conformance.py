@@ -144,7 +144,8 @@ def declared_types(bundle: Bundle) -> Found:
                 i.unique and i.column_names() == [column.name] for i in table.indexes)
             if "unique" in words and not unique:
                 fix["unique"] = True
-            if not (column.not_null or column.primary_key or "?" in spec):
+            set_null = column.references is not None and column.references.on_delete == "set null"
+            if not (column.not_null or column.primary_key or "?" in spec or set_null):
                 fix["not_null"] = True  # `status: enum(booked, cancelled)`: a booking has one; `notes?` may not
             if not fix:
                 continue
@@ -286,6 +287,19 @@ def requirement_served(bundle: Bundle) -> Found:
                 yield f"traceability/{req.id}", message
 
 
+def _changes_a_row(op: Operation, verbs: list[str]) -> bool:
+    """PUT or PATCH on it; an action on one row (`POST /reviews/{id}/approval`); for retiring, archiving or
+    closing, its DELETE too."""
+    if op.method in ("put", "patch"):
+        return True
+    segments = [s for s in op.path.strip("/").split("/") if s]
+    if op.method == "post" and len(segments) >= 2 and segments[-2].startswith("{") and not segments[-1].startswith("{"):
+        return True
+    return op.method == "delete" and op.path.rstrip("/").endswith("}") and set(verbs) <= _RETIRE
+
+
+_RETIRE = {"retire", "archive", "deactivate", "close"}
+
 # Verbs that change a row the requirement's nouns name: they need PUT or PATCH on it, not only a POST.
 _CHANGE = {"edit", "update", "change", "modify", "rename", "retire", "archive", "deactivate", "reactivate",
            "reschedule", "approve", "reject", "assign", "reassign", "close", "reopen", "correct", "amend", "revise"}
@@ -346,7 +360,7 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
                                + (" and answer 302 with the Location" if "responses" in fix else "")), fix
                 continue
             changes = [v for v in reading.verbs if v in _CHANGE] if kind == WRITE else []
-            if fitting and (not changes or any(o.method in ("put", "patch") for o in ops)):
+            if fitting and (not changes or any(_changes_a_row(o, changes) for o in ops)):
                 continue
             beside = next((op for op in ops if f.owned(f.table_of(op))), ops[0])
             table = f.table_of(beside)
@@ -365,8 +379,9 @@ def unserved_on_emit(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, objec
             if fitting:
                 # "adds, edits and retires equipment" with only POST /equipment: editing and retiring change a row
                 verbs = ", ".join(changes)
-                endpoint.update({"method": "PATCH", "path": f"{collection}/{{id}}",
-                                 "responses": [{"status": 200, "description": "OK"}]})
+                item = next((o.path for o in bundle.api.operations  # type: ignore[union-attr]
+                             if re.fullmatch(re.escape(collection) + r"/\{[^}/]+\}", o.path)), f"{collection}/{{id}}")
+                endpoint.update({"method": "PATCH", "path": item, "responses": [{"status": 200, "description": "OK"}]})
             if kind == READ and reading.anonymous:
                 # anyone, signed in or not, reads one row by its public key: "anyone following a short link"
                 endpoint["path"] = f"{collection}/{{{_public_key(f, table)}}}"

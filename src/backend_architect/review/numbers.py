@@ -94,6 +94,7 @@ def cache_split(bundle: Bundle) -> Found:
 
 READ_HEAVY_QPS = 1_000  # reads a second past which one PostgreSQL primary serving every read is the bottleneck
 READ_HEAVY_RATIO = 10  # reads per write: most reads repeat, so a cache's hit ratio is high
+TIGHT_P99_MS = 200  # a p99 a database round trip per read spends much of
 
 
 def _peak_reads(bundle: Bundle) -> float | None:
@@ -120,7 +121,7 @@ def read_cache(bundle: Bundle) -> Iterator[tuple[str, str, dict[str, object]]]:
     reads = _peak_reads(bundle)
     if reads is None or reads < READ_HEAVY_QPS or nf.read_write_ratio < READ_HEAVY_RATIO:
         return
-    if nf.latency_p99_ms is not None and nf.latency_p99_ms > 500:
+    if nf.latency_p99_ms is None or nf.latency_p99_ms > TIGHT_P99_MS:
         return
     if any(c.layer in ("cdn", "gateway", "application") for c in bundle.performance.caching):
         return

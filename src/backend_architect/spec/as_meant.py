@@ -362,7 +362,8 @@ def _fold_name(value: Any) -> Any:
     return value
 
 
-_INDEX_WORDS = {"idx", "ix", "index", "key", "unique", "uniq", "uk", "pk", "pkey", "by", "on", "lookup"}
+_INDEX_WORDS = {"idx", "ix", "index", "key", "unique", "uniq", "uk", "pk", "pkey", "fk", "by", "on", "lookup", "asc",
+                "desc", "btree", "gin", "gist", "hash", "brin"}
 
 
 def index_by_column(table: Any, pattern: Any) -> str | None:
@@ -389,7 +390,7 @@ def index_by_column(table: Any, pattern: Any) -> str | None:
     # user_id, names user_id, not the primary key `id` (the 1.5B model's pattern, url-shortener run 17).
     said = {w for c in named_columns for w in c.split("_")} | set(table.name.split("_")) | {
         singular(w) for w in table.name.split("_")} | _INDEX_WORDS
-    if [w for w in re.split(r"[^a-z0-9]+", named) if w and w not in said]:
+    if [w for w in re.split(r"[^a-z0-9]+", pattern.index.lower()) if w and w not in said and singular(w) not in said]:
         return None
     found = leading.get(meant, [])
     return found[0] if len(found) == 1 else None
