@@ -153,3 +153,32 @@ def test_a_complete_recorded_run_replays_to_a_complete_design(persona, knowledge
     assert cache.endpoints == ["GET /api/v1/url/{code}"] and cache.key_pattern == "v1:url:{code}"
     routes = design.microservices.infrastructure.api_gateway.routes
     assert all(not r.path_prefix.startswith(("/api/v1/orders", "/api/v1/payments")) for r in routes)
+
+
+def test_a_complete_recorded_equipment_booking_run_replays_to_a_design_an_expert_would_sign(persona, knowledge):
+    """Run 16 of stop 24 (log: `benchmarks/real-runs/stop24-equipment-booking-run16-complete.log`): the 1.5B
+    model's whole run to `status: complete` in 508 s, 10 requests, no repair. Stop 23's nine runs on this brief
+    each stopped in the schema or API phase."""
+    recording = _recording("qwen2.5-coder-1.5b-equipment-booking-stop24.jsonl")
+    events, route, answers = _replay(recording, "equipment-booking.yaml", persona, knowledge, repairs=4, turns=40)
+    recorded_requests = [r["body"] for r in recording if r["type"] == "request"]
+    assert answers == len(recorded_requests) == 10 and route.call_count == answers
+    for sent, recorded in list(zip(route.calls, recorded_requests))[:3]:
+        body = json.loads(sent.request.content)
+        assert _without_schemas(body["messages"]) == _without_schemas(recorded["messages"])
+    assert all(ok for name, ok in [(e.name, e.ok) for e in events if isinstance(e, ToolCalled)])
+    assert isinstance(events[-1], RunFinished) and events[-1].design.status == "complete"
+    design = events[-1].design
+    tables = {t.name: t for t in design.database_schema.tables}
+    booking = tables["booking"]
+    assert booking.column("equipment_id").references.table == "equipment" and booking.column("starts_at").not_null
+    assert booking.exclusions[0].elements[0] == "equipment_id WITH ="  # no two bookings of one item overlap
+    assert tables["employee"].column("email").unique and tables["equipment"].column("serial_number").unique
+    endpoints = {f"{e.method} {e.path}": e for e in design.api_specification.endpoints()}
+    assert all(e.roles == ["admin"] for k, e in endpoints.items() if k.split()[0] != "GET" and "/equipment" in k)
+    assert all(e.owner_scope == "employee_id" for k, e in endpoints.items() if "/bookings/" in k)
+    assert not endpoints["POST /auth/tokens"].auth_required
+    services = design.microservices
+    assert {s.kind for s in services.services} == {"module"} and services.infrastructure.message_broker is None
+    traced = {t.requirement_id: t.endpoints for t in design.traceability}
+    assert traced["R4"] and all("/bookings" in e for e in traced["R4"])
