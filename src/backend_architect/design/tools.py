@@ -147,8 +147,9 @@ def _finish_review(args: FinishDesign, state: DesignState) -> list[str]:
 
 
 def _with_fixes(artifact: Any, findings: list[Any], key: str) -> tuple[Any, list[Any]]:
-    """The artifact with the review errors' fixes for it (`fix[key]`, a fragment) merged in, and those findings;
-    None when there are none or the merge does not validate."""
+    """The artifact with the review errors' fixes for it (`fix[key]`, a fragment) merged in one by one, and the
+    findings whose fix was merged; None when no fix validates (a fix that does not is left out, and said as the
+    error it was)."""
     fixed, merged = artifact, []
     for f in [f for f in findings if f.severity == "error" and f.fix and key in f.fix]:
         try:  # one by one: a fix that does not validate is left out, not all of them
