@@ -916,18 +916,23 @@ def test_for_a_small_model_what_it_did_not_trace_is_traced_to_the_operations_tha
     assert "R2 traced to POST /api/v1/equipment: the operations that serve it (it was not traced)" in notes
 
 
+def _misplaced_pattern(index: str) -> dict:
+    """equipment and booking, with an access pattern of booking whose query reads equipment."""
+    return {"database_schema": {"tables": [
+        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                          {"name": "status", "type": "text"}]},
+        {"name": "booking", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
+        "access_patterns": [{"name": "by_status", "table": "booking", "index": index,
+                             "query": "SELECT * FROM equipment WHERE status = $1"}]}}
+
+
 def test_an_access_pattern_is_of_the_table_its_query_reads(knowledge):
     """equipment-booking run 13: `"table": "booking"` for `SELECT * FROM equipment WHERE status = $1`."""
     from types import SimpleNamespace
 
-    from backend_architect.design.repair import schema_as_written
+    from backend_architect.design.schema_meant import schema_as_written
 
-    raw = {"database_schema": {"tables": [
-        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
-                                          {"name": "status", "type": "text"}]},
-        {"name": "booking", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
-        "access_patterns": [{"name": "by_status", "table": "booking", "index": "equipment_pkey",
-                             "query": "SELECT * FROM equipment WHERE status = $1"}]}}
+    raw = _misplaced_pattern("equipment_pkey")
     fixed, notes = schema_as_written(raw, SimpleNamespace(drop_unused_at_once=False))
     assert fixed["database_schema"]["access_patterns"][0]["table"] == "equipment"
     assert "access pattern by_status is of equipment, the table its query reads (not booking)" in notes
@@ -949,7 +954,7 @@ def test_for_a_small_model_a_schema_named_after_a_table_and_more_is_the_tables(k
 def test_for_a_small_model_a_horizontal_scaling_rule_without_a_trigger_gets_one():
     from types import SimpleNamespace
 
-    from backend_architect.design.repair import performance_as_written
+    from backend_architect.design.schema_meant import performance_as_written
 
     raw = {"performance": {"scaling": [{"component": "api", "direction": "horizontal", "reason": "load"},
                                        {"component": "db", "direction": "vertical", "reason": "one node"}]}}
@@ -1092,17 +1097,12 @@ def test_the_second_readings_cases_stay_right(knowledge):
     from types import SimpleNamespace
 
     from backend_architect.design.access import query_columns
-    from backend_architect.design.repair import schema_as_written
+    from backend_architect.design.schema_meant import schema_as_written
     from backend_architect.design.services_meant import services_as_meant
     from backend_architect.spec.data import DatabaseSchema
 
     # an access pattern moved to the table its query reads gets its index there, not on the table it named
-    raw = {"database_schema": {"tables": [
-        {"name": "equipment", "columns": [{"name": "id", "type": "uuid", "primary_key": True},
-                                          {"name": "status", "type": "text"}]},
-        {"name": "booking", "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}],
-        "access_patterns": [{"name": "by_status", "table": "booking", "index": "idx_equipment_status",
-                             "query": "SELECT * FROM equipment WHERE status = $1"}]}}
+    raw = _misplaced_pattern("idx_equipment_status")
     fixed, _ = schema_as_written(raw, SimpleNamespace(drop_unused_at_once=True, set_aside=[("stale", [])]))
     schema = DatabaseSchema.model_validate(fixed["database_schema"])
     assert [i.name for i in schema.tables[0].indexes] == ["idx_equipment_status"] and not schema.tables[1].indexes

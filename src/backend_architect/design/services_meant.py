@@ -143,14 +143,15 @@ def finish_as_meant(raw: dict[str, Any], state: DesignState) -> tuple[dict[str, 
                 notes.append(f"{rid}: {', '.join(map(repr, unknown))} left out, no {key.replace('_', ' ')} of the "
                              "design")
     if state.drop_unused_at_once:
-        notes += _untraced_traced(fixed["traceability"], state)
         notes += _traced_to_what_serves(fixed["traceability"], state)
     return (fixed, notes) if notes else (raw, [])
 
 
 def _traced_to_what_serves(items: list[Any], state: DesignState) -> list[str]:
-    """For a small model: an item traced to more endpoints than serve its requirement keeps those that do
-    (equipment-booking run 14 traced each of the five requirements to all ten endpoints)."""
+    """For a small model, by the operations that serve each requirement as the review reads it: a requirement it
+    did not trace is traced to them (equipment-booking run 12 traced R1 only, and a repair cost a minute to add
+    what the loop knows), and one traced to more endpoints keeps those that serve it (run 14 traced each of the
+    five requirements to all ten endpoints)."""
     from ..render.openapi import openapi_document
     from ..review.bundle import Bundle
     from ..review.conformance import serving_operations
@@ -158,37 +159,22 @@ def _traced_to_what_serves(items: list[Any], state: DesignState) -> list[str]:
     if state.api is None:
         return []
     bundle = Bundle(openapi=openapi_document(state.api), data=state.data, services=state.services, brief=state.brief)
+    serving = {rid: endpoint_refs_meant(serving_operations(bundle, rid), state.api, rid)[0]
+               for rid in state.brief.requirement_ids()}
     notes = []
     for item in items:
         endpoints = item.get("endpoints") if isinstance(item, dict) else None
         if not isinstance(endpoints, list) or len(endpoints) < 2:
             continue
-        serving, _ = endpoint_refs_meant(serving_operations(bundle, str(item.get("requirement_id"))), state.api, "")
-        kept = [e for e in endpoints if e in serving]
+        kept = [e for e in endpoints if e in serving.get(str(item.get("requirement_id")), [])]
         if kept and len(kept) < len(endpoints):
             item["endpoints"] = kept
+            others = len(endpoints) - len(kept)
             notes.append(f"{item.get('requirement_id')} traced to {', '.join(kept)}, the endpoints that serve it "
-                         f"({len(endpoints) - len(kept)} other{'s' if len(endpoints) - len(kept) > 1 else ''} left out)")
-    return notes
-
-
-def _untraced_traced(items: list[Any], state: DesignState) -> list[str]:
-    """For a small model: a requirement it did not trace is traced to the operations that serve it, as the review
-    reads it (equipment-booking run 12 traced R1 only, and a repair cost a minute to add what the loop knows)."""
-    from ..render.openapi import openapi_document
-    from ..review.bundle import Bundle
-    from ..review.conformance import serving_operations
-
-    if state.api is None:
-        return []
+                         f"({others} other{'s' if others > 1 else ''} left out)")
     traced = {str(i.get("requirement_id")) for i in items if isinstance(i, dict)}
-    bundle = Bundle(openapi=openapi_document(state.api), data=state.data, services=state.services, brief=state.brief)
-    notes = []
-    for rid in state.brief.requirement_ids():
-        if rid in traced:
-            continue
-        refs, _ = endpoint_refs_meant(serving_operations(bundle, rid), state.api, rid)
-        if refs:
+    for rid, refs in serving.items():
+        if rid not in traced and refs:
             items.append({"requirement_id": rid, "endpoints": refs})
             notes.append(f"{rid} traced to {', '.join(refs)}: the operations that serve it (it was not traced)")
     return notes

@@ -28,8 +28,8 @@ from .access import check_access as _check_access, quote_reserved, unused_indexe
 from .api_meant import api_as_meant
 from .brief_numbers import stated_capacity
 from .registry import MAX_ERRORS_SHOWN, Tool, ToolOutcome, ToolRegistry, failure, success
-from .repair import (api_review_lines, applied_fixes, describe_validation, merge_draft, performance_as_written,
-                     schema_as_written)
+from .repair import api_review_lines, applied_fixes, describe_validation, merge_draft
+from .schema_meant import performance_as_written, schema_as_written, set_aside_patterns
 from .services_meant import finish_as_meant, services_as_meant, unowned_fragment
 from .state import DesignState  # re-exported: the tools and their callers share it
 
@@ -174,41 +174,6 @@ def _schema_fixes_applied(schema: Any, findings: list[Any]) -> tuple[Any, list[s
     return fixed, said
 
 
-def _set_aside_patterns(schema: Any, set_aside: list[tuple[dict[str, Any], list[str]]]
-                        ) -> tuple[Any, list[tuple[str, str]], list[tuple[str, str]]]:
-    """A small model's patterns set aside for the columns their table lacked (repair.py): kept, with the index that
-    leads with such a column, when the review's fixes added it; else left out, with the column named."""
-    from .access import missing_columns
-
-    kept: list[tuple[str, str]] = []
-    left: list[tuple[str, str]] = []
-    added: list[dict[str, Any]] = []
-    for pattern, lacked in set_aside:
-        name = str(pattern.get("name"))
-        table = next((t for t in schema.tables if t.name == pattern.get("table")), None)
-        if table is None:
-            continue
-        lacking = missing_columns(pattern["query"], table)
-        index = None if lacking else next((i for i in table.indexes if i.column_names()[0] in lacked), None)
-        if lacking:
-            left.append((name, f"{table.name} has no column {', '.join(lacking)}; query the table that has it"))
-        elif name in {q.name for q in schema.access_patterns} | {q["name"] for q in added}:
-            left.append((name, "another access pattern has its name"))
-        elif index is None:
-            left.append((name, f"no index of {table.name} leads with {', '.join(lacked)}"))
-        else:
-            added.append({**pattern, "index": index.name})
-            kept.append((name, f"{table.name}.{', '.join(lacked)} added, {index.name} serves it"))
-    if not added:
-        return schema, [], left
-    data = schema.model_dump(mode="json", exclude_defaults=True)
-    data["access_patterns"] = [*data.get("access_patterns", []), *added]
-    try:
-        return type(schema).model_validate(data), kept, left
-    except ValueError as exc:
-        return schema, [], left + [(str(p.get("name")), f"not valid ({exc})") for p in added]
-
-
 def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
     from ..render.sql import sql_statements
     from ..checks.validate import check_sql
@@ -240,7 +205,7 @@ def _emit_schema(args: EmitDatabaseSchema, state: DesignState) -> ToolOutcome:
             review_errors, noted = _review("data", schema, state)
             noted += "; applied what the review asked: " + "; ".join(applied)
     if state.set_aside and not errors:
-        schema, kept, left = _set_aside_patterns(schema, state.set_aside)
+        schema, kept, left = set_aside_patterns(schema, state.set_aside)
         if kept:
             errors = check_sql(sql_statements(schema)) + _check_access(schema)
             review_errors, renoted = _review("data", schema, state)

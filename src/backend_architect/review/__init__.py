@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from . import api, cross, data, services  # noqa: F401 - the rule modules register their rules on import
-from . import authz, conformance, numbers, ownership, semantics  # noqa: F401 - brief-aware families, registered alike
+from . import authz, conformance, declared, numbers, ownership, semantics  # noqa: F401 - brief-aware families, registered alike
 from .bundle import Bundle
 from .engine import RULES, Finding, Rule, Severity, run_rules, sort_findings
 
